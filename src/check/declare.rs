@@ -1,0 +1,543 @@
+//! Declarations: roles, outcomes, timers, fields, actions and the status tree are entered into
+//! the table, with duplicates, unknown types, bad durations and missing initial statuses reported.
+//! Also the usage warnings, which need the whole walk done first.
+
+use crate::ast::{self, Policy, StatusDecl, TimerClock, TypeKind};
+use crate::compile::table::*;
+use crate::diag::{Diagnostic, suggest};
+use crate::span::{SourceFile, Span};
+use chrono::TimeDelta;
+use std::collections::HashMap;
+
+/// The checker's working state.
+pub struct Context<'a> {
+    /// The file being checked.
+    pub file: &'a SourceFile,
+    /// The table being filled.
+    pub table: TransitionTable,
+    /// Problems found so far.
+    pub diags: Vec<Diagnostic>,
+    /// The AST node of each status.
+    pub status_decls: Vec<&'a StatusDecl>,
+    /// Usage marks, for the unused-name checks.
+    pub field_used: Vec<bool>,
+    /// Timer usage marks.
+    pub timer_used: Vec<bool>,
+    /// Action usage marks.
+    pub action_used: Vec<bool>,
+    /// Where each role, field, timer and action was declared.
+    pub field_spans: Vec<Span>,
+    role_spans: Vec<Span>,
+    timer_name_spans: Vec<Span>,
+    action_name_spans: Vec<Span>,
+    field_index: HashMap<String, FieldId>,
+    timer_index: HashMap<String, TimerId>,
+    outcome_index: HashMap<String, usize>,
+}
+
+impl<'a> Context<'a> {
+    /// A fresh context for one file.
+    pub fn new(file: &'a SourceFile) -> Self {
+        Context {
+            file,
+            table: TransitionTable {
+                name: String::new(),
+                title: String::new(),
+                version: None,
+                roles: vec![],
+                enums: vec![],
+                outcomes: vec![],
+                fields: vec![],
+                timers: vec![],
+                actions: vec![],
+                statuses: vec![],
+                initial: 0,
+                role_index: HashMap::new(),
+                action_index: HashMap::new(),
+            },
+            diags: vec![],
+            status_decls: vec![],
+            field_used: vec![],
+            timer_used: vec![],
+            action_used: vec![],
+            field_spans: vec![],
+            role_spans: vec![],
+            timer_name_spans: vec![],
+            action_name_spans: vec![],
+            field_index: HashMap::new(),
+            timer_index: HashMap::new(),
+            outcome_index: HashMap::new(),
+        }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.file.line_col(offset).0
+    }
+
+    /// Record a problem.
+    pub fn report(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn duplicate(&mut self, what: &str, name: &ast::Ident, first: Span) {
+        let (line, _) = self.file.line_col(first.start);
+        self.report(
+            Diagnostic::error("E010", name.span, format!("{what} `{}` is declared twice", name.name))
+                .with_label("second declaration")
+                .with_help(format!("the first is on line {line}; remove one or rename it")),
+        );
+    }
+
+    /// Enter every declaration of the policy.
+    pub fn declare(&mut self, ast: &'a Policy) {
+        self.table.name = ast.name.name.clone();
+        self.table.title = ast.title.clone();
+        self.table.version = ast.version.clone();
+        for role in &ast.roles {
+            if let Some(&id) = self.table.role_index.get(&role.name) {
+                let first = self.role_spans[id];
+                self.duplicate("role", role, first);
+                continue;
+            }
+            self.table.role_index.insert(role.name.clone(), self.table.roles.len());
+            self.table.roles.push(role.name.clone());
+            self.role_spans.push(role.span);
+        }
+        for outcome in &ast.outcomes {
+            if self.outcome_index.contains_key(&outcome.name.name) {
+                self.report(Diagnostic::error(
+                    "E010",
+                    outcome.name.span,
+                    format!("outcome `{}` is declared twice", outcome.name.name),
+                ));
+                continue;
+            }
+            let amount = outcome.amount.as_ref().and_then(|t| self.resolve_type(t)).map(|(t, _)| t);
+            self.outcome_index.insert(outcome.name.name.clone(), self.table.outcomes.len());
+            self.table.outcomes.push(OutcomeDef { name: outcome.name.name.clone(), amount });
+        }
+        self.declare_fields(ast);
+        self.declare_timers(ast);
+        self.declare_actions(ast);
+        self.declare_statuses(ast);
+    }
+
+    fn declare_fields(&mut self, ast: &'a Policy) {
+        for field in &ast.fields {
+            if let Some(&id) = self.field_index.get(&field.name.name) {
+                let first = self.field_spans[id];
+                self.duplicate("field", &field.name, first);
+                continue;
+            }
+            let Some((ty, optional)) = self.resolve_type(&field.ty) else { continue };
+            let default = match &field.default {
+                None if optional => Value::Null,
+                None => zero_of(ty),
+                Some(expr) => self.constant(expr, ty),
+            };
+            self.field_index.insert(field.name.name.clone(), self.table.fields.len());
+            self.table.fields.push(FieldDef { name: field.name.name.clone(), ty, optional, default, span: field.span });
+            self.field_spans.push(field.name.span);
+            self.field_used.push(false);
+        }
+    }
+
+    /// A field default: a constant of the field's type.
+    fn constant(&mut self, expr: &ast::Expr, ty: Type) -> Value {
+        let scope = super::types::Scope::constant();
+        match super::types::typed(self, &scope, expr, Some(ty)) {
+            Some((CExpr::Const(v), t)) if t == ty => v,
+            Some((CExpr::Neg(inner), t)) if t == ty => match *inner {
+                CExpr::Const(Value::Money(m)) => Value::Money(-m),
+                CExpr::Const(Value::Int(i)) => Value::Int(-i),
+                _ => zero_of(ty),
+            },
+            Some((_, t)) if t != ty => {
+                let (want, got) = (self.table.type_name(ty), self.table.type_name(t));
+                self.report(Diagnostic::error(
+                    "E031",
+                    expr.span,
+                    format!("a {want} field cannot start as a {got} value"),
+                ));
+                zero_of(ty)
+            }
+            Some(_) => {
+                self.report(Diagnostic::error(
+                    "E035",
+                    expr.span,
+                    "a field's default must be a plain value, not a calculation",
+                ));
+                zero_of(ty)
+            }
+            None => zero_of(ty),
+        }
+    }
+
+    fn declare_timers(&mut self, ast: &'a Policy) {
+        for timer in &ast.timers {
+            if let Some(&id) = self.timer_index.get(&timer.name.name) {
+                let first = self.timer_name_spans[id];
+                self.duplicate("timer", &timer.name, first);
+                continue;
+            }
+            let (clock, written) = match &timer.clock {
+                TimerClock::After(d) => {
+                    if d.seconds <= 0 {
+                        self.report(
+                            Diagnostic::error(
+                                "E045",
+                                d.span,
+                                format!(
+                                    "timer `{}` lasts {}, which is not a positive duration",
+                                    timer.name.name, d.text
+                                ),
+                            )
+                            .with_help("a timer must last at least one second, such as `5d`"),
+                        );
+                    }
+                    (Clock::After(TimeDelta::seconds(d.seconds)), d.text.clone())
+                }
+                TimerClock::At(field) => {
+                    let Some(id) = self.field(field) else { continue };
+                    self.field_used[id] = true;
+                    if self.table.fields[id].ty != Type::Time {
+                        let got = self.table.type_name(self.table.fields[id].ty);
+                        self.report(Diagnostic::error(
+                            "E034",
+                            field.span,
+                            format!(
+                                "timer `{}` fires at field `{}`, which holds {got}, not a time",
+                                timer.name.name, field.name
+                            ),
+                        ));
+                    }
+                    (Clock::At(id), field.name.clone())
+                }
+            };
+            self.timer_index.insert(timer.name.name.clone(), self.table.timers.len());
+            self.table.timers.push(TimerDef {
+                name: timer.name.name.clone(),
+                clock,
+                written,
+                span: timer.span,
+                line: self.line(timer.span.start),
+                docs: timer.docs.clone(),
+            });
+            self.timer_name_spans.push(timer.name.span);
+            self.timer_used.push(false);
+        }
+    }
+
+    fn declare_actions(&mut self, ast: &'a Policy) {
+        for action in &ast.actions {
+            let Some(role) = self.role(&action.role) else { continue };
+            let key = (role, action.name.name.clone());
+            if let Some(&id) = self.table.action_index.get(&key) {
+                let first = self.action_name_spans[id];
+                self.duplicate(&format!("action `{}`", action.role.name), &action.name, first);
+                continue;
+            }
+            let mut params: Vec<ParamDef> = Vec::new();
+            for p in &action.params {
+                if params.iter().any(|q| q.name == p.name.name) {
+                    self.report(Diagnostic::error(
+                        "E010",
+                        p.name.span,
+                        format!("parameter `{}` is declared twice", p.name.name),
+                    ));
+                    continue;
+                }
+                let resolved = match &p.ty {
+                    Some(t) => self.resolve_type(t),
+                    // Without a type, a parameter takes the type of the field of the same name.
+                    None => match self.field_index.get(&p.name.name) {
+                        Some(&f) => Some((self.table.fields[f].ty, self.table.fields[f].optional)),
+                        None => {
+                            self.report(
+                                Diagnostic::error(
+                                    "E028",
+                                    p.name.span,
+                                    format!(
+                                        "parameter `{}` has no type and no field of that name gives it one",
+                                        p.name.name
+                                    ),
+                                )
+                                .with_help(format!("write its type, such as `{}: money`", p.name.name)),
+                            );
+                            None
+                        }
+                    },
+                };
+                if let Some((ty, optional)) = resolved {
+                    params.push(ParamDef { name: p.name.name.clone(), ty, optional });
+                }
+            }
+            self.table.action_index.insert(key, self.table.actions.len());
+            self.table.actions.push(ActionDef { role, name: action.name.name.clone(), params, span: action.span });
+            self.action_name_spans.push(action.name.span);
+            self.action_used.push(false);
+        }
+    }
+
+    fn declare_statuses(&mut self, ast: &'a Policy) {
+        self.declare_level(&ast.statuses, None, ast.name.span);
+        if let Some(top) = self.initial_among(&ast.statuses, None, ast.name.span) {
+            self.table.initial = self.table.entry_leaf(top);
+        }
+    }
+
+    /// Enter sibling statuses (and, recursively, their children); parents get ids first.
+    fn declare_level(&mut self, decls: &'a [StatusDecl], parent: Option<StatusId>, _at: Span) {
+        let mut ids = Vec::new();
+        for decl in decls {
+            let siblings: &[StatusId] = match parent {
+                Some(p) => &self.table.statuses[p].children,
+                None => &ids,
+            };
+            if let Some(&first) = siblings.iter().find(|&&s| self.table.statuses[s].name == decl.name.name) {
+                let first = self.status_decls[first].name.span;
+                self.duplicate("status", &decl.name, first);
+                continue;
+            }
+            let id = self.table.statuses.len();
+            let path = match parent {
+                Some(p) => format!("{}.{}", self.table.statuses[p].path, decl.name.name),
+                None => decl.name.name.clone(),
+            };
+            self.table.statuses.push(StatusDef {
+                name: decl.name.name.clone(),
+                path,
+                label: decl.label.clone(),
+                parent,
+                children: vec![],
+                initial_child: None,
+                terminal: None,
+                on_entry: vec![],
+                actions: vec![],
+                timers: vec![],
+                automatic: vec![],
+                docs: decl.docs.clone(),
+                span: decl.span,
+                line: self.line(decl.span.start),
+            });
+            self.status_decls.push(decl);
+            match parent {
+                Some(p) => self.table.statuses[p].children.push(id),
+                None => ids.push(id),
+            }
+            self.declare_level(&decl.children, Some(id), decl.name.span);
+            if !decl.children.is_empty() {
+                let initial = self.initial_among(&decl.children, Some(id), decl.name.span);
+                self.table.statuses[id].initial_child = initial;
+            }
+        }
+    }
+
+    /// The one status marked `initial` among siblings; reports none or several.
+    fn initial_among(&mut self, decls: &[StatusDecl], parent: Option<StatusId>, at: Span) -> Option<StatusId> {
+        let marked: Vec<&StatusDecl> = decls.iter().filter(|d| d.initial).collect();
+        let where_ = match parent {
+            Some(p) => format!("status `{}`", self.table.statuses[p].path),
+            None => "the policy".to_string(),
+        };
+        if marked.len() > 1 {
+            self.report(
+                Diagnostic::error("E048", marked[1].name.span, format!("{where_} has more than one initial status"))
+                    .with_help(format!(
+                        "only one of its statuses may be marked `initial`; `{}` already is",
+                        marked[0].name.name
+                    )),
+            );
+        }
+        let Some(first) = marked.first() else {
+            let span = if parent.is_some() { at } else { decls.first().map_or(at, |d| d.name.span) };
+            let help = decls
+                .first()
+                .map(|d| format!("mark the status a case enters first: `initial status {} ...`", d.name.name));
+            self.report(Diagnostic::error("E047", span, format!("{where_} has no initial status")).with_help_opt(help));
+            return None;
+        };
+        let candidates: Vec<StatusId> = match parent {
+            Some(p) => self.table.statuses[p].children.clone(),
+            None => (0..self.table.statuses.len()).filter(|&s| self.table.statuses[s].parent.is_none()).collect(),
+        };
+        candidates.into_iter().find(|&s| std::ptr::eq(self.status_decls[s], *first))
+    }
+
+    /// Resolve a type; reports unknown type names.
+    pub fn resolve_type(&mut self, t: &ast::TypeExpr) -> Option<(Type, bool)> {
+        let ty = match &t.kind {
+            TypeKind::Enum(variants) => {
+                let mut names: Vec<String> = Vec::new();
+                for v in variants {
+                    if names.contains(&v.name) {
+                        self.report(Diagnostic::error(
+                            "E010",
+                            v.span,
+                            format!("enum variant `{}` is declared twice", v.name),
+                        ));
+                    } else {
+                        names.push(v.name.clone());
+                    }
+                }
+                self.table.enums.push(names);
+                Type::Enum(self.table.enums.len() - 1)
+            }
+            TypeKind::Named(name) => match name.name.as_str() {
+                "money" => Type::Money,
+                "time" => Type::Time,
+                "bool" => Type::Bool,
+                "int" => Type::Int,
+                "text" => Type::Text,
+                "duration" => Type::Duration,
+                other => {
+                    let help = suggest(other, ["money", "time", "bool", "int", "text", "duration"]);
+                    self.report(Diagnostic::error("E028", name.span, format!("unknown type `{other}`")).with_help(
+                        help.unwrap_or_else(|| {
+                            "types are money, time, bool, int, text, duration or enum { ... }".into()
+                        }),
+                    ));
+                    return None;
+                }
+            },
+        };
+        Some((ty, t.optional))
+    }
+
+    /// Look up a role; reports an unknown one.
+    pub fn role(&mut self, name: &ast::Ident) -> Option<RoleId> {
+        if let Some(&id) = self.table.role_index.get(&name.name) {
+            return Some(id);
+        }
+        let help = suggest(&name.name, self.table.roles.iter().map(String::as_str))
+            .or_else(|| Some(format!("declare it: `roles {}`", name.name)));
+        self.report(Diagnostic::error("E021", name.span, format!("unknown role `{}`", name.name)).with_help_opt(help));
+        None
+    }
+
+    /// Look up a field; reports an unknown one.
+    pub fn field(&mut self, name: &ast::Ident) -> Option<FieldId> {
+        if let Some(id) = self.field_id(&name.name) {
+            return Some(id);
+        }
+        let help = suggest(&name.name, self.table.fields.iter().map(|f| f.name.as_str()));
+        self.report(Diagnostic::error("E022", name.span, format!("unknown field `{}`", name.name)).with_help_opt(help));
+        None
+    }
+
+    /// A field's id by name, without reporting.
+    pub fn field_id(&self, name: &str) -> Option<FieldId> {
+        self.field_index.get(name).copied()
+    }
+
+    /// A timer's id by name, without reporting.
+    pub fn timer_id(&self, name: &str) -> Option<TimerId> {
+        self.timer_index.get(name).copied()
+    }
+
+    /// Look up a timer; reports one used but never declared.
+    pub fn timer(&mut self, name: &ast::Ident) -> Option<TimerId> {
+        if let Some(id) = self.timer_id(&name.name) {
+            self.timer_used[id] = true;
+            return Some(id);
+        }
+        let help = suggest(&name.name, self.table.timers.iter().map(|t| t.name.as_str()))
+            .unwrap_or_else(|| format!("declare it in the `timers` block, such as `{} = 5d`", name.name));
+        self.report(
+            Diagnostic::error("E023", name.span, format!("timer `{}` is used but never declared", name.name))
+                .with_help(help),
+        );
+        None
+    }
+
+    /// Look up an outcome; reports an unknown one.
+    pub fn outcome(&mut self, name: &ast::Ident) -> Option<usize> {
+        if let Some(&id) = self.outcome_index.get(&name.name) {
+            return Some(id);
+        }
+        let help = suggest(&name.name, self.table.outcomes.iter().map(|o| o.name.as_str()))
+            .unwrap_or_else(|| format!("declare it: `outcomes {}`", name.name));
+        self.report(Diagnostic::error("E027", name.span, format!("unknown outcome `{}`", name.name)).with_help(help));
+        None
+    }
+
+    /// Look up an action of a role; reports an unknown one.
+    pub fn action(&mut self, role: RoleId, name: &ast::Ident) -> Option<ActionId> {
+        if let Some(&id) = self.table.action_index.get(&(role, name.name.clone())) {
+            self.action_used[id] = true;
+            return Some(id);
+        }
+        let role_name = self.table.roles[role].clone();
+        let help = suggest(&name.name, self.table.actions.iter().filter(|a| a.role == role).map(|a| a.name.as_str()))
+            .unwrap_or_else(|| format!("declare it in the `actions` block: `{role_name} {}`", name.name));
+        self.report(
+            Diagnostic::error("E024", name.span, format!("role `{role_name}` has no action `{}`", name.name))
+                .with_help(help),
+        );
+        None
+    }
+
+    /// Warnings for fields, roles and actions declared but never used, errors for unused timers.
+    pub fn check_usage(&mut self, ast: &Policy) {
+        for (id, f) in self.table.fields.iter().enumerate() {
+            if !self.field_used[id] {
+                self.diags.push(
+                    Diagnostic::warning("W001", self.field_spans[id], format!("field `{}` is never used", f.name))
+                        .with_help("remove it, or use it in a condition, an effect or a timer"),
+                );
+            }
+        }
+        for (id, t) in self.table.timers.iter().enumerate() {
+            if !self.timer_used[id] {
+                self.diags.push(
+                    Diagnostic::error(
+                        "E044",
+                        self.timer_name_spans[id],
+                        format!("timer `{}` is declared but never used", t.name),
+                    )
+                    .with_help(format!(
+                        "arm it in a status with `after {} -> ...` or `deadline {}`, or remove it",
+                        t.name, t.name
+                    )),
+                );
+            }
+        }
+        for (id, a) in self.table.actions.iter().enumerate() {
+            if !self.action_used[id] {
+                let role = &self.table.roles[a.role];
+                self.diags.push(
+                    Diagnostic::warning(
+                        "W003",
+                        self.action_name_spans[id],
+                        format!("action `{role} {}` is declared but no rule uses it", a.name),
+                    )
+                    .with_help("add a rule for it in some status, or remove it"),
+                );
+            }
+        }
+        for (id, role) in self.table.roles.iter().enumerate() {
+            let used = self.table.actions.iter().enumerate().any(|(a, def)| def.role == id && self.action_used[a]);
+            if !used {
+                self.diags.push(
+                    Diagnostic::warning("W002", self.role_spans[id], format!("role `{role}` takes no action anywhere"))
+                        .with_help("remove it, or give it an action and a rule"),
+                );
+            }
+        }
+        let _ = ast;
+    }
+}
+
+/// The value a field starts with when no default is written.
+pub fn zero_of(ty: Type) -> Value {
+    match ty {
+        Type::Bool => Value::Bool(false),
+        Type::Int => Value::Int(0),
+        Type::Money => Value::Money(rust_decimal::Decimal::ZERO),
+        Type::Duration => Value::Duration(TimeDelta::zero()),
+        Type::Text => Value::Text(String::new()),
+        // An enum or a time has no natural zero: it starts absent.
+        Type::Enum(_) | Type::Time => Value::Null,
+    }
+}

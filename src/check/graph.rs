@@ -1,0 +1,157 @@
+//! Graph checks over the status tree: statuses no path reaches, statuses with no way out,
+//! terminal statuses with rules, and cycles of automatic transitions that could loop forever.
+
+use super::OwnRules;
+use super::declare::Context;
+use crate::ast::Policy;
+use crate::compile::table::{StatusId, Transition};
+use crate::diag::Diagnostic;
+
+/// Every target a status's own rules and moving timers can lead to.
+fn targets(own: &OwnRules) -> impl Iterator<Item = &Transition> {
+    own.actions
+        .iter()
+        .flat_map(|(_, ts)| ts.iter())
+        .chain(own.timers.iter().flat_map(|t| t.rules.iter().flatten()))
+        .chain(own.automatic.iter())
+}
+
+/// Run the graph checks.
+pub fn check(cx: &mut Context, own: &[OwnRules], _ast: &Policy) {
+    let n = cx.table.statuses.len();
+    if n == 0 || own.len() != n {
+        return;
+    }
+    terminal_rules(cx);
+    let reached = reachable(cx, own);
+    for s in 0..n {
+        let parent_unreached = cx.table.statuses[s].parent.is_some_and(|p| !reached[p]);
+        if !reached[s] && !parent_unreached {
+            let path = cx.table.statuses[s].path.clone();
+            let span = cx.status_decls[s].name.span;
+            cx.report(
+                Diagnostic::error("E040", span, format!("status `{path}` can never be reached"))
+                    .with_help("no rule or timer leads here; add one, or remove the status"),
+            );
+        }
+    }
+    dead_ends(cx, own);
+    automatic_cycles(cx, own);
+}
+
+fn terminal_rules(cx: &mut Context) {
+    for s in 0..cx.table.statuses.len() {
+        let decl = cx.status_decls[s];
+        if decl.terminal && (!decl.items.is_empty() || !decl.children.is_empty()) {
+            let span = decl.items.first().map_or(decl.name.span, |_| decl.name.span);
+            cx.report(
+                Diagnostic::error(
+                    "E042",
+                    span,
+                    format!("terminal status `{}` has rules or statuses inside it", decl.name.name),
+                )
+                .with_help("a terminal status ends the case; remove its body, or make it an ordinary status"),
+            );
+        }
+    }
+}
+
+/// Statuses a case can be in, starting from the initial one.
+fn reachable(cx: &Context, own: &[OwnRules]) -> Vec<bool> {
+    let n = cx.table.statuses.len();
+    let mut reached = vec![false; n];
+    let mut work = Vec::new();
+    let initial = cx.table.initial;
+    mark_entered(cx, initial, &mut reached, &mut work);
+    while let Some(s) = work.pop() {
+        // Rules declared in `s` apply in every status inside it, so `s` being reached is enough.
+        for t in targets(&own[s]) {
+            if let Some(target) = t.target {
+                mark_entered(cx, target, &mut reached, &mut work);
+            }
+        }
+    }
+    reached
+}
+
+/// Entering a status enters its ancestors and its initial children too.
+fn mark_entered(cx: &Context, status: StatusId, reached: &mut [bool], work: &mut Vec<StatusId>) {
+    let leaf = cx.table.entry_leaf(status);
+    for s in cx.table.chain(leaf) {
+        if !reached[s] {
+            reached[s] = true;
+            work.push(s);
+        }
+    }
+}
+
+fn dead_ends(cx: &mut Context, own: &[OwnRules]) {
+    for s in 0..cx.table.statuses.len() {
+        let st = &cx.table.statuses[s];
+        if !st.children.is_empty() || cx.status_decls[s].terminal {
+            continue;
+        }
+        let has_exit = cx.table.chain(s).iter().any(|&a| targets(&own[a]).any(|t| t.target.is_some()));
+        if !has_exit {
+            let path = st.path.clone();
+            cx.report(
+                Diagnostic::error("E041", cx.status_decls[s].name.span, format!("status `{path}` has no way out"))
+                    .with_help("no rule or timer leaves it; add one, or mark it `terminal` with an outcome"),
+            );
+        }
+    }
+}
+
+fn automatic_cycles(cx: &mut Context, own: &[OwnRules]) {
+    let n = cx.table.statuses.len();
+    // Edges between leaves: an automatic rule in force in a leaf, to the leaf its target enters.
+    let edges: Vec<Vec<(StatusId, &Transition)>> = (0..n)
+        .map(|leaf| {
+            if !cx.table.statuses[leaf].children.is_empty() {
+                return vec![];
+            }
+            cx.table
+                .chain(leaf)
+                .iter()
+                .flat_map(|&a| own[a].automatic.iter())
+                .filter_map(|t| t.target.map(|target| (cx.table.entry_leaf(target), t)))
+                .collect()
+        })
+        .collect();
+    // Iterative depth-first search with colours: 0 unvisited, 1 on the stack, 2 done.
+    let mut colour = vec![0u8; n];
+    let mut reported = false;
+    for start in 0..n {
+        if colour[start] != 0 || reported {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        colour[start] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&(to, t)) = edges[node].get(*next) {
+                *next += 1;
+                if colour[to] == 1 {
+                    let path = cx.table.statuses[to].path.clone();
+                    let span = t.span;
+                    cx.report(
+                        Diagnostic::error(
+                            "E046",
+                            span,
+                            format!("automatic transitions can loop forever through `{path}`"),
+                        )
+                        .with_help("make the conditions exclusive, or let an event or a timer break the cycle"),
+                    );
+                    reported = true;
+                    break;
+                }
+                if colour[to] == 0 {
+                    colour[to] = 1;
+                    stack.push((to, 0));
+                }
+            } else {
+                colour[node] = 2;
+                stack.pop();
+            }
+        }
+    }
+}

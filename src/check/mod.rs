@@ -1,0 +1,72 @@
+//! The checker: resolves every name in the AST, types every expression and finds every mistake
+//! an analyst can make, collecting all problems in one run. Its output, when there are no
+//! errors, is a [`CheckedPolicy`]: the table's declarations plus each status's own rules, which
+//! `compile` flattens. Each family of checks lives in its own file.
+
+mod declare;
+mod graph;
+mod overlap;
+mod rules;
+mod types;
+
+use crate::ast::Policy;
+use crate::compile::table::{ActionId, TimerId, Transition, TransitionTable};
+use crate::diag::{Diagnostic, Severity};
+use crate::span::{SourceFile, Span};
+
+/// What a status declares itself, before inheritance is resolved.
+#[derive(Debug, Clone, Default)]
+pub struct OwnRules {
+    /// Per action, its rules in order.
+    pub actions: Vec<(ActionId, Vec<Transition>)>,
+    /// Timers armed here.
+    pub timers: Vec<OwnTimer>,
+    /// Automatic transitions.
+    pub automatic: Vec<Transition>,
+}
+
+/// A timer armed by a status's own declaration.
+#[derive(Debug, Clone)]
+pub struct OwnTimer {
+    /// Which timer.
+    pub timer: TimerId,
+    /// `None` for an SLA deadline, else the rules that move the case.
+    pub rules: Option<Vec<Transition>>,
+    /// Where it is armed.
+    pub span: Span,
+    /// That line.
+    pub line: usize,
+}
+
+/// A policy that passed the checker.
+#[derive(Debug, Clone)]
+pub struct CheckedPolicy {
+    /// Declarations resolved; the per-status flattened parts are still empty.
+    pub table: TransitionTable,
+    /// Each status's own rules, by status id.
+    pub own: Vec<OwnRules>,
+}
+
+/// The checker's result: every diagnostic, and the checked policy if there was no error.
+#[derive(Debug)]
+pub struct CheckOutcome {
+    /// Problems, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Present when no diagnostic is an error.
+    pub checked: Option<CheckedPolicy>,
+}
+
+/// Check a parsed policy.
+pub fn check(file: &SourceFile, ast: &Policy) -> CheckOutcome {
+    let mut cx = declare::Context::new(file);
+    cx.declare(ast);
+    let own = rules::resolve_statuses(&mut cx, ast);
+    graph::check(&mut cx, &own, ast);
+    overlap::check(&mut cx, &own);
+    cx.check_usage(ast);
+    let mut diagnostics = std::mem::take(&mut cx.diags);
+    crate::diag::sort(&mut diagnostics);
+    let has_error = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let checked = (!has_error).then_some(CheckedPolicy { table: cx.table, own });
+    CheckOutcome { diagnostics, checked }
+}

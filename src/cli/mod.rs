@@ -1,0 +1,87 @@
+//! The command line: clap definitions and one file per verb. Only this layer touches files,
+//! standard streams and the clock. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error.
+
+mod check;
+mod eval;
+mod io;
+mod table;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: everything is fine.
+pub const OK: u8 = 0;
+/// Exit code: the verb found problems.
+pub const PROBLEMS: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const USAGE: u8 = 2;
+
+/// Docket: a rules engine for marketplace dispute cases.
+#[derive(Parser, Debug)]
+#[command(name = "docket", version, about, long_about = None, after_help = "Start with `docket check policies/aliexpress.policy`, then `docket eval policies/aliexpress.policy examples/cases.jsonl`.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Output formats for reports.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+    /// GitHub Actions annotations (check only).
+    Github,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate policy files: every problem, with file:line:col and advice.
+    #[command(
+        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
+    )]
+    Check {
+        /// Policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Treat warnings as failures.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the compiled transition table: per status, inherited rules resolved.
+    #[command(after_help = "Example:\n  docket table policies/aliexpress.policy --format json")]
+    Table {
+        /// Policy file.
+        file: PathBuf,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Evaluate case event logs: where each case stands, why, who may do what, what is due.
+    #[command(
+        after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed, 2 usage or I/O error."
+    )]
+    Eval(eval::EvalArgs),
+}
+
+/// Run the command line and return the process exit code.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Check { files, format, deny_warnings } => check::run(&files, format, deny_warnings),
+        Command::Table { file, format } => table::run(&file, format),
+        Command::Eval(args) => eval::run(&args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,18 @@
+//! `docket table FILE`.
+
+use super::{Format, OK, io};
+use std::path::Path;
+
+/// Print the flattened table.
+pub fn run(path: &Path, format: Format) -> u8 {
+    let (compiled, table) = match io::load_table(path) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let views = crate::report::table::view(&table, &compiled.file);
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&views).unwrap_or_default()),
+        _ => print!("{}", crate::report::table::render_text(&views)),
+    }
+    OK
+}

@@ -1,0 +1,3 @@
+//! Evaluation: transition table × case events × `now` → case states.
+
+pub mod time;

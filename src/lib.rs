@@ -1,0 +1,57 @@
+//! Docket: a rules engine for marketplace dispute cases.
+//!
+//! A policy file declares statuses, who may do what in each, named timers and automatic
+//! transitions. The pipeline is `syntax` (text to AST) → `check` (every mistake, explained) →
+//! `compile` (a flat transition table) → `eval` (case events to case states) → `report`.
+//! The CLI in `src/cli/` is a thin layer over these.
+
+pub mod ast;
+pub mod check;
+pub mod compile;
+pub mod diag;
+pub mod eval;
+pub mod report;
+pub mod span;
+pub mod syntax;
+
+use diag::Diagnostic;
+use span::{SourceFile, Span};
+
+/// The result of reading, checking and compiling one policy file.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The source, for rendering diagnostics.
+    pub file: SourceFile,
+    /// Every problem found, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The transition table, when there was no error.
+    pub table: Option<compile::table::TransitionTable>,
+}
+
+/// Decode a policy file's bytes; invalid UTF-8 is a diagnostic pointing at the first bad byte.
+pub fn source_from_bytes(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (SourceFile::new(name, text), None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // The lossy text has the same bytes up to `at`, so the offset still points right.
+            let d = Diagnostic::error("E004", Span::new(at, at + 1), "the file is not valid UTF-8 text")
+                .with_label("this byte cannot start a character")
+                .with_help("save the policy as UTF-8");
+            (SourceFile::new(name, text), Some(d))
+        }
+    }
+}
+
+/// Parse, check and compile a policy.
+pub fn compile_file(file: SourceFile) -> Compiled {
+    let ast = match syntax::parse(&file.text) {
+        Ok(ast) => ast,
+        Err(d) => return Compiled { file, diagnostics: vec![d], table: None },
+    };
+    let outcome = check::check(&file, &ast);
+    let table = outcome.checked.map(compile::compile);
+    Compiled { file, diagnostics: outcome.diagnostics, table }
+}
+pub mod cli;

@@ -1,0 +1,3 @@
+//! Reports: the structs other systems read (serde) and their text renderers.
+
+pub mod table;

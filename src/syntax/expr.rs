@@ -1,0 +1,137 @@
+//! Expressions: a Pratt parser gives `or` < `and` < comparisons < `+ -` < `*` < prefix operators.
+
+use super::Rule;
+use super::lower::{ident, path, span_of};
+use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+use crate::diag::Diagnostic;
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::op_or, Assoc::Left))
+            .op(Op::infix(Rule::op_and, Assoc::Left))
+            .op(Op::prefix(Rule::op_not))
+            .op(Op::infix(Rule::op_eq, Assoc::Left)
+                | Op::infix(Rule::op_ne, Assoc::Left)
+                | Op::infix(Rule::op_lt, Assoc::Left)
+                | Op::infix(Rule::op_le, Assoc::Left)
+                | Op::infix(Rule::op_gt, Assoc::Left)
+                | Op::infix(Rule::op_ge, Assoc::Left))
+            .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+            .op(Op::infix(Rule::op_mul, Assoc::Left))
+            .op(Op::prefix(Rule::op_neg))
+    })
+}
+
+/// Lower an `expr` pair.
+pub fn expr(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    pratt()
+        .map_primary(primary)
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let span = crate::span::Span::new(op.as_span().start(), rhs.span.end);
+            let op = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
+            Ok(Expr { kind: ExprKind::Unary(op, Box::new(rhs)), span })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let op = match op.as_rule() {
+                Rule::op_or => BinaryOp::Or,
+                Rule::op_and => BinaryOp::And,
+                Rule::op_eq => BinaryOp::Eq,
+                Rule::op_ne => BinaryOp::Ne,
+                Rule::op_lt => BinaryOp::Lt,
+                Rule::op_le => BinaryOp::Le,
+                Rule::op_gt => BinaryOp::Gt,
+                Rule::op_ge => BinaryOp::Ge,
+                Rule::op_add => BinaryOp::Add,
+                Rule::op_sub => BinaryOp::Sub,
+                _ => BinaryOp::Mul,
+            };
+            let span = crate::span::Span::new(lhs.span.start, rhs.span.end);
+            Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+        })
+        .parse(pair.into_inner())
+}
+
+fn primary(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    let span = span_of(&pair);
+    let text = pair.as_str();
+    let kind = match pair.as_rule() {
+        Rule::expr => return expr(pair),
+        Rule::bool_lit => ExprKind::Bool(text == "true"),
+        Rule::kw_now => ExprKind::Now,
+        Rule::int_lit => ExprKind::Int(
+            text.parse().map_err(|_| Diagnostic::error("E003", span, format!("the number `{text}` is too large")))?,
+        ),
+        Rule::money_lit => ExprKind::Money(
+            Decimal::from_str(text)
+                .map_err(|_| Diagnostic::error("E003", span, format!("the amount `{text}` is too large")))?,
+        ),
+        Rule::duration => ExprKind::Duration(duration_seconds(text).ok_or_else(|| too_long(text, span))?),
+        Rule::string => ExprKind::Text(unquote(text)),
+        Rule::time_in => {
+            let inner = pair.into_inner().next().map(path);
+            match inner {
+                Some(p) => ExprKind::TimeIn(p),
+                None => return Err(grammar_bug(span)),
+            }
+        }
+        Rule::time_since => match pair.into_inner().next() {
+            Some(p) => ExprKind::TimeSince(ident(&p)),
+            None => return Err(grammar_bug(span)),
+        },
+        _ => ExprKind::Name(text.to_string()),
+    };
+    Ok(Expr { kind, span })
+}
+
+/// A grammar rule produced a shape the lowering did not expect; reported, never a panic.
+pub fn grammar_bug(span: crate::span::Span) -> Diagnostic {
+    Diagnostic::error("E001", span, "the parser could not read this construct (an internal grammar mismatch)")
+}
+
+fn too_long(text: &str, span: crate::span::Span) -> Diagnostic {
+    Diagnostic::error("E003", span, format!("the duration `{text}` is too long"))
+}
+
+/// `"text"` without its quotes.
+pub fn unquote(text: &str) -> String {
+    text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text).to_string()
+}
+
+/// Seconds in a duration literal such as `1d12h` or `-5d`; `None` if it overflows.
+pub fn duration_seconds(text: &str) -> Option<i64> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut total: i64 = 0;
+    let mut number: i64 = 0;
+    for c in body.chars() {
+        if let Some(d) = c.to_digit(10) {
+            number = number.checked_mul(10)?.checked_add(i64::from(d))?;
+        } else {
+            let unit = match c {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                _ => 604_800,
+            };
+            total = total.checked_add(number.checked_mul(unit)?)?;
+            number = 0;
+        }
+    }
+    // Keep durations within what chrono can add to a date.
+    if total > 100 * 365 * 86_400 {
+        return None;
+    }
+    Some(if negative { -total } else { total })
+}

@@ -1,0 +1,327 @@
+//! Lowering: pest's parse tree to the typed AST. The grammar fixes each pair's shape, so a shape
+//! this code does not expect is an internal mismatch, reported as a diagnostic rather than a panic.
+
+use super::Rule;
+use super::expr::{duration_seconds, expr, grammar_bug, unquote};
+use crate::ast::*;
+use crate::diag::Diagnostic;
+use crate::span::Span;
+use pest::iterators::Pair;
+
+type Result<T> = std::result::Result<T, Diagnostic>;
+
+/// The span of a pair.
+pub fn span_of(pair: &Pair<Rule>) -> Span {
+    Span::new(pair.as_span().start(), pair.as_span().end())
+}
+
+/// A name pair as an `Ident`.
+pub fn ident(pair: &Pair<Rule>) -> Ident {
+    Ident { name: pair.as_str().to_string(), span: span_of(pair) }
+}
+
+/// A `status_path` pair as a `Path`.
+pub fn path(pair: Pair<Rule>) -> Path {
+    let span = span_of(&pair);
+    let mut offset = span.start;
+    let segments = pair
+        .as_str()
+        .split('.')
+        .map(|s| {
+            let id = Ident { name: s.to_string(), span: Span::new(offset, offset + s.len()) };
+            offset += s.len() + 1;
+            id
+        })
+        .collect();
+    Path { segments, span }
+}
+
+fn doc_text(pair: &Pair<Rule>) -> String {
+    pair.as_str().trim_start_matches('#').trim().to_string()
+}
+
+/// Lower the `policy` pair.
+pub fn policy(pair: Pair<Rule>) -> Result<Policy> {
+    let span = span_of(&pair);
+    let mut inner = pair.into_inner();
+    let header = inner.next().ok_or_else(|| grammar_bug(span))?;
+    let mut policy = header_of(header)?;
+    for item in inner {
+        match item.as_rule() {
+            Rule::roles_decl => policy.roles.extend(
+                item.into_inner()
+                    .filter(|p| p.as_rule() == Rule::role_def)
+                    .filter_map(|p| p.into_inner().next())
+                    .map(|p| ident(&p)),
+            ),
+            Rule::outcomes_decl => {
+                for def in item.into_inner().filter(|p| p.as_rule() == Rule::outcome_def) {
+                    let mut parts = def.into_inner();
+                    let name = parts.next().map(|p| ident(&p)).ok_or_else(|| grammar_bug(span))?;
+                    let amount = parts.next().map(type_expr).transpose()?;
+                    policy.outcomes.push(OutcomeDecl { name, amount });
+                }
+            }
+            Rule::timers_decl => {
+                for decl in item.into_inner().filter(|p| p.as_rule() == Rule::timer_decl) {
+                    policy.timers.push(timer_decl(decl)?);
+                }
+            }
+            Rule::fields_decl => {
+                for decl in item.into_inner().filter(|p| p.as_rule() == Rule::field_decl) {
+                    policy.fields.push(field_decl(decl)?);
+                }
+            }
+            Rule::actions_decl => {
+                for decl in item.into_inner().filter(|p| p.as_rule() == Rule::action_decl) {
+                    policy.actions.push(action_decl(decl)?);
+                }
+            }
+            Rule::status_decl => policy.statuses.push(status_decl(item)?),
+            _ => {}
+        }
+    }
+    Ok(policy)
+}
+
+fn header_of(pair: Pair<Rule>) -> Result<Policy> {
+    let span = span_of(&pair);
+    let mut docs = Vec::new();
+    let mut name = None;
+    let mut title = String::new();
+    let mut version = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::doc => docs.push(doc_text(&p)),
+            Rule::policy_name => name = Some(ident(&p)),
+            Rule::title => title = unquote(p.as_str()),
+            Rule::version_decl => version = p.into_inner().next().map(|s| unquote(s.as_str())),
+            _ => {}
+        }
+    }
+    Ok(Policy {
+        name: name.ok_or_else(|| grammar_bug(span))?,
+        title,
+        version,
+        docs,
+        roles: vec![],
+        outcomes: vec![],
+        timers: vec![],
+        fields: vec![],
+        actions: vec![],
+        statuses: vec![],
+    })
+}
+
+fn timer_decl(pair: Pair<Rule>) -> Result<TimerDecl> {
+    let span = span_of(&pair);
+    let mut docs = Vec::new();
+    let mut name = None;
+    let mut clock = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::doc => docs.push(doc_text(&p)),
+            Rule::timer_name => name = Some(ident(&p)),
+            Rule::timer_after => {
+                let lit = p.into_inner().next().ok_or_else(|| grammar_bug(span))?;
+                let lit_span = span_of(&lit);
+                let seconds = duration_seconds(lit.as_str()).ok_or_else(|| {
+                    Diagnostic::error("E003", lit_span, format!("the duration `{}` is too long", lit.as_str()))
+                })?;
+                clock =
+                    Some(TimerClock::After(DurationLit { seconds, text: lit.as_str().to_string(), span: lit_span }));
+            }
+            Rule::timer_at => {
+                let field =
+                    p.into_inner().find(|q| q.as_rule() == Rule::field_name).ok_or_else(|| grammar_bug(span))?;
+                clock = Some(TimerClock::At(ident(&field)));
+            }
+            _ => {}
+        }
+    }
+    Ok(TimerDecl {
+        docs,
+        name: name.ok_or_else(|| grammar_bug(span))?,
+        clock: clock.ok_or_else(|| grammar_bug(span))?,
+        span,
+    })
+}
+
+fn type_expr(pair: Pair<Rule>) -> Result<TypeExpr> {
+    let span = span_of(&pair);
+    let mut kind = None;
+    let mut optional = false;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::type_name => kind = Some(TypeKind::Named(ident(&p))),
+            Rule::enum_type => kind = Some(TypeKind::Enum(p.into_inner().map(|v| ident(&v)).collect())),
+            Rule::optional_mark => optional = true,
+            _ => {}
+        }
+    }
+    Ok(TypeExpr { kind: kind.ok_or_else(|| grammar_bug(span))?, optional, span })
+}
+
+fn field_decl(pair: Pair<Rule>) -> Result<FieldDecl> {
+    let span = span_of(&pair);
+    let mut docs = Vec::new();
+    let mut name = None;
+    let mut ty = None;
+    let mut default = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::doc => docs.push(doc_text(&p)),
+            Rule::field_name => name = Some(ident(&p)),
+            Rule::type_expr => ty = Some(type_expr(p)?),
+            Rule::expr => default = Some(expr(p)?),
+            _ => {}
+        }
+    }
+    Ok(FieldDecl {
+        docs,
+        name: name.ok_or_else(|| grammar_bug(span))?,
+        ty: ty.ok_or_else(|| grammar_bug(span))?,
+        default,
+        span,
+    })
+}
+
+fn action_decl(pair: Pair<Rule>) -> Result<ActionDecl> {
+    let span = span_of(&pair);
+    let mut docs = Vec::new();
+    let mut role = None;
+    let mut name = None;
+    let mut params = Vec::new();
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::doc => docs.push(doc_text(&p)),
+            Rule::role_name => role = Some(ident(&p)),
+            Rule::action_name => name = Some(ident(&p)),
+            Rule::param_list => {
+                for param in p.into_inner() {
+                    let mut parts = param.into_inner();
+                    let pname = parts.next().map(|q| ident(&q)).ok_or_else(|| grammar_bug(span))?;
+                    let ty = parts.next().map(type_expr).transpose()?;
+                    params.push(ParamDecl { name: pname, ty });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(ActionDecl {
+        docs,
+        role: role.ok_or_else(|| grammar_bug(span))?,
+        name: name.ok_or_else(|| grammar_bug(span))?,
+        params,
+        span,
+    })
+}
+
+fn status_decl(pair: Pair<Rule>) -> Result<StatusDecl> {
+    let span = span_of(&pair);
+    let mut status = StatusDecl {
+        docs: vec![],
+        name: Ident { name: String::new(), span },
+        label: String::new(),
+        initial: false,
+        terminal: false,
+        outcome: None,
+        items: vec![],
+        children: vec![],
+        has_body: false,
+        span,
+    };
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::doc => status.docs.push(doc_text(&p)),
+            Rule::initial_kw => status.initial = true,
+            Rule::terminal_kw => status.terminal = true,
+            Rule::status_name => status.name = ident(&p),
+            Rule::label => status.label = unquote(p.as_str()),
+            Rule::outcome_clause => {
+                let ospan = span_of(&p);
+                let mut parts = p.into_inner();
+                let name = parts.next().map(|q| ident(&q)).ok_or_else(|| grammar_bug(ospan))?;
+                let amount = parts.next().map(expr).transpose()?;
+                status.outcome = Some(OutcomeUse { name, amount, span: ospan });
+            }
+            Rule::status_body => {
+                status.has_body = true;
+                for item in p.into_inner() {
+                    status_item(item, &mut status)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(status)
+}
+
+fn status_item(pair: Pair<Rule>, status: &mut StatusDecl) -> Result<()> {
+    let span = span_of(&pair);
+    match pair.as_rule() {
+        Rule::status_decl => status.children.push(status_decl(pair)?),
+        Rule::entry_block => {
+            let effects =
+                pair.into_inner().find(|p| p.as_rule() == Rule::effects).map(effects).transpose()?.unwrap_or_default();
+            status.items.push(StatusItem::Entry(effects, span));
+        }
+        Rule::deadline_rule => {
+            let timer = pair.into_inner().find(|p| p.as_rule() == Rule::timer_name).ok_or_else(|| grammar_bug(span))?;
+            status.items.push(StatusItem::Deadline(ident(&timer)));
+        }
+        Rule::timer_rule | Rule::auto_rule | Rule::action_rule => status.items.push(StatusItem::Rule(Box::new(rule(pair)?))),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn rule(pair: Pair<Rule>) -> Result<crate::ast::Rule> {
+    let span = span_of(&pair);
+    let kind = pair.as_rule();
+    let mut docs = Vec::new();
+    let mut otherwise = false;
+    let mut role = None;
+    let mut action = None;
+    let mut timer = None;
+    let mut guard = None;
+    let mut target = None;
+    let mut effs = Vec::new();
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::doc => docs.push(doc_text(&p)),
+            Rule::else_kw => otherwise = true,
+            Rule::role_name => role = Some(ident(&p)),
+            Rule::action_name => action = Some(ident(&p)),
+            Rule::timer_name => timer = Some(ident(&p)),
+            Rule::guard => guard = p.into_inner().next().map(expr).transpose()?,
+            // An automatic rule's condition is a bare `expr`, not a `guard`.
+            Rule::expr => guard = Some(expr(p)?),
+            Rule::target => target = p.into_inner().next().map(path),
+            Rule::effects => effs = effects(p)?,
+            _ => {}
+        }
+    }
+    let trigger = match kind {
+        Rule::timer_rule => Trigger::Timer(timer.ok_or_else(|| grammar_bug(span))?),
+        Rule::auto_rule => Trigger::Automatic,
+        _ => Trigger::Action {
+            role: role.ok_or_else(|| grammar_bug(span))?,
+            action: action.ok_or_else(|| grammar_bug(span))?,
+        },
+    };
+    Ok(crate::ast::Rule { docs, otherwise, trigger, guard, target, effects: effs, span })
+}
+
+fn effects(pair: Pair<Rule>) -> Result<Vec<Assignment>> {
+    let span = span_of(&pair);
+    pair.into_inner()
+        .filter(|p| p.as_rule() == Rule::assignment)
+        .map(|a| {
+            let mut parts = a.into_inner();
+            let field = parts.next().map(|p| ident(&p)).ok_or_else(|| grammar_bug(span))?;
+            let value = parts.next().map(expr).transpose()?.ok_or_else(|| grammar_bug(span))?;
+            Ok(Assignment { field, value })
+        })
+        .collect()
+}

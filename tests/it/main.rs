@@ -1,0 +1,3 @@
+//! Docket's integration tests: one binary, one module per area.
+
+mod policies;
