@@ -1,3 +1,9 @@
-//! Evaluation: transition table × case events × `now` → case states.
+//! Evaluation: transition table × case events × `now` → case states. `engine.rs` applies events
+//! and timers to one case; `event.rs` reads events; `log.rs` runs a whole log of interleaved
+//! cases; `expr.rs` evaluates conditions and effects; `time.rs` reads and prints instants.
 
+pub mod engine;
+pub mod event;
+pub mod expr;
+pub mod log;
 pub mod time;

@@ -1,3 +1,5 @@
 //! Reports: the structs other systems read (serde) and their text renderers.
 
+pub mod case;
+pub mod summary;
 pub mod table;

@@ -270,7 +270,9 @@ fn status_item(pair: Pair<Rule>, status: &mut StatusDecl) -> Result<()> {
             let timer = pair.into_inner().find(|p| p.as_rule() == Rule::timer_name).ok_or_else(|| grammar_bug(span))?;
             status.items.push(StatusItem::Deadline(ident(&timer)));
         }
-        Rule::timer_rule | Rule::auto_rule | Rule::action_rule => status.items.push(StatusItem::Rule(Box::new(rule(pair)?))),
+        Rule::timer_rule | Rule::auto_rule | Rule::action_rule => {
+            status.items.push(StatusItem::Rule(Box::new(rule(pair)?)))
+        }
         _ => {}
     }
     Ok(())

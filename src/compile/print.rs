@@ -1,0 +1,43 @@
+//! Printing compiled expressions back as policy text, for reasons and reports.
+
+use super::table::{CExpr, TransitionTable};
+use crate::ast::BinaryOp;
+
+fn precedence(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or => 1,
+        BinaryOp::And => 2,
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 4,
+        BinaryOp::Add | BinaryOp::Sub => 5,
+        BinaryOp::Mul => 6,
+    }
+}
+
+/// An expression as policy text; `params` names the action's parameters.
+pub fn expr_text(table: &TransitionTable, params: &[String], e: &CExpr) -> String {
+    text(table, params, e, 0)
+}
+
+fn text(table: &TransitionTable, params: &[String], e: &CExpr, outer: u8) -> String {
+    match e {
+        CExpr::Const(v) => match v {
+            crate::compile::table::Value::Text(s) => format!("\"{s}\""),
+            other => table.show(other),
+        },
+        CExpr::Field(f) => table.fields.get(*f).map(|f| f.name.clone()).unwrap_or_default(),
+        CExpr::Param(i) => params.get(*i).cloned().unwrap_or_else(|| format!("parameter {i}")),
+        CExpr::Now => "now".into(),
+        CExpr::TimeIn(s) => format!("time_in({})", table.statuses[*s].path),
+        CExpr::TimeSince(f) => format!("time_since({})", table.fields[*f].name),
+        CExpr::Not(x) => {
+            let s = format!("not {}", text(table, params, x, 3));
+            if outer > 3 { format!("({s})") } else { s }
+        }
+        CExpr::Neg(x) => format!("-{}", text(table, params, x, 7)),
+        CExpr::Binary(op, l, r) => {
+            let p = precedence(*op);
+            let s = format!("{} {} {}", text(table, params, l, p), op.symbol(), text(table, params, r, p + 1));
+            if p < outer { format!("({s})") } else { s }
+        }
+    }
+}

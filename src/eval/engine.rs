@@ -1,0 +1,440 @@
+//! The engine: applies events and timers to one case's state, following the semantics written
+//! in `grammar/README.md` ("Evaluation"). It never reads the clock or files: `now` is an argument.
+
+use super::event::{Event, RawValue};
+use super::expr::{self, Scope};
+use crate::compile::print::expr_text;
+use crate::compile::table::*;
+use chrono::{DateTime, TimeDelta, Utc};
+use rust_decimal::Decimal;
+use std::collections::HashSet;
+use std::str::FromStr;
+
+/// How many automatic transitions may follow one another before the engine stops the case:
+/// the checker forbids cycles, so reaching this means a policy bug, reported on the case.
+const MAX_AUTOMATIC_STEPS: usize = 100;
+
+/// What caused a step in a case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// An event, by log line, role and action.
+    Event { line: usize, role: String, action: String },
+    /// A timer expired.
+    Timer(TimerId),
+    /// An automatic transition.
+    Automatic,
+}
+
+/// One step of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Status before.
+    pub from: StatusId,
+    /// Status after.
+    pub to: StatusId,
+    /// Why.
+    pub cause: Cause,
+    /// The policy line of the rule or timer that fired.
+    pub policy_line: usize,
+}
+
+/// An event that was not applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Log line.
+    pub line: usize,
+    /// When it claimed to happen.
+    pub at: DateTime<Utc>,
+    /// Role.
+    pub role: String,
+    /// Action.
+    pub action: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// An SLA deadline that passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Breach {
+    /// Which timer.
+    pub timer: TimerId,
+    /// Its deadline.
+    pub at: DateTime<Utc>,
+}
+
+/// Everything known about one case.
+#[derive(Debug, Clone)]
+pub struct CaseState {
+    /// Case id.
+    pub id: String,
+    /// Current (leaf) status.
+    pub status: StatusId,
+    /// When each status the case is in was entered, outermost first.
+    pub entered: Vec<(StatusId, DateTime<Utc>)>,
+    /// Field values, by field id.
+    pub fields: Vec<Value>,
+    /// Timers already fired (or passed with a false condition) in the current stay: timer,
+    /// arming status, and that status's entry time.
+    spent: Vec<(TimerId, StatusId, DateTime<Utc>)>,
+    /// SLA deadlines missed.
+    pub breached: Vec<Breach>,
+    /// The instant the case has been evaluated up to.
+    pub clock: Option<DateTime<Utc>>,
+    /// Time of the latest event seen (applied or rejected).
+    pub last_event: Option<DateTime<Utc>>,
+    /// Delivery ids applied.
+    ids: HashSet<String>,
+    /// Steps taken (kept only when history is wanted).
+    pub history: Vec<Step>,
+    /// Events rejected (kept only when history is wanted).
+    pub rejected: Vec<Rejection>,
+    /// Counts.
+    pub applied_count: usize,
+    /// Rejected events.
+    pub rejected_count: usize,
+    /// Redeliveries ignored.
+    pub duplicate_count: usize,
+    /// Events dated after `now`, not applied.
+    pub future_count: usize,
+    /// A policy bug stopped the case (automatic transitions that do not settle).
+    pub stuck: Option<String>,
+}
+
+/// Applies events and timers for one policy.
+pub struct Engine<'t> {
+    /// The compiled policy.
+    pub table: &'t TransitionTable,
+    /// Keep per-case history and rejections (off for `--summary`).
+    pub keep_history: bool,
+}
+
+impl<'t> Engine<'t> {
+    /// An engine over a table.
+    pub fn new(table: &'t TransitionTable, keep_history: bool) -> Self {
+        Engine { table, keep_history }
+    }
+
+    /// A new case in the initial status, before any event.
+    pub fn new_case(&self, id: &str) -> CaseState {
+        CaseState {
+            id: id.to_string(),
+            status: self.table.initial,
+            entered: vec![],
+            fields: self.table.fields.iter().map(|f| f.default.clone()).collect(),
+            spent: vec![],
+            breached: vec![],
+            clock: None,
+            last_event: None,
+            ids: HashSet::new(),
+            history: vec![],
+            rejected: vec![],
+            applied_count: 0,
+            rejected_count: 0,
+            duplicate_count: 0,
+            future_count: 0,
+            stuck: None,
+        }
+    }
+
+    fn scope<'a>(&self, case: &'a CaseState, params: Option<&'a [Value]>, now: DateTime<Utc>) -> Scope<'a> {
+        Scope { fields: &case.fields, params, now, entered: &case.entered }
+    }
+
+    /// Apply one event to its case.
+    pub fn apply(&self, case: &mut CaseState, event: &Event) {
+        if let Some(id) = &event.id
+            && case.ids.contains(id)
+        {
+            case.duplicate_count += 1;
+            return;
+        }
+        if let Some(last) = case.last_event
+            && event.at < last
+        {
+            let reason = format!(
+                "it is dated {}, before the case's previous event at {}",
+                super::time::format(&event.at),
+                super::time::format(&last)
+            );
+            return self.reject(case, event, reason);
+        }
+        case.last_event = Some(event.at);
+        if case.clock.is_none() {
+            // The case begins with its first event, in the initial status.
+            case.clock = Some(event.at);
+            case.entered = self.table.chain(self.table.initial).into_iter().map(|s| (s, event.at)).collect();
+        }
+        self.advance(case, event.at);
+        if case.stuck.is_some() {
+            return self.reject(case, event, "the case stopped on a policy error".into());
+        }
+        match self.choose(case, event) {
+            Ok((transition, params)) => {
+                if let Some(id) = &event.id {
+                    case.ids.insert(id.clone());
+                }
+                case.applied_count += 1;
+                let cause = Cause::Event { line: event.line, role: event.role.clone(), action: event.action.clone() };
+                let transition = transition.clone();
+                self.take(case, &transition, Some(&params), event.at, cause);
+                self.advance(case, event.at);
+            }
+            Err(reason) => self.reject(case, event, reason),
+        }
+    }
+
+    fn reject(&self, case: &mut CaseState, event: &Event, reason: String) {
+        case.rejected_count += 1;
+        if self.keep_history {
+            case.rejected.push(Rejection {
+                line: event.line,
+                at: event.at,
+                role: event.role.clone(),
+                action: event.action.clone(),
+                reason,
+            });
+        }
+    }
+
+    /// Find the transition an event takes, or say why there is none.
+    fn choose(&self, case: &CaseState, event: &Event) -> Result<(&'t Transition, Vec<Value>), String> {
+        let t = self.table;
+        let status = &t.statuses[case.status];
+        let Some(&role) = t.role_index.get(&event.role) else {
+            return Err(format!("unknown role `{}`; the policy's roles are {}", event.role, t.roles.join(", ")));
+        };
+        let Some(&action) = t.action_index.get(&(role, event.action.clone())) else {
+            return Err(format!("role `{}` has no action `{}`", event.role, event.action));
+        };
+        if status.terminal.is_some() {
+            return Err(format!("the case is closed in `{}`", status.path));
+        }
+        let Some(candidates) = t.candidates(case.status, action) else {
+            return Err(format!("`{} {}` is not allowed in `{}`", event.role, event.action, status.path));
+        };
+        let params = self.params(&t.actions[action], event)?;
+        let scope = self.scope(case, Some(&params), event.at);
+        if let Some(tr) = candidates.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
+            return Ok((tr, params));
+        }
+        // Explain with the first candidate: which part of its condition failed.
+        let names: Vec<String> = t.actions[action].params.iter().map(|p| p.name.clone()).collect();
+        let first = &candidates[0];
+        let failed = first
+            .guard
+            .as_ref()
+            .map(|g| {
+                let part = expr::first_false(g, &scope);
+                // The whole condition reads best as written (timer names, not their durations).
+                if std::ptr::eq(part, g) {
+                    first.guard_text.clone().unwrap_or_default()
+                } else {
+                    expr_text(t, &names, part)
+                }
+            })
+            .unwrap_or_default();
+        let mut reason = format!("the condition `{failed}` does not hold (policy line {})", first.line);
+        if let Some(at) = self.opens_at(case, candidates, event.at) {
+            reason.push_str(&format!("; it opens at {}", super::time::format(&at)));
+        }
+        Err(reason)
+    }
+
+    /// Type an event's parameters by the action's declaration.
+    fn params(&self, action: &ActionDef, event: &Event) -> Result<Vec<Value>, String> {
+        action
+            .params
+            .iter()
+            .map(|p| {
+                let raw = event.params.iter().find(|(k, _)| *k == p.name).map(|(_, v)| v);
+                match raw {
+                    None | Some(RawValue::Null) if p.optional => Ok(Value::Null),
+                    None | Some(RawValue::Null) => Err(format!("parameter `{}` is missing", p.name)),
+                    Some(raw) => self.typed_param(p, raw),
+                }
+            })
+            .collect()
+    }
+
+    fn typed_param(&self, p: &ParamDef, raw: &RawValue) -> Result<Value, String> {
+        let wrong = |want: &str| Err(format!("parameter `{}` must be {want}, not {}", p.name, raw.kind()));
+        match (p.ty, raw) {
+            (Type::Money, RawValue::Text(s) | RawValue::Number(s)) => match Decimal::from_str(s.trim()) {
+                Ok(d) => Ok(Value::Money(d)),
+                Err(_) => Err(format!("parameter `{}` must be an amount such as \"25.00\", not `{s}`", p.name)),
+            },
+            (Type::Money, _) => wrong("an amount such as \"25.00\""),
+            (Type::Int, RawValue::Number(s)) => s.parse().map(Value::Int).or_else(|_| wrong("a whole number")),
+            (Type::Int, _) => wrong("a whole number"),
+            (Type::Time, RawValue::Text(s)) => match super::time::parse(s) {
+                Some(t) => Ok(Value::Time(t)),
+                None => Err(format!("parameter `{}` must be an RFC 3339 time, not `{s}`", p.name)),
+            },
+            (Type::Time, _) => wrong("an RFC 3339 time"),
+            (Type::Bool, RawValue::Bool(b)) => Ok(Value::Bool(*b)),
+            (Type::Bool, _) => wrong("true or false"),
+            (Type::Text, RawValue::Text(s)) => Ok(Value::Text(s.clone())),
+            (Type::Text, _) => wrong("a string"),
+            (Type::Duration, _) => wrong("a duration"),
+            (Type::Enum(e), RawValue::Text(s)) => match self.table.enums[e].iter().position(|v| v == s) {
+                Some(i) => Ok(Value::Enum(e, i as u32)),
+                None => Err(format!("parameter `{}` is `{s}`, not one of {}", p.name, self.table.enums[e].join(", "))),
+            },
+            (Type::Enum(e), _) => wrong(&format!("one of {}", self.table.enums[e].join(", "))),
+        }
+    }
+
+    /// Take a transition: effects, then leave and enter statuses, then automatic transitions.
+    fn take(&self, case: &mut CaseState, tr: &Transition, params: Option<&[Value]>, at: DateTime<Utc>, cause: Cause) {
+        let mut tr = tr.clone();
+        let mut cause = cause;
+        for _ in 0..MAX_AUTOMATIC_STEPS {
+            self.step(case, &tr, params.filter(|_| matches!(cause, Cause::Event { .. })), at, cause);
+            let scope = self.scope(case, None, at);
+            let next = self.table.statuses[case.status]
+                .automatic
+                .iter()
+                .find(|a| expr::holds(a.guard.as_ref(), &scope) == Some(true));
+            match next {
+                Some(auto) => {
+                    tr = auto.clone();
+                    cause = Cause::Automatic;
+                }
+                None => return,
+            }
+        }
+        case.stuck = Some(format!("automatic transitions did not settle after {MAX_AUTOMATIC_STEPS} steps"));
+    }
+
+    /// One transition without the automatic ones after it.
+    fn step(&self, case: &mut CaseState, tr: &Transition, params: Option<&[Value]>, at: DateTime<Utc>, cause: Cause) {
+        let t = self.table;
+        for effect in &tr.effects {
+            let scope = self.scope(case, params, at);
+            let value = expr::eval(&effect.value, &scope).unwrap_or(Value::Null);
+            case.fields[effect.field] = value;
+        }
+        let from = case.status;
+        if let Some(target) = tr.target {
+            let old_chain: Vec<StatusId> = case.entered.iter().map(|(s, _)| *s).collect();
+            let leaf = t.entry_leaf(target);
+            let new_chain = t.chain(leaf);
+            let mut keep = old_chain.iter().zip(&new_chain).take_while(|(a, b)| a == b).count();
+            // A target the case is already in (or inside) is left and entered again.
+            if let Some(i) = old_chain.iter().position(|&s| s == target) {
+                keep = keep.min(i);
+            }
+            case.entered.truncate(keep);
+            case.spent.retain(|(_, owner, entered)| case.entered.iter().any(|(s, e)| s == owner && e == entered));
+            for &s in &new_chain[keep..] {
+                case.entered.push((s, at));
+            }
+            case.status = leaf;
+            for &s in &new_chain[keep..] {
+                for effect in &t.statuses[s].on_entry {
+                    let scope = self.scope(case, None, at);
+                    let value = expr::eval(&effect.value, &scope).unwrap_or(Value::Null);
+                    case.fields[effect.field] = value;
+                }
+            }
+        }
+        if self.keep_history {
+            case.history.push(Step { at, from, to: case.status, cause, policy_line: tr.line });
+        }
+    }
+
+    /// Deadline of an armed timer as things stand, if it has one.
+    pub fn deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
+        match self.table.timers[armed.timer].clock {
+            Clock::After(d) => {
+                let entered = case.entered.iter().find(|(s, _)| *s == armed.owner)?.1;
+                entered.checked_add_signed(d)
+            }
+            Clock::At(f) => match case.fields.get(f) {
+                Some(Value::Time(t)) => Some(*t),
+                _ => None,
+            },
+        }
+    }
+
+    fn is_spent(&self, case: &CaseState, armed: &ArmedTimer) -> bool {
+        let entered = case.entered.iter().find(|(s, _)| *s == armed.owner).map(|(_, e)| *e);
+        case.spent.iter().any(|(t, o, e)| *t == armed.timer && *o == armed.owner && Some(*e) == entered)
+    }
+
+    /// Timers armed and not yet spent, with their deadlines, in firing order (deadline, then
+    /// declaration order of the timers).
+    pub fn pending(&self, case: &CaseState) -> Vec<(DateTime<Utc>, &'t ArmedTimer)> {
+        let mut out: Vec<(DateTime<Utc>, &ArmedTimer)> = self.table.statuses[case.status]
+            .timers
+            .iter()
+            .filter(|a| !self.is_spent(case, a))
+            .filter_map(|a| self.deadline(case, a).map(|d| (d, a)))
+            .collect();
+        out.sort_by_key(|(d, a)| (*d, a.timer));
+        out
+    }
+
+    /// Fire every timer due at or before `to`, in order.
+    pub fn advance(&self, case: &mut CaseState, to: DateTime<Utc>) {
+        while case.stuck.is_none() {
+            let Some((deadline, armed)) = self.pending(case).into_iter().next() else { break };
+            if deadline > to {
+                break;
+            }
+            // A deadline already past when its status was entered fires at once, at entry time.
+            let at = case.clock.map_or(deadline, |c| c.max(deadline));
+            let entered = case.entered.iter().find(|(s, _)| *s == armed.owner).map_or(at, |(_, e)| *e);
+            case.spent.push((armed.timer, armed.owner, entered));
+            case.clock = Some(at);
+            match &armed.effect {
+                TimerEffect::Sla => {
+                    let breach = Breach { timer: armed.timer, at: deadline };
+                    if !case.breached.contains(&breach) {
+                        case.breached.push(breach);
+                    }
+                }
+                TimerEffect::Move(list) => {
+                    let scope = self.scope(case, None, at);
+                    if let Some(tr) = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
+                        self.take(case, tr, None, at, Cause::Timer(armed.timer));
+                    }
+                }
+            }
+        }
+        if case.clock.is_some_and(|c| c < to) {
+            case.clock = Some(to);
+        }
+    }
+
+    /// For an action whose conditions are all false now, the first later instant at which one
+    /// of them holds, assuming nothing else changes (time-gated rules such as R11).
+    pub fn opens_at(&self, case: &CaseState, candidates: &[Transition], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut bases: Vec<DateTime<Utc>> = case.entered.iter().map(|(_, e)| *e).collect();
+        bases.extend(case.fields.iter().filter_map(|v| if let Value::Time(t) = v { Some(*t) } else { None }));
+        let mut instants = Vec::new();
+        for c in candidates {
+            let mut durations = Vec::new();
+            if let Some(g) = &c.guard {
+                expr::durations_in(g, &mut durations);
+            }
+            for b in &bases {
+                for d in &durations {
+                    if let Some(at) = b.checked_add_signed(*d) {
+                        instants.push(at);
+                        instants.extend(at.checked_add_signed(TimeDelta::seconds(1)));
+                    }
+                }
+            }
+        }
+        instants.retain(|at| *at > now);
+        instants.sort();
+        instants.dedup();
+        instants.into_iter().find(|at| {
+            let scope = self.scope(case, None, *at);
+            candidates.iter().any(|c| expr::holds(c.guard.as_ref(), &scope) != Some(false))
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! A run over a log of interleaved cases: events are fed one at a time (streaming), each to its
+//! case; malformed lines are recorded and skipped. Cases are kept in the order they first appear.
+
+use super::engine::{CaseState, Engine};
+use super::event::{self, Event};
+use crate::compile::table::TransitionTable;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// A log line that is not an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    /// 1-based line (or the event's index in a TOML file).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The state of a run over one log.
+pub struct LogRun<'t> {
+    /// The engine.
+    pub engine: Engine<'t>,
+    /// `--now`: events after it are not applied; timers due by it fire.
+    pub now: Option<DateTime<Utc>>,
+    index: HashMap<String, usize>,
+    /// Cases in order of first appearance.
+    pub cases: Vec<CaseState>,
+    /// Lines that were not events.
+    pub malformed: Vec<Malformed>,
+    /// Malformed lines counted (also when not kept).
+    pub malformed_count: usize,
+    /// Events read.
+    pub events: usize,
+    /// Events dated after `now`.
+    pub future: usize,
+}
+
+impl<'t> LogRun<'t> {
+    /// Start a run.
+    pub fn new(table: &'t TransitionTable, keep_history: bool, now: Option<DateTime<Utc>>) -> Self {
+        LogRun {
+            engine: Engine::new(table, keep_history),
+            now,
+            index: HashMap::new(),
+            cases: Vec::new(),
+            malformed: Vec::new(),
+            malformed_count: 0,
+            events: 0,
+            future: 0,
+        }
+    }
+
+    /// Feed one JSON Lines record; blank lines are skipped.
+    pub fn feed_line(&mut self, text: &str, line: usize) {
+        if text.trim().is_empty() {
+            return;
+        }
+        match event::from_json_line(text, line) {
+            Ok(e) => self.feed(&e),
+            Err(err) => self.malformed(line, err.to_string()),
+        }
+    }
+
+    /// Record a line that is not an event.
+    pub fn malformed(&mut self, line: usize, message: String) {
+        self.malformed_count += 1;
+        if self.engine.keep_history {
+            self.malformed.push(Malformed { line, message });
+        }
+    }
+
+    /// Feed one event to its case.
+    pub fn feed(&mut self, event: &Event) {
+        self.events += 1;
+        if self.now.is_some_and(|now| event.at > now) {
+            self.future += 1;
+            return;
+        }
+        let i = match self.index.get(&event.case) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(event.case.clone(), self.cases.len());
+                self.cases.push(self.engine.new_case(&event.case));
+                self.cases.len() - 1
+            }
+        };
+        let case = &mut self.cases[i];
+        self.engine.apply(case, event);
+        if !self.engine.keep_history {
+            compact(self.engine.table, case);
+        }
+    }
+
+    /// Bring every case up to the evaluation instant: `now`, or else its own latest event.
+    pub fn finish(&mut self) {
+        for case in &mut self.cases {
+            let to = self.now.or(case.last_event);
+            if let Some(to) = to {
+                self.engine.advance(case, to);
+            }
+        }
+    }
+
+    /// Total rejected events.
+    pub fn rejected(&self) -> usize {
+        self.cases.iter().map(|c| c.rejected_count).sum()
+    }
+}
+
+/// A closed case needs only its status and last time (to judge later events); the rest of its
+/// memory is given back, so a summary run over a long log holds little per finished case.
+fn compact(table: &TransitionTable, case: &mut CaseState) {
+    // A terminal status has no rules or timers (the checker makes sure), so nothing reads these.
+    if table.statuses[case.status].terminal.is_some() && !case.fields.is_empty() {
+        case.fields = Vec::new();
+        case.entered = Vec::new();
+    }
+}

@@ -1,0 +1,315 @@
+//! The case report: where a case stands, why, who may do what, what is due. The JSON keys are a
+//! contract other systems read (issue 4); the text form is for people.
+
+use crate::compile::table::*;
+use crate::eval::engine::{CaseState, Cause, Engine};
+use crate::eval::expr;
+use crate::eval::time::format as t;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+/// `{"kind", "amount"}`.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct OutcomeReport {
+    /// Outcome name.
+    pub kind: String,
+    /// Amount as a decimal string, if the outcome has one.
+    pub amount: Option<String>,
+}
+
+/// A pending deadline: what happens if nobody acts.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct DeadlineReport {
+    /// Timer name.
+    pub timer: String,
+    /// When.
+    pub at: String,
+    /// `transition` or `sla`.
+    pub effect: &'static str,
+    /// Where the case would go (null for an SLA).
+    pub target: Option<String>,
+    /// The policy line that arms it.
+    pub policy_line: usize,
+}
+
+/// A missed SLA deadline.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct BreachReport {
+    /// Timer name.
+    pub timer: String,
+    /// Its deadline.
+    pub at: String,
+}
+
+/// A rejected event.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct RejectedReport {
+    /// Log line.
+    pub line: usize,
+    /// Role.
+    pub role: String,
+    /// Action.
+    pub action: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// One step of history.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct StepReport {
+    /// When.
+    pub at: String,
+    /// Status before.
+    pub from: String,
+    /// Status after.
+    pub to: String,
+    /// `buyer open`, `timer seller_response` or `automatic`.
+    pub cause: String,
+    /// Log line of the event, for an event.
+    pub line: Option<usize>,
+    /// The policy line of the rule or timer.
+    pub policy_line: usize,
+}
+
+/// An action closed now that opens later by itself.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct OpensReport {
+    /// Role.
+    pub role: String,
+    /// Action.
+    pub action: String,
+    /// When it opens.
+    pub at: String,
+}
+
+/// Everything about one case.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct CaseReport {
+    /// Case id.
+    pub case: String,
+    /// Dotted status path.
+    pub status: String,
+    /// Status label.
+    pub label: String,
+    /// Whether the case is closed.
+    pub terminal: bool,
+    /// Outcome of a closed case.
+    pub outcome: Option<OutcomeReport>,
+    /// Field values; money as decimal strings, times RFC 3339.
+    pub fields: Map<String, Json>,
+    /// Pending timers, by time.
+    pub deadlines: Vec<DeadlineReport>,
+    /// Missed SLA deadlines.
+    pub breached: Vec<BreachReport>,
+    /// What each role may do now.
+    pub allowed: Map<String, Json>,
+    /// Actions closed now that open by themselves later.
+    pub opens: Vec<OpensReport>,
+    /// Rejected events.
+    pub rejected: Vec<RejectedReport>,
+    /// History.
+    pub history: Vec<StepReport>,
+    /// The instant the report describes.
+    pub as_of: Option<String>,
+    /// Why the case stopped, if a policy error stopped it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A field value as JSON.
+pub fn json_value(table: &TransitionTable, v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::from(*i),
+        other => Json::String(table.show(other)),
+    }
+}
+
+/// Build a case's report as of its clock.
+pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
+    let table = engine.table;
+    let status = &table.statuses[case.status];
+    let now = case.clock;
+    let mut fields = Map::new();
+    for (def, v) in table.fields.iter().zip(&case.fields) {
+        fields.insert(def.name.clone(), json_value(table, v));
+    }
+    let outcome = status.terminal.as_ref().map(|o| {
+        let scope =
+            expr::Scope { fields: &case.fields, params: None, now: now.unwrap_or_default(), entered: &case.entered };
+        let amount = o.amount.as_ref().and_then(|a| expr::eval(a, &scope)).map(|v| table.show(&v));
+        OutcomeReport { kind: table.outcomes[o.outcome].name.clone(), amount }
+    });
+    let (allowed, opens) = match now {
+        Some(now) if status.terminal.is_none() && case.stuck.is_none() => allowed(engine, case, now),
+        _ => (Map::new(), vec![]),
+    };
+    CaseReport {
+        case: case.id.clone(),
+        status: status.path.clone(),
+        label: status.label.clone(),
+        terminal: status.terminal.is_some(),
+        outcome,
+        fields,
+        deadlines: deadlines(engine, case),
+        breached: case
+            .breached
+            .iter()
+            .map(|b| BreachReport { timer: table.timers[b.timer].name.clone(), at: t(&b.at) })
+            .collect(),
+        allowed,
+        opens,
+        rejected: case
+            .rejected
+            .iter()
+            .map(|r| RejectedReport {
+                line: r.line,
+                role: r.role.clone(),
+                action: r.action.clone(),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        history: case
+            .history
+            .iter()
+            .map(|s| StepReport {
+                at: t(&s.at),
+                from: table.statuses[s.from].path.clone(),
+                to: table.statuses[s.to].path.clone(),
+                cause: match &s.cause {
+                    Cause::Event { role, action, .. } => format!("{role} {action}"),
+                    Cause::Timer(id) => format!("timer {}", table.timers[*id].name),
+                    Cause::Automatic => "automatic".to_string(),
+                },
+                line: match &s.cause {
+                    Cause::Event { line, .. } => Some(*line),
+                    _ => None,
+                },
+                policy_line: s.policy_line,
+            })
+            .collect(),
+        as_of: now.map(|n| t(&n)),
+        error: case.stuck.clone(),
+    }
+}
+
+/// Pending timers, leaving out a moving timer whose condition is false as things stand.
+fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
+    let table = engine.table;
+    engine
+        .pending(case)
+        .into_iter()
+        .filter_map(|(at, armed)| {
+            let (effect, target) = match &armed.effect {
+                TimerEffect::Sla => ("sla", None),
+                TimerEffect::Move(list) => {
+                    let scope = expr::Scope { fields: &case.fields, params: None, now: at, entered: &case.entered };
+                    let tr = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))?;
+                    let target = tr.target.map(|s| table.statuses[table.entry_leaf(s)].path.clone());
+                    ("transition", target)
+                }
+            };
+            Some(DeadlineReport {
+                timer: table.timers[armed.timer].name.clone(),
+                at: t(&at),
+                effect,
+                target,
+                policy_line: armed.line,
+            })
+        })
+        .collect()
+}
+
+/// What each role may do now, and which closed actions open later by themselves.
+fn allowed(engine: &Engine, case: &CaseState, now: DateTime<Utc>) -> (Map<String, Json>, Vec<OpensReport>) {
+    let table = engine.table;
+    let scope = expr::Scope { fields: &case.fields, params: None, now, entered: &case.entered };
+    let mut allowed = Map::new();
+    let mut opens = Vec::new();
+    for (role_id, role) in table.roles.iter().enumerate() {
+        let mut actions = Vec::new();
+        for (action, list) in &table.statuses[case.status].actions {
+            let def = &table.actions[*action];
+            if def.role != role_id {
+                continue;
+            }
+            if list.iter().any(|c| expr::holds(c.guard.as_ref(), &scope) != Some(false)) {
+                actions.push(Json::String(def.name.clone()));
+            } else if let Some(at) = engine.opens_at(case, list, now) {
+                opens.push(OpensReport { role: role.clone(), action: def.name.clone(), at: t(&at) });
+            }
+        }
+        if !actions.is_empty() {
+            allowed.insert(role.clone(), Json::Array(actions));
+        }
+    }
+    (allowed, opens)
+}
+
+/// A case report as text for people.
+pub fn render_text(r: &CaseReport) -> String {
+    let mut out = format!("case {}: {} \"{}\"", r.case, r.status, r.label);
+    if let Some(o) = &r.outcome {
+        out.push_str(&format!(" (closed: {}", o.kind));
+        if let Some(a) = &o.amount {
+            out.push_str(&format!(" {a}"));
+        }
+        out.push(')');
+    }
+    out.push('\n');
+    if let Some(at) = &r.as_of {
+        out.push_str(&format!("  as of {at}\n"));
+    }
+    if let Some(e) = &r.error {
+        out.push_str(&format!("  error: {e}\n"));
+    }
+    let fields: Vec<String> =
+        r.fields.iter().map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string))).collect();
+    out.push_str(&format!("  fields: {}\n", fields.join(" ")));
+    if !r.history.is_empty() {
+        out.push_str("  history:\n");
+        for s in &r.history {
+            let by = match s.line {
+                Some(l) => format!("{} (log line {l}, policy line {})", s.cause, s.policy_line),
+                None => format!("{} (policy line {})", s.cause, s.policy_line),
+            };
+            out.push_str(&format!("    {}  {} -> {}  by {by}\n", s.at, s.from, s.to));
+        }
+    }
+    if !r.rejected.is_empty() {
+        out.push_str("  rejected:\n");
+        for x in &r.rejected {
+            out.push_str(&format!("    log line {}: {} {}: {}\n", x.line, x.role, x.action, x.reason));
+        }
+    }
+    if !r.allowed.is_empty() {
+        out.push_str("  may do now:\n");
+        for (role, actions) in &r.allowed {
+            let names: Vec<&str> =
+                actions.as_array().map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
+            out.push_str(&format!("    {role}: {}\n", names.join(", ")));
+        }
+    }
+    for o in &r.opens {
+        out.push_str(&format!("  opens later: {} {} at {}\n", o.role, o.action, o.at));
+    }
+    if !r.deadlines.is_empty() {
+        out.push_str("  pending deadlines:\n");
+        for d in &r.deadlines {
+            let what = match &d.target {
+                Some(target) => format!("-> {target}"),
+                None => "SLA".to_string(),
+            };
+            out.push_str(&format!("    {}  {} {what} (policy line {})\n", d.at, d.timer, d.policy_line));
+        }
+    }
+    if !r.breached.is_empty() {
+        out.push_str("  breached:\n");
+        for b in &r.breached {
+            out.push_str(&format!("    {} was due {}\n", b.timer, b.at));
+        }
+    }
+    out
+}
