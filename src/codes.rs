@@ -2,6 +2,4 @@
 //! configurations refer to them.
 
 /// `(code, meaning)`, sorted by code.
-pub const CODES: &[(&str, &str)] = &[
-    ("E001", "syntax error: the text does not follow the grammar"),
-];
+pub const CODES: &[(&str, &str)] = &[("E001", "syntax error: the text does not follow the grammar")];

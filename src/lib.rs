@@ -12,6 +12,7 @@ pub mod compile;
 pub mod diag;
 pub mod eval;
 pub mod report;
+pub mod scenario;
 pub mod span;
 pub mod syntax;
 

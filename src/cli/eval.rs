@@ -114,17 +114,7 @@ pub fn feed_toml(run: &mut LogRun, text: &str) -> Result<(), String> {
     let Some(events) = doc.get("events").and_then(toml::Value::as_array) else {
         return Err("a case file needs an `events` array of tables ([[events]])".into());
     };
-    for (i, ev) in events.iter().enumerate() {
-        let line = i + 1;
-        match ev
-            .as_table()
-            .ok_or(crate::eval::event::EventError::NotObject)
-            .and_then(|t| crate::eval::event::from_toml_table(t, line))
-        {
-            Ok(e) => run.feed(&e),
-            Err(err) => run.malformed(line, err.to_string()),
-        }
-    }
+    run.feed_toml_events(events);
     Ok(())
 }
 

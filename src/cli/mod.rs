@@ -5,6 +5,7 @@ mod check;
 mod eval;
 mod io;
 mod table;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -67,6 +68,11 @@ enum Command {
         after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed, 2 usage or I/O error."
     )]
     Eval(eval::EvalArgs),
+    /// Run scenario files: events with expected statuses, outcomes, fields, deadlines.
+    #[command(
+        after_help = "Examples:\n  docket test\n  docket test tests/scenarios/aliexpress --format junit > report.xml\n\nA scenario is a TOML file: `policy = \"path\"`, [[events]] tables, and [[expect]] tables compared\nwith the JSON case report (only the keys written are compared; `at` evaluates as of an instant).\nExit status: 0 all passed, 1 a scenario failed, 2 usage or I/O error."
+    )]
+    Test(test::TestArgs),
 }
 
 /// Run the command line and return the process exit code.
@@ -82,6 +88,7 @@ pub fn run() -> ExitCode {
         Command::Check { files, format, deny_warnings } => check::run(&files, format, deny_warnings),
         Command::Table { file, format } => table::run(&file, format),
         Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)
 }

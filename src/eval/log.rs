@@ -61,6 +61,17 @@ impl<'t> LogRun<'t> {
         }
     }
 
+    /// Feed the `[[events]]` tables of a TOML case file; an event's index stands for its line.
+    pub fn feed_toml_events(&mut self, events: &[toml::Value]) {
+        for (i, ev) in events.iter().enumerate() {
+            let line = i + 1;
+            match ev.as_table().ok_or(event::EventError::NotObject).and_then(|t| event::from_toml_table(t, line)) {
+                Ok(e) => self.feed(&e),
+                Err(err) => self.malformed(line, err.to_string()),
+            }
+        }
+    }
+
     /// Record a line that is not an event.
     pub fn malformed(&mut self, line: usize, message: String) {
         self.malformed_count += 1;

@@ -1,0 +1,154 @@
+//! Scenarios: a policy, events and expectations in one TOML file, for `docket test`. Each
+//! expectation is compared with the JSON case report as a subset: objects compare only the keys
+//! written, arrays compare length and each element, and a `reason` matches when the actual
+//! reason contains the expected text.
+
+use crate::compile::table::TransitionTable;
+use crate::eval::log::LogRun;
+use crate::report::case;
+use chrono::{DateTime, Utc};
+use serde_json::Value as Json;
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Which `[[expect]]` (1-based) and of which case.
+    pub title: String,
+    /// Expected, as pretty JSON.
+    pub expected: String,
+    /// What the report said, limited to the expected keys, as pretty JSON.
+    pub actual: String,
+}
+
+/// A parsed scenario file.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// What it shows.
+    pub description: String,
+    /// The policy path as written (relative to the scenario file).
+    pub policy: String,
+    /// The `[[events]]` tables.
+    pub events: Vec<toml::Value>,
+    /// The `[[expect]]` tables.
+    pub expect: Vec<toml::Table>,
+}
+
+/// Read a scenario's TOML.
+pub fn parse(text: &str) -> Result<Scenario, String> {
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string().trim_end().to_string())?;
+    let policy =
+        doc.get("policy").and_then(toml::Value::as_str).ok_or("a scenario needs `policy = \"path/to/file.policy\"`")?;
+    let events = doc.get("events").and_then(toml::Value::as_array).cloned().unwrap_or_default();
+    let expect: Vec<toml::Table> = match doc.get("expect") {
+        None => return Err("a scenario needs at least one [[expect]] table".into()),
+        Some(v) => v
+            .as_array()
+            .ok_or("`expect` must be an array of tables ([[expect]])")?
+            .iter()
+            .map(|e| e.as_table().cloned().ok_or_else(|| "each [[expect]] must be a table".to_string()))
+            .collect::<Result<_, _>>()?,
+    };
+    if expect.is_empty() {
+        return Err("a scenario needs at least one [[expect]] table".into());
+    }
+    let description = doc.get("description").and_then(toml::Value::as_str).unwrap_or("").to_string();
+    Ok(Scenario { description, policy: policy.to_string(), events, expect })
+}
+
+/// TOML to JSON, times as RFC 3339 strings.
+pub fn to_json(v: &toml::Value) -> Json {
+    match v {
+        toml::Value::String(s) => Json::String(s.clone()),
+        toml::Value::Integer(i) => Json::from(*i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        toml::Value::Boolean(b) => Json::Bool(*b),
+        toml::Value::Datetime(d) => Json::String(d.to_string()),
+        toml::Value::Array(a) => Json::Array(a.iter().map(to_json).collect()),
+        toml::Value::Table(t) => Json::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+    }
+}
+
+/// The part of `actual` that `expected` talks about, so the two can be compared and diffed.
+pub fn project(expected: &Json, actual: &Json, key: Option<&str>) -> Json {
+    match (expected, actual) {
+        (Json::Object(e), Json::Object(a)) => Json::Object(
+            e.iter()
+                .map(|(k, ev)| {
+                    (k.clone(), a.get(k).map_or(Json::String("<missing>".into()), |av| project(ev, av, Some(k))))
+                })
+                .collect(),
+        ),
+        (Json::Array(e), Json::Array(a)) => Json::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, av)| e.get(i).map_or_else(|| av.clone(), |ev| project(ev, av, key)))
+                .collect(),
+        ),
+        (Json::String(e), Json::String(a)) if key == Some("reason") && a.contains(e.as_str()) => expected.clone(),
+        _ => actual.clone(),
+    }
+}
+
+/// Run a scenario against its compiled policy; returns the expectations that failed.
+pub fn run(scenario: &Scenario, table: &TransitionTable) -> Result<Vec<Mismatch>, String> {
+    let mut mismatches = Vec::new();
+    for (i, expect) in scenario.expect.iter().enumerate() {
+        let at = match expect.get("at") {
+            None => None,
+            Some(v) => {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    toml::Value::Datetime(d) => d.to_string(),
+                    _ => return Err(format!("[[expect]] #{}: `at` must be an RFC 3339 time", i + 1)),
+                };
+                Some(
+                    crate::eval::time::parse(&text)
+                        .ok_or(format!("[[expect]] #{}: `at` is not an RFC 3339 time: `{text}`", i + 1))?,
+                )
+            }
+        };
+        let reports = evaluate(scenario, table, at);
+        let case_id = match expect.get("case").and_then(toml::Value::as_str) {
+            Some(c) => c.to_string(),
+            None if reports.len() == 1 => reports[0]["case"].as_str().unwrap_or_default().to_string(),
+            None => {
+                return Err(format!(
+                    "[[expect]] #{}: say which `case` (the scenario has {} cases)",
+                    i + 1,
+                    reports.len()
+                ));
+            }
+        };
+        let mut wanted = to_json(&toml::Value::Table(expect.clone()));
+        if let Json::Object(m) = &mut wanted {
+            m.remove("at");
+            m.remove("case");
+        }
+        let title = match at {
+            Some(at) => format!("[[expect]] #{} (case {case_id} at {})", i + 1, crate::eval::time::format(&at)),
+            None => format!("[[expect]] #{} (case {case_id})", i + 1),
+        };
+        let Some(report) = reports.iter().find(|r| r["case"] == Json::String(case_id.clone())) else {
+            mismatches.push(Mismatch {
+                title,
+                expected: format!("case `{case_id}`"),
+                actual: "no such case in the events".into(),
+            });
+            continue;
+        };
+        let got = project(&wanted, report, None);
+        if got != wanted {
+            let pretty = |j: &Json| serde_json::to_string_pretty(j).unwrap_or_default();
+            mismatches.push(Mismatch { title, expected: pretty(&wanted), actual: pretty(&got) });
+        }
+    }
+    Ok(mismatches)
+}
+
+/// Evaluate the scenario's events as of `now`; the JSON reports of every case.
+fn evaluate(scenario: &Scenario, table: &TransitionTable, now: Option<DateTime<Utc>>) -> Vec<Json> {
+    let mut run = LogRun::new(table, true, now);
+    run.feed_toml_events(&scenario.events);
+    run.finish();
+    run.cases.iter().map(|c| serde_json::to_value(case::build(&run.engine, c)).unwrap_or(Json::Null)).collect()
+}
