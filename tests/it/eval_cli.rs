@@ -1,0 +1,190 @@
+//! `docket eval` and `docket test` driven through the built binary: the JSON contract, exit codes,
+//! streaming from stdin, `--now`, `--summary`, malformed lines, determinism.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const POLICY: &str = "policies/aliexpress.policy";
+
+fn docket(args: &[&str], stdin: Option<&str>) -> (String, String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        // The command may exit before reading (a usage error): a broken pipe is expected then.
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    }
+    let out = child.wait_with_output().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
+}
+
+const LOG: &str = r#"{"case": "A-1", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "damaged", "amount": "25.00", "order_total": "40.00"}
+{"case": "B-2", "at": "2026-03-01T10:00:00Z", "role": "buyer", "action": "open", "reason": "not_received", "amount": 40, "order_total": "40.00", "delivery_due": "2026-03-20T00:00:00Z"}
+{"case": "A-1", "at": "2026-03-02T09:00:00Z", "role": "seller", "action": "propose", "amount": "10.50"}
+"#;
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn json_report_keeps_the_contract_keys_in_first_appearance_order() {
+    let (out, err, code) = docket(&["eval", POLICY, "-", "--format", "json"], Some(LOG));
+    assert_eq!(code, 0, "{err}");
+    let cases = json_lines(&out);
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0]["case"], "A-1");
+    assert_eq!(cases[1]["case"], "B-2");
+    for key in [
+        "case",
+        "status",
+        "label",
+        "terminal",
+        "outcome",
+        "fields",
+        "deadlines",
+        "breached",
+        "allowed",
+        "rejected",
+        "history",
+    ] {
+        assert!(cases[0].get(key).is_some(), "missing key {key}");
+    }
+    let a = &cases[0];
+    assert_eq!(a["status"], "dispute_open.negotiating");
+    assert_eq!(a["terminal"], false);
+    assert_eq!(a["outcome"], serde_json::Value::Null);
+    assert_eq!(a["fields"]["offer"], "10.50");
+    assert_eq!(a["fields"]["claim"], "25.00");
+    assert_eq!(a["history"][1]["cause"], "seller propose");
+    assert_eq!(a["history"][1]["at"], "2026-03-02T09:00:00Z");
+    assert_eq!(a["deadlines"][0]["timer"], "auto_escalate");
+    assert_eq!(a["deadlines"][0]["at"], "2026-03-16T09:00:00Z");
+    assert_eq!(a["deadlines"][0]["effect"], "transition");
+    assert_eq!(a["deadlines"][0]["target"], "escalated.processing");
+    assert_eq!(a["allowed"]["buyer"], serde_json::json!(["accept", "modify", "cancel", "escalate"]));
+    // A number amount is read exactly, never through a float.
+    assert_eq!(cases[1]["fields"]["claim"], "40");
+}
+
+#[test]
+fn deadlines_are_sorted_by_time_and_leave_out_false_conditions() {
+    let (out, _, _) = docket(&["eval", POLICY, "-", "--format", "json"], Some(LOG));
+    let cases = json_lines(&out);
+    let timers: Vec<&str> =
+        cases[1]["deadlines"].as_array().unwrap().iter().map(|d| d["timer"].as_str().unwrap()).collect();
+    assert_eq!(timers, ["seller_response", "auto_escalate", "delivery_overdue"]);
+    // A-1 is `damaged`: its delivery_overdue condition is false, and it has no delivery date anyway.
+    let timers: Vec<&str> =
+        cases[0]["deadlines"].as_array().unwrap().iter().map(|d| d["timer"].as_str().unwrap()).collect();
+    assert_eq!(timers, ["auto_escalate"]);
+}
+
+#[test]
+fn rejected_and_malformed_lines_exit_1_and_name_the_line() {
+    let log = format!(
+        "{LOG}not json\n{{\"case\": \"A-1\", \"at\": \"2026-03-03T09:00:00Z\", \"role\": \"buyer\"}}\n{{\"case\": \"A-1\", \"at\": \"2026-03-03T09:00:00Z\", \"role\": \"buyer\", \"action\": \"modify\", \"amount\": \"99.00\"}}\n"
+    );
+    let (out, _, code) = docket(&["eval", POLICY, "-"], Some(&log));
+    assert_eq!(code, 1);
+    assert!(out.contains("log line 4: skipped: not valid JSON"), "{out}");
+    assert!(out.contains("log line 5: skipped: the event has no `action` key"), "{out}");
+    assert!(out.contains("log line 6: buyer modify: the condition `amount <= order_total` does not hold"), "{out}");
+    let (json, err, _) = docket(&["eval", POLICY, "-", "--format", "json"], Some(&log));
+    let cases = json_lines(&json);
+    assert_eq!(cases[0]["rejected"][0]["line"], 6);
+    assert_eq!(cases[0]["rejected"][0]["action"], "modify");
+    assert!(err.contains("log line 4"), "{err}");
+}
+
+#[test]
+fn now_fires_timers_and_holds_back_later_events() {
+    let (out, _, code) = docket(&["eval", POLICY, "-", "--format", "json", "--now", "2026-03-01T12:00:00Z"], Some(LOG));
+    assert_eq!(code, 0);
+    let cases = json_lines(&out);
+    assert_eq!(cases[0]["status"], "dispute_open.awaiting_seller", "the offer of 2026-03-02 has not happened yet");
+    assert_eq!(cases[0]["rejected"], serde_json::json!([]));
+    let (out, _, _) = docket(&["eval", POLICY, "-", "--format", "json", "--now", "2026-03-06T10:00:00Z"], Some(LOG));
+    let cases = json_lines(&out);
+    // B-2's seller never answered: refunded by R6 at 2026-03-06T10:00:00Z.
+    assert_eq!(cases[1]["status"], "refunding.waiting");
+    assert_eq!(cases[1]["history"][1]["cause"], "timer seller_response");
+    assert_eq!(cases[1]["fields"]["return_required"], false);
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(docket(&["eval", POLICY, "no/such/log.jsonl"], None).2, 2);
+    assert_eq!(docket(&["eval", "no/such.policy", "-"], Some(LOG)).2, 2);
+    let (_, err, code) = docket(&["eval", POLICY, "-", "--now", "yesterday"], Some(LOG));
+    assert_eq!(code, 2);
+    assert!(err.contains("--now `yesterday` is not an RFC 3339 time"), "{err}");
+    assert_eq!(docket(&["eval"], None).2, 2);
+}
+
+#[test]
+fn output_is_byte_for_byte_deterministic() {
+    let a = docket(&["eval", POLICY, "-", "--format", "json"], Some(LOG)).0;
+    let b = docket(&["eval", POLICY, "-", "--format", "json"], Some(LOG)).0;
+    assert_eq!(a, b);
+    let a = docket(&["eval", POLICY, "-"], Some(LOG)).0;
+    let b = docket(&["eval", POLICY, "-"], Some(LOG)).0;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn summary_counts_cases_events_statuses_and_deadlines() {
+    let (out, _, code) = docket(&["eval", POLICY, "-", "--summary", "--format", "json"], Some(LOG));
+    assert_eq!(code, 0);
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["cases"], 2);
+    assert_eq!(s["events"], 3);
+    assert_eq!(s["applied"], 3);
+    assert_eq!(s["by_status"]["dispute_open.negotiating"], 1);
+    assert_eq!(s["by_status"]["dispute_open.awaiting_seller"], 1);
+    assert_eq!(s["pending_deadlines"]["auto_escalate"], 2);
+}
+
+#[test]
+fn scenarios_all_pass() {
+    let (out, err, code) = docket(&["test", "tests/scenarios"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_failing_scenario_shows_a_diff_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("docket-scenario-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = std::fs::canonicalize(POLICY).unwrap();
+    let scenario = format!(
+        "policy = {:?}\n[[events]]\ncase = \"A\"\nat = \"2026-03-01T09:00:00Z\"\nrole = \"buyer\"\naction = \"open\"\nreason = \"damaged\"\namount = \"25.00\"\norder_total = \"40.00\"\n[[expect]]\nstatus = \"released\"\n",
+        policy.display().to_string()
+    );
+    std::fs::write(dir.join("wrong.toml"), scenario).unwrap();
+    let (out, _, code) = docket(&["test", dir.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("-  \"status\": \"released\"\n    +  \"status\": \"dispute_open.awaiting_seller\""), "{out}");
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+    let (xml, _, _) = docket(&["test", dir.to_str().unwrap(), "--format", "junit"], None);
+    assert!(xml.contains("<testsuite name=\"docket\" tests=\"1\" failures=\"1\" errors=\"0\">"), "{xml}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn toml_case_files_evaluate_like_logs() {
+    let dir = std::env::temp_dir().join(format!("docket-case-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("case.toml");
+    std::fs::write(&file, "[[events]]\ncase = \"T\"\nat = 2026-03-01T09:00:00Z\nrole = \"buyer\"\naction = \"open\"\nreason = \"other\"\namount = \"5.00\"\norder_total = \"5.00\"\n[[events]]\ncase = \"T\"\nat = 2026-03-01T10:00:00Z\nrole = \"seller\"\naction = \"accept\"\n").unwrap();
+    let (out, err, code) = docket(&["eval", POLICY, file.to_str().unwrap(), "--format", "json"], None);
+    assert_eq!(code, 0, "{err}");
+    let cases = json_lines(&out);
+    assert_eq!(cases[0]["status"], "refunding.waiting");
+    assert_eq!(cases[0]["fields"]["return_required"], true);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
