@@ -1,4 +1,5 @@
 //! Docket's integration tests: one binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod eval_cli;
 mod policies;
