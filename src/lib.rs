@@ -11,6 +11,7 @@ pub mod codes;
 pub mod compile;
 pub mod diag;
 pub mod eval;
+pub mod format;
 pub mod report;
 pub mod scenario;
 pub mod span;

@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod fmt;
 mod io;
 mod table;
 mod test;
@@ -73,6 +74,11 @@ enum Command {
         after_help = "Examples:\n  docket test\n  docket test tests/scenarios/aliexpress --format junit > report.xml\n\nA scenario is a TOML file: `policy = \"path\"`, [[events]] tables, and [[expect]] tables compared\nwith the JSON case report (only the keys written are compared; `at` evaluates as of an instant).\nExit status: 0 all passed, 1 a scenario failed, 2 usage or I/O error."
     )]
     Test(test::TestArgs),
+    /// Rewrite policies in the canonical layout, keeping every comment.
+    #[command(
+        after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt --check policies/*.policy   # for CI: prints a diff, exits 1 if not formatted\n\nExit status: 0 formatted (or already so), 1 --check found an unformatted file or a file does not parse, 2 I/O error."
+    )]
+    Fmt(fmt::FmtArgs),
 }
 
 /// Run the command line and return the process exit code.
@@ -89,6 +95,7 @@ pub fn run() -> ExitCode {
         Command::Table { file, format } => table::run(&file, format),
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
     };
     ExitCode::from(code)
 }

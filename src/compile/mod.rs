@@ -2,6 +2,7 @@
 //! the innermost declaration of each action and each timer wins (a child overrides its parent),
 //! and automatic transitions are gathered innermost first.
 
+pub mod meaning;
 pub mod print;
 pub mod table;
 

@@ -65,7 +65,7 @@ pub struct Breach {
 }
 
 /// Everything known about one case.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CaseState {
     /// Case id.
     pub id: String,
@@ -100,6 +100,30 @@ pub struct CaseState {
     pub future_count: usize,
     /// A policy bug stopped the case (automatic transitions that do not settle).
     pub stuck: Option<String>,
+}
+
+impl CaseState {
+    /// A copy of the state that moves the case, leaving out history, rejections and delivery ids.
+    fn clone_state(&self) -> CaseState {
+        CaseState {
+            id: self.id.clone(),
+            status: self.status,
+            entered: self.entered.clone(),
+            fields: self.fields.clone(),
+            spent: self.spent.clone(),
+            breached: self.breached.clone(),
+            clock: self.clock,
+            last_event: self.last_event,
+            ids: HashSet::new(),
+            history: Vec::new(),
+            rejected: Vec::new(),
+            applied_count: self.applied_count,
+            rejected_count: self.rejected_count,
+            duplicate_count: self.duplicate_count,
+            future_count: self.future_count,
+            stuck: self.stuck.clone(),
+        }
+    }
 }
 
 /// Applies events and timers for one policy.
@@ -343,6 +367,18 @@ impl<'t> Engine<'t> {
         if self.keep_history {
             case.history.push(Step { at, from, to: case.status, cause, policy_line: tr.line });
         }
+    }
+
+    /// Where the case would end up if this moving timer fired at `at` and nobody acted before:
+    /// the timer's transition followed by any automatic ones. `None` if its condition is false.
+    pub fn timer_destination(&self, case: &CaseState, list: &[Transition], at: DateTime<Utc>) -> Option<StatusId> {
+        let scope = self.scope(case, None, at);
+        let tr = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))?;
+        // A scratch copy without history: only the resulting status matters.
+        let mut scratch = case.clone_state();
+        let quiet = Engine { table: self.table, keep_history: false };
+        quiet.take(&mut scratch, tr, None, at, Cause::Automatic);
+        Some(scratch.status)
     }
 
     /// Deadline of an armed timer as things stand, if it has one.

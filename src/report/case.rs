@@ -205,10 +205,8 @@ fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
             let (effect, target) = match &armed.effect {
                 TimerEffect::Sla => ("sla", None),
                 TimerEffect::Move(list) => {
-                    let scope = expr::Scope { fields: &case.fields, params: None, now: at, entered: &case.entered };
-                    let tr = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))?;
-                    let target = tr.target.map(|s| table.statuses[table.entry_leaf(s)].path.clone());
-                    ("transition", target)
+                    let to = engine.timer_destination(case, list, at)?;
+                    ("transition", Some(table.statuses[to].path.clone()))
                 }
             };
             Some(DeadlineReport {

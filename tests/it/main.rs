@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod eval_cli;
+mod format;
 mod policies;

@@ -1,0 +1,73 @@
+//! `docket fmt` keeps meaning and is idempotent, over every policy in the repository.
+
+use docket::compile::meaning::{Item, meaning};
+use std::path::PathBuf;
+
+fn policies() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![PathBuf::from("policies"), PathBuf::from("tests")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "policy") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn meaning_of(text: &str) -> Option<Vec<Item>> {
+    let compiled = docket::compile_file(docket::span::SourceFile::new("x", text));
+    compiled.table.map(|t| meaning(&t).into_iter().map(|i| Item { line: 0, ..i }).collect())
+}
+
+fn comments(text: &str) -> Vec<String> {
+    text.lines().filter_map(|l| l.find('#').map(|i| l[i..].trim_end().to_string())).collect()
+}
+
+#[test]
+fn fmt_is_idempotent_and_keeps_meaning_and_comments() {
+    let mut formatted_any = 0;
+    for path in policies() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Ok(once) = docket::format::format(&text) else { continue };
+        formatted_any += 1;
+        let twice = docket::format::format(&once).unwrap();
+        assert_eq!(once, twice, "{}: fmt of fmt differs from fmt", path.display());
+        let (before, after) = (meaning_of(&text), meaning_of(&once));
+        assert_eq!(before.is_some(), after.is_some(), "{}: formatting changed whether it checks", path.display());
+        assert_eq!(before, after, "{}: formatting changed the compiled meaning", path.display());
+        let mut kept = comments(&once);
+        let mut had = comments(&text);
+        kept.sort();
+        had.sort();
+        assert_eq!(had, kept, "{}: formatting lost or changed comments", path.display());
+    }
+    assert!(formatted_any >= 2);
+}
+
+#[test]
+fn bundled_policies_are_already_formatted() {
+    for path in std::fs::read_dir("policies").unwrap().map(|e| e.unwrap().path()) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let formatted = docket::format::format(&text).unwrap();
+        if formatted != text {
+            let diff =
+                similar::TextDiff::from_lines(&text, &formatted).unified_diff().header("file", "formatted").to_string();
+            panic!("{} is not formatted (run `docket fmt {}`):\n{diff}", path.display(), path.display());
+        }
+    }
+}
+
+#[test]
+fn fmt_normalizes_layout_and_parentheses() {
+    let messy = "policy p \"P\"\nroles   a\ntimers{t=1d}\nfields{ x : int=0 }\nactions{a go}\ninitial status s \"S\"{a go when ((x > 1) and (x < 5)) or x == 0 -> e {x = x+1}\nafter t -> e}\nterminal status e \"E\" outcome done\noutcomes done\n";
+    let out = docket::format::format(messy).unwrap();
+    assert!(out.contains("  a go when x > 1 and x < 5 or x == 0 -> e { x = x + 1 }\n"), "{out}");
+    assert!(out.contains("timers {\n  t = 1d\n}\n"), "{out}");
+    assert_eq!(meaning_of(messy), meaning_of(&out));
+}
