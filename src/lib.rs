@@ -10,6 +10,7 @@ pub mod check;
 pub mod codes;
 pub mod compile;
 pub mod diag;
+pub mod diff;
 pub mod eval;
 pub mod format;
 pub mod report;

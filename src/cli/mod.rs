@@ -2,6 +2,7 @@
 //! standard streams and the clock. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error.
 
 mod check;
+mod diff;
 mod eval;
 mod fmt;
 mod io;
@@ -79,6 +80,11 @@ enum Command {
         after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt --check policies/*.policy   # for CI: prints a diff, exits 1 if not formatted\n\nExit status: 0 formatted (or already so), 1 --check found an unformatted file or a file does not parse, 2 I/O error."
     )]
     Fmt(fmt::FmtArgs),
+    /// Compare two policy versions by meaning, and replay a case log under both.
+    #[command(
+        after_help = "Examples:\n  docket diff old.policy policies/aliexpress.policy\n  docket diff HEAD~1:policies/aliexpress.policy policies/aliexpress.policy --cases examples/cases.jsonl\n  docket diff old.policy new.policy --format markdown   # for a pull-request comment\n\nDeclarations are matched by name: reordering, reformatting and comments are no change.\nExit status: 0 no change in meaning, 1 changes found, 2 a policy has errors or a file cannot be read."
+    )]
+    Diff(diff::DiffArgs),
 }
 
 /// Run the command line and return the process exit code.
@@ -96,6 +102,7 @@ pub fn run() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(code)
 }

@@ -33,6 +33,8 @@ pub struct LogRun<'t> {
     pub events: usize,
     /// Events dated after `now`.
     pub future: usize,
+    /// Give back a closed case's fields (for totals only; on when history is off).
+    pub compact_closed: bool,
 }
 
 impl<'t> LogRun<'t> {
@@ -47,6 +49,7 @@ impl<'t> LogRun<'t> {
             malformed_count: 0,
             events: 0,
             future: 0,
+            compact_closed: !keep_history,
         }
     }
 
@@ -56,7 +59,9 @@ impl<'t> LogRun<'t> {
             return;
         }
         match event::from_json_line(text, line) {
-            Ok(e) => self.feed(&e),
+            Ok(e) => {
+                self.feed(&e);
+            }
             Err(err) => self.malformed(line, err.to_string()),
         }
     }
@@ -66,7 +71,9 @@ impl<'t> LogRun<'t> {
         for (i, ev) in events.iter().enumerate() {
             let line = i + 1;
             match ev.as_table().ok_or(event::EventError::NotObject).and_then(|t| event::from_toml_table(t, line)) {
-                Ok(e) => self.feed(&e),
+                Ok(e) => {
+                    self.feed(&e);
+                }
                 Err(err) => self.malformed(line, err.to_string()),
             }
         }
@@ -80,12 +87,12 @@ impl<'t> LogRun<'t> {
         }
     }
 
-    /// Feed one event to its case.
-    pub fn feed(&mut self, event: &Event) {
+    /// Feed one event to its case; returns the case's index, or `None` for an event after `now`.
+    pub fn feed(&mut self, event: &Event) -> Option<usize> {
         self.events += 1;
         if self.now.is_some_and(|now| event.at > now) {
             self.future += 1;
-            return;
+            return None;
         }
         let i = match self.index.get(&event.case) {
             Some(&i) => i,
@@ -97,9 +104,10 @@ impl<'t> LogRun<'t> {
         };
         let case = &mut self.cases[i];
         self.engine.apply(case, event);
-        if !self.engine.keep_history {
+        if self.compact_closed {
             compact(self.engine.table, case);
         }
+        Some(i)
     }
 
     /// Bring every case up to the evaluation instant: `now`, or else its own latest event.

@@ -1,0 +1,305 @@
+//! `docket diff OLD NEW`: a policy change by meaning, and its impact on a case log.
+
+use super::{OK, PROBLEMS, USAGE, io};
+use crate::Compiled;
+use crate::diag::{self, Severity};
+use crate::diff::{self, Change, ChangeKind, Impact, Replay};
+use std::path::{Path, PathBuf};
+
+/// Output formats of `docket diff`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+}
+
+/// Arguments of `docket diff`.
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The old policy: a file, or a git revision of one (`HEAD~1:policies/aliexpress.policy`).
+    pub old: String,
+    /// The new policy: a file, or a git revision of one.
+    pub new: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Show a unified line diff instead of the meaning.
+    #[arg(long)]
+    pub text: bool,
+    /// Treat a name of the old policy as renamed (`--rename old_name=new_name`); repeatable.
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// Replay this case log (JSON Lines, `-` for stdin) under both policies and report the cases
+    /// that end differently.
+    #[arg(long, value_name = "LOG")]
+    pub cases: Option<PathBuf>,
+    /// Evaluate the replay as of this instant (RFC 3339 or `now`).
+    #[arg(long, value_name = "TIME", requires = "cases")]
+    pub now: Option<String>,
+    /// How many example case ids to show per kind of difference.
+    #[arg(long, default_value_t = 5)]
+    pub examples: usize,
+}
+
+/// Compare.
+pub fn run(args: &DiffArgs) -> u8 {
+    let renames: Result<Vec<(String, String)>, String> = args
+        .rename
+        .iter()
+        .map(|r| match r.split_once('=') {
+            Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_string(), b.to_string())),
+            _ => Err(format!("error: --rename `{r}` must be OLD=NEW, such as `--rename negotiating=bargaining`")),
+        })
+        .collect();
+    let renames = match renames {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return USAGE;
+        }
+    };
+    let now = match super::eval::parse_now(args.now.as_deref()) {
+        Ok(n) => n,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return USAGE;
+        }
+    };
+    let (old, new) = match (load(&args.old), load(&args.new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (o, n) => {
+            for e in [o.err(), n.err()].into_iter().flatten() {
+                eprintln!("{e}");
+            }
+            return USAGE;
+        }
+    };
+    if args.text {
+        let diff = similar::TextDiff::from_lines(&old.0.file.text, &new.0.file.text);
+        print!("{}", diff.unified_diff().context_radius(3).header(&args.old, &args.new));
+    }
+    let note = |c: &Compiled| {
+        let file = c.file.clone();
+        move |line: usize| {
+            let offset = file.text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+            file.trailing_comment(offset).map(str::to_string).filter(|s| !s.is_empty())
+        }
+    };
+    let changes = diff::compare(&old.1, &new.1, &renames, note(&old.0), note(&new.0));
+    let impact = match &args.cases {
+        None => None,
+        Some(log) => match replay(&old.1, &new.1, now, log, args.examples) {
+            Ok(i) => Some(i),
+            Err(msg) => {
+                eprintln!("{msg}");
+                return USAGE;
+            }
+        },
+    };
+    if !args.text {
+        match args.format {
+            DiffFormat::Text => print!("{}", text(&changes, impact.as_ref(), &args.old, &args.new)),
+            DiffFormat::Markdown => print!("{}", markdown(&changes, impact.as_ref(), &args.old, &args.new)),
+            DiffFormat::Json => {
+                let doc = serde_json::json!({ "old": args.old, "new": args.new, "changes": changes, "impact": impact });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            }
+        }
+    }
+    if changes.is_empty() { OK } else { PROBLEMS }
+}
+
+type Loaded = (Compiled, crate::compile::table::TransitionTable);
+
+/// Read a policy from a file or `REV:path`, and compile it; errors are printed as diagnostics.
+fn load(spec: &str) -> Result<Loaded, String> {
+    let path = Path::new(spec);
+    let bytes = if path.exists() {
+        if path.is_dir() {
+            return Err(format!("error: `{spec}` is a directory, not a policy file"));
+        }
+        std::fs::read(path).map_err(|e| format!("error: cannot read `{spec}`: {}", io::io_reason(&e)))?
+    } else if spec.contains(':') {
+        let out = std::process::Command::new("git")
+            .args(["show", spec])
+            .output()
+            .map_err(|e| format!("error: cannot run git to read `{spec}`: {e}"))?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(format!("error: cannot read `{spec}` from git: {why}"));
+        }
+        out.stdout
+    } else {
+        return Err(format!("error: cannot read `{spec}`: no such file (for a git revision write REV:path)"));
+    };
+    let (file, decode_error) = crate::source_from_bytes(spec, bytes);
+    let mut compiled = match decode_error {
+        Some(d) => Compiled { file, diagnostics: vec![d], table: None },
+        None => crate::compile_file(file),
+    };
+    match compiled.table.take() {
+        Some(t) => Ok((compiled, t)),
+        None => {
+            let rendered: String = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| diag::render_text(&compiled.file, d))
+                .collect();
+            Err(format!("{rendered}error: `{spec}` has problems; fix them before comparing"))
+        }
+    }
+}
+
+fn replay(
+    old: &crate::compile::table::TransitionTable,
+    new: &crate::compile::table::TransitionTable,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    log: &Path,
+    examples: usize,
+) -> Result<Impact, String> {
+    let mut replay = Replay::new(old, new, now);
+    let name = log.display().to_string();
+    let reader: Box<dyn std::io::BufRead> = if name == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file =
+            std::fs::File::open(log).map_err(|e| format!("error: cannot read `{name}`: {}", io::io_reason(&e)))?;
+        Box::new(std::io::BufReader::new(file))
+    };
+    let mut line = 0;
+    for text in std::io::BufRead::split(reader, b'\n') {
+        let text = text.map_err(|e| format!("error: reading `{name}`: {e}"))?;
+        line += 1;
+        let Ok(text) = std::str::from_utf8(&text) else {
+            replay.malformed(line, "the line is not valid UTF-8".into());
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        match crate::eval::event::from_json_line(text, line) {
+            Ok(e) => replay.feed(&e),
+            Err(err) => replay.malformed(line, err.to_string()),
+        }
+    }
+    Ok(replay.impact(examples))
+}
+
+fn sign(c: ChangeKind) -> &'static str {
+    match c {
+        ChangeKind::Added => "+",
+        ChangeKind::Removed => "-",
+        ChangeKind::Changed => "~",
+    }
+}
+
+fn lines(c: &Change) -> String {
+    match (c.old_line, c.new_line) {
+        (Some(o), Some(n)) => format!("old line {o}, new line {n}"),
+        (Some(o), None) => format!("old line {o}"),
+        (None, Some(n)) => format!("new line {n}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn what(c: &Change) -> String {
+    match (&c.old, &c.new) {
+        (Some(o), Some(n)) => format!("{o} -> {n}"),
+        (Some(o), None) => o.clone(),
+        (None, Some(n)) => n.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+fn text(changes: &[Change], impact: Option<&Impact>, old: &str, new: &str) -> String {
+    let mut out = String::new();
+    if changes.is_empty() {
+        out.push_str(&format!("no change in meaning between {old} and {new}\n"));
+    } else {
+        out.push_str(&format!("{} change(s) in meaning from {old} to {new}:\n", changes.len()));
+        let mut heading = None;
+        for c in changes {
+            if heading != Some(c.kind) {
+                out.push_str(&format!("\n{}:\n", c.kind.heading()));
+                heading = Some(c.kind);
+            }
+            let body = what(c);
+            let sep = if body.is_empty() { "" } else { ": " };
+            out.push_str(&format!("  {} {}{sep}{body}", sign(c.change), c.key));
+            let loc = lines(c);
+            if !loc.is_empty() {
+                out.push_str(&format!("  ({loc})"));
+            }
+            if let Some(n) = &c.note {
+                out.push_str(&format!("  # {n}"));
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(i) = impact {
+        out.push_str(&format!(
+            "\nimpact on {} case(s), {} event(s): {} case(s) end differently\n",
+            i.cases, i.events, i.changed_cases
+        ));
+        for (title, k) in [
+            ("status", &i.status),
+            ("outcome", &i.outcome),
+            ("refund amount", &i.amount),
+            ("pending deadlines", &i.deadlines),
+        ] {
+            out.push_str(&format!("  {:<18} {} case(s)\n", title, k.cases));
+            for e in &k.examples {
+                let at = e
+                    .first_divergence
+                    .map_or("after the last event (a timer)".to_string(), |l| format!("from log line {l}"));
+                out.push_str(&format!("    {}: {} -> {} (differs {at})\n", e.case, e.old, e.new));
+            }
+        }
+    }
+    out
+}
+
+fn markdown(changes: &[Change], impact: Option<&Impact>, old: &str, new: &str) -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = format!("### Policy change: `{old}` → `{new}`\n\n");
+    if changes.is_empty() {
+        out.push_str("No change in meaning.\n");
+    } else {
+        out.push_str("| | kind | name | old | new | where | note |\n|---|---|---|---|---|---|---|\n");
+        for c in changes {
+            out.push_str(&format!(
+                "| {} | {} | `{}` | {} | {} | {} | {} |\n",
+                sign(c.change),
+                c.kind.heading(),
+                cell(&c.key),
+                c.old.as_deref().map(|s| format!("`{}`", cell(s))).unwrap_or_default(),
+                c.new.as_deref().map(|s| format!("`{}`", cell(s))).unwrap_or_default(),
+                lines(c),
+                c.note.as_deref().map(cell).unwrap_or_default()
+            ));
+        }
+    }
+    if let Some(i) = impact {
+        out.push_str(&format!(
+            "\n**Impact** on {} cases ({} events): {} end differently.\n\n",
+            i.cases, i.events, i.changed_cases
+        ));
+        out.push_str("| differs in | cases | examples |\n|---|---|---|\n");
+        for (title, k) in [
+            ("status", &i.status),
+            ("outcome", &i.outcome),
+            ("refund amount", &i.amount),
+            ("pending deadlines", &i.deadlines),
+        ] {
+            let ex: Vec<String> =
+                k.examples.iter().map(|e| format!("`{}` ({} → {})", e.case, cell(&e.old), cell(&e.new))).collect();
+            out.push_str(&format!("| {title} | {} | {} |\n", k.cases, ex.join(", ")));
+        }
+    }
+    out
+}
