@@ -4,6 +4,7 @@
 mod check;
 mod diff;
 mod eval;
+mod explain;
 mod fmt;
 mod io;
 mod table;
@@ -85,6 +86,11 @@ enum Command {
         after_help = "Examples:\n  docket diff old.policy policies/aliexpress.policy\n  docket diff HEAD~1:policies/aliexpress.policy policies/aliexpress.policy --cases examples/cases.jsonl\n  docket diff old.policy new.policy --format markdown   # for a pull-request comment\n\nDeclarations are matched by name: reordering, reformatting and comments are no change.\nExit status: 0 no change in meaning, 1 changes found, 2 a policy has errors or a file cannot be read."
     )]
     Diff(diff::DiffArgs),
+    /// Say in plain words what can happen in a status, or why a case is where it is.
+    #[command(
+        after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case A-1001 --events examples/cases.jsonl"
+    )]
+    Explain(explain::ExplainArgs),
 }
 
 /// Run the command line and return the process exit code.
@@ -103,6 +109,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     ExitCode::from(code)
 }

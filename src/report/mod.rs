@@ -1,5 +1,6 @@
 //! Reports: the structs other systems read (serde) and their text renderers.
 
 pub mod case;
+pub mod explain;
 pub mod summary;
 pub mod table;

@@ -3,5 +3,6 @@
 
 mod diff;
 mod eval_cli;
+mod explain;
 mod format;
 mod policies;

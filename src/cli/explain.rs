@@ -1,0 +1,95 @@
+//! `docket explain FILE [STATUS]` and `docket explain FILE --case ID --events LOG`.
+
+use super::{OK, USAGE, io};
+use crate::diag::suggest;
+use crate::eval::log::LogRun;
+use crate::report::{case, explain};
+use std::path::PathBuf;
+
+/// Arguments of `docket explain`.
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// Policy file.
+    pub policy: PathBuf,
+    /// A status (dotted path, or a name that is unique); without it, every status.
+    pub status: Option<String>,
+    /// Explain why this case is where it is (needs --events).
+    #[arg(long, value_name = "ID", requires = "events")]
+    pub case: Option<String>,
+    /// The event log holding the case (JSON Lines, `-` for stdin, or a .toml case file).
+    #[arg(long, value_name = "LOG", requires = "case")]
+    pub events: Option<PathBuf>,
+    /// Evaluate the case as of this instant (RFC 3339 or `now`).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+/// Explain.
+pub fn run(args: &ExplainArgs) -> u8 {
+    let (compiled, table) = match io::load_table(&args.policy) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if let (Some(id), Some(log)) = (&args.case, &args.events) {
+        let now = match super::eval::parse_now(args.now.as_deref()) {
+            Ok(n) => n,
+            Err(msg) => {
+                eprintln!("{msg}");
+                return USAGE;
+            }
+        };
+        let mut run = LogRun::new(&table, true, now);
+        if let Err(msg) = super::eval::feed(&mut run, log) {
+            eprintln!("{msg}");
+            return USAGE;
+        }
+        run.finish();
+        let Some(state) = run.cases.iter().find(|c| &c.id == id) else {
+            let help =
+                suggest(id, run.cases.iter().map(|c| c.id.as_str())).map(|h| format!(" ({h})")).unwrap_or_default();
+            eprintln!("error: no case `{id}` in `{}`{help}", log.display());
+            return USAGE;
+        };
+        print!("{}", explain::case(&table, &compiled.file, &case::build(&run.engine, state)));
+        return OK;
+    }
+    match &args.status {
+        Some(name) => {
+            let found = table.status_by_path(name).or_else(|| {
+                let mut named = table.statuses.iter().enumerate().filter(|(_, s)| &s.name == name);
+                match (named.next(), named.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
+            });
+            let Some(id) = found else {
+                let same: Vec<&str> =
+                    table.statuses.iter().filter(|s| &s.name == name).map(|s| s.path.as_str()).collect();
+                if same.len() > 1 {
+                    eprintln!("error: `{name}` names {} statuses: {}; give the path", same.len(), same.join(", "));
+                    return USAGE;
+                }
+                let paths: Vec<&str> = table.statuses.iter().map(|s| s.path.as_str()).collect();
+                let names = table.statuses.iter().map(|s| s.name.as_str());
+                let help = suggest(name, paths.iter().copied().chain(names))
+                    .unwrap_or_else(|| format!("the statuses are {}", paths.join(", ")));
+                eprintln!(
+                    "error: no status `{name}` in `{}` ({help}; a nested status is named by its path, such as `escalated.processing`)",
+                    args.policy.display()
+                );
+                return USAGE;
+            };
+            print!("{}", explain::status(&table, &compiled.file, id));
+        }
+        None => {
+            println!("{}: {}", table.name, table.title);
+            for (id, s) in table.statuses.iter().enumerate() {
+                if s.children.is_empty() {
+                    println!();
+                    print!("{}", explain::status(&table, &compiled.file, id));
+                }
+            }
+        }
+    }
+    OK
+}

@@ -1,0 +1,188 @@
+//! `docket explain`: what can happen in a status, in plain words, with the policy lines and their
+//! comments; and, for one case, why it is where it is, step by step.
+
+use crate::ast::BinaryOp;
+use crate::compile::table::*;
+use crate::eval::time::format_duration;
+use crate::report::case::CaseReport;
+use crate::span::SourceFile;
+
+/// A condition in words: `amount is at most order_total`, `3d have passed since entering dispute_open`.
+pub fn words(t: &TransitionTable, params: &[String], e: &CExpr) -> String {
+    let plain = |e: &CExpr| crate::compile::print::expr_text(t, params, e);
+    match e {
+        CExpr::Binary(BinaryOp::And, l, r) => format!("{} and {}", words(t, params, l), words(t, params, r)),
+        CExpr::Binary(BinaryOp::Or, l, r) => format!("either {} or {}", words(t, params, l), words(t, params, r)),
+        CExpr::Not(x) => match &**x {
+            CExpr::Field(_) | CExpr::Param(_) => format!("{} is false", plain(x)),
+            other => format!("not ({})", words(t, params, other)),
+        },
+        CExpr::Field(_) | CExpr::Param(_) => format!("{} is true", plain(e)),
+        CExpr::Binary(op, l, r) if op.is_comparison() => {
+            if let (CExpr::TimeIn(s), CExpr::Const(Value::Duration(d))) = (&**l, &**r) {
+                let since = &t.statuses[*s].path;
+                let d = format_duration(*d);
+                return match op {
+                    BinaryOp::Ge => format!("at least {d} have passed since the case entered {since}"),
+                    BinaryOp::Gt => format!("more than {d} have passed since the case entered {since}"),
+                    BinaryOp::Lt => format!("less than {d} has passed since the case entered {since}"),
+                    BinaryOp::Le => format!("at most {d} has passed since the case entered {since}"),
+                    _ => plain(e),
+                };
+            }
+            let verb = match op {
+                BinaryOp::Eq => "is",
+                BinaryOp::Ne => "is not",
+                BinaryOp::Lt => "is less than",
+                BinaryOp::Le => "is at most",
+                BinaryOp::Gt => "is more than",
+                _ => "is at least",
+            };
+            format!("{} {verb} {}", plain(l), plain(r))
+        }
+        other => plain(other),
+    }
+}
+
+/// What a transition does, in words.
+fn consequence(t: &TransitionTable, params: &[String], tr: &Transition) -> String {
+    let mut parts: Vec<String> = tr
+        .effects
+        .iter()
+        .map(|e| {
+            format!("sets {} to {}", t.fields[e.field].name, crate::compile::print::expr_text(t, params, &e.value))
+        })
+        .collect();
+    match tr.target {
+        Some(s) => {
+            let leaf = t.entry_leaf(s);
+            parts.push(format!("the case goes to {} (\"{}\")", t.statuses[leaf].path, t.statuses[leaf].label));
+        }
+        None => parts.push("the case stays where it is".into()),
+    }
+    parts.join("; ")
+}
+
+fn where_(file: &SourceFile, t: &TransitionTable, line: usize, declared_in: StatusId, here: StatusId) -> String {
+    let mut s = format!("line {line}");
+    if declared_in != here {
+        s.push_str(&format!(", from {}", t.statuses[declared_in].path));
+    }
+    let offset = file.text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    if let Some(c) = file.trailing_comment(offset).filter(|c| !c.is_empty()) {
+        s.push_str(&format!("; {c}"));
+    }
+    s
+}
+
+/// Explain one status.
+pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
+    let st = &t.statuses[id];
+    let mut out = format!("{} \"{}\"\n", st.path, st.label);
+    for a in t.chain(id) {
+        for d in &t.statuses[a].docs {
+            out.push_str(&format!("  {d}\n"));
+        }
+    }
+    if let Some(o) = &st.terminal {
+        out.push_str(&format!("  The case is closed here with the outcome {}", t.outcomes[o.outcome].name));
+        if let Some(a) = &o.amount {
+            out.push_str(&format!(" of {}", crate::compile::print::expr_text(t, &[], a)));
+        }
+        out.push_str(". Nothing more can happen.\n");
+        return out;
+    }
+    if !st.children.is_empty() {
+        let leaf = t.entry_leaf(id);
+        out.push_str(&format!("  Entering it enters {}.\n", t.statuses[leaf].path));
+    }
+    if !st.actions.is_empty() {
+        out.push_str("  Who may do what:\n");
+        for (action, list) in &st.actions {
+            let def = &t.actions[*action];
+            let params: Vec<String> = def.params.iter().map(|p| p.name.clone()).collect();
+            for (k, tr) in list.iter().enumerate() {
+                let cond = match (&tr.guard, k) {
+                    (Some(g), 0) => format!(", if {}", words(t, &params, g)),
+                    (Some(g), _) => format!(", otherwise if {}", words(t, &params, g)),
+                    (None, 0) => String::new(),
+                    (None, _) => ", otherwise".into(),
+                };
+                out.push_str(&format!(
+                    "  - {} {}{cond}: {}. ({})\n",
+                    t.roles[def.role],
+                    def.name,
+                    consequence(t, &params, tr),
+                    where_(file, t, tr.line, tr.declared_in, id)
+                ));
+            }
+        }
+    }
+    if !st.timers.is_empty() {
+        out.push_str("  If nobody acts:\n");
+        for armed in &st.timers {
+            let def = &t.timers[armed.timer];
+            let when = match def.clock {
+                Clock::After(_) => format!("{} after the case entered {}", def.written, t.statuses[armed.owner].path),
+                Clock::At(_) => format!("at the time in {}", def.written),
+            };
+            match &armed.effect {
+                TimerEffect::Sla => out.push_str(&format!(
+                    "  - {} ({when}) is a deadline: when it passes it is marked breached; nothing moves. ({})\n",
+                    def.name,
+                    where_(file, t, armed.line, armed.owner, id)
+                )),
+                TimerEffect::Move(list) => {
+                    for tr in list {
+                        let cond = tr.guard.as_ref().map(|g| format!(", if {}", words(t, &[], g))).unwrap_or_default();
+                        out.push_str(&format!(
+                            "  - {} ({when}){cond}: {}. ({})\n",
+                            def.name,
+                            consequence(t, &[], tr),
+                            where_(file, t, tr.line, tr.declared_in, id)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for tr in &st.automatic {
+        let cond = tr.guard.as_ref().map(|g| words(t, &[], g)).unwrap_or_default();
+        out.push_str(&format!(
+            "  - As soon as {cond}: {}. ({})\n",
+            consequence(t, &[], tr),
+            where_(file, t, tr.line, tr.declared_in, id)
+        ));
+    }
+    out
+}
+
+/// Explain a case: its steps with the policy line that fired each, its rejections, then its status.
+pub fn case(t: &TransitionTable, file: &SourceFile, report: &CaseReport) -> String {
+    let mut out = format!("case {}: now in {} \"{}\"", report.case, report.status, report.label);
+    if let Some(at) = &report.as_of {
+        out.push_str(&format!(" as of {at}"));
+    }
+    out.push_str("\n\nHow it got there:\n");
+    for (i, s) in report.history.iter().enumerate() {
+        let by = match s.line {
+            Some(l) => format!("{} (log line {l})", s.cause),
+            None if s.cause == "automatic" => "an automatic transition".to_string(),
+            None => format!("{} running out", s.cause),
+        };
+        out.push_str(&format!("  {}. {}  {} -> {}, by {by}\n", i + 1, s.at, s.from, s.to));
+        let rule = file.line_text(s.policy_line).trim();
+        out.push_str(&format!("     policy line {}: {rule}\n", s.policy_line));
+    }
+    if !report.rejected.is_empty() {
+        out.push_str("\nEvents that were refused:\n");
+        for r in &report.rejected {
+            out.push_str(&format!("  - log line {}: {} {}: {}\n", r.line, r.role, r.action, r.reason));
+        }
+    }
+    if let Some(id) = t.status_by_path(&report.status) {
+        out.push_str("\nWhat can happen now:\n");
+        out.push_str(&status(t, file, id));
+    }
+    out
+}

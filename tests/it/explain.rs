@@ -1,0 +1,77 @@
+//! `docket explain`: a status in plain words with its policy lines, and a case step by step.
+
+use std::process::Command;
+
+fn docket(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_docket")).args(args).output().unwrap();
+    (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap(), out.status.code().unwrap())
+}
+
+const POLICY: &str = "policies/aliexpress.policy";
+
+#[test]
+fn a_status_in_words_with_inherited_rules_timers_and_rule_numbers() {
+    let (out, err, code) = docket(&["explain", POLICY, "dispute_open.awaiting_seller"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("dispute_open.awaiting_seller \"Awaiting the seller's confirmation\"\n"), "{out}");
+    assert!(
+        out.contains(
+            "- seller propose, if amount is at least 0 and amount is at most order_total: sets offer to amount"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("from dispute_open; R10)"), "{out}");
+    assert!(out.contains("- seller_response (5d after the case entered dispute_open.awaiting_seller): sets refund to claim; the case goes to refunding.waiting"), "{out}");
+    assert!(
+        out.contains("either offer_made is true or at least 3d have passed since the case entered dispute_open"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_sla_deadline_is_said_to_move_nothing() {
+    let (out, _, _) = docket(&["explain", POLICY, "refunding.waiting"]);
+    assert!(out.contains("refund_due (10d after the case entered refunding) is a deadline: when it passes it is marked breached; nothing moves."), "{out}");
+    assert!(out.contains("- As soon as refund is 0: the case goes to released"), "{out}");
+}
+
+#[test]
+fn ambiguous_and_unknown_statuses_are_usage_errors() {
+    let (_, err, code) = docket(&["explain", POLICY, "awaiting_seller"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`awaiting_seller` names 2 statuses: dispute_open.awaiting_seller, escalated.awaiting_seller"),
+        "{err}"
+    );
+    let (_, err, code) = docket(&["explain", POLICY, "negotiatin"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `negotiating`?"), "{err}");
+}
+
+#[test]
+fn a_case_step_by_step_with_the_rule_that_fired() {
+    let dir = std::env::temp_dir().join(format!("docket-explain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.jsonl");
+    std::fs::write(
+        &log,
+        "{\"case\":\"X\",\"at\":\"2026-03-01T09:00:00Z\",\"role\":\"buyer\",\"action\":\"open\",\"reason\":\"damaged\",\"amount\":\"25.00\",\"order_total\":\"40.00\"}\n",
+    )
+    .unwrap();
+    let (out, err, code) =
+        docket(&["explain", POLICY, "--case", "X", "--events", log.to_str().unwrap(), "--now", "2026-03-07T00:00:00Z"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1. 2026-03-01T09:00:00Z  ordered -> dispute_open.awaiting_seller, by buyer open (log line 1)"),
+        "{out}"
+    );
+    assert!(out.contains("2. 2026-03-06T09:00:00Z  dispute_open.awaiting_seller -> refunding.waiting, by timer seller_response running out"), "{out}");
+    assert!(
+        out.contains("policy line") && out.contains("after seller_response -> refunding { refund = claim }"),
+        "{out}"
+    );
+    let (_, err, code) = docket(&["explain", POLICY, "--case", "Y", "--events", log.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no case `Y`"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
