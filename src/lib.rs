@@ -11,6 +11,7 @@ pub mod codes;
 pub mod compile;
 pub mod diag;
 pub mod diff;
+pub mod edit;
 pub mod eval;
 pub mod format;
 pub mod report;

@@ -2,11 +2,14 @@
 //! standard streams and the clock. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error.
 
 mod check;
+mod completions;
 mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod graph;
 mod io;
+mod set;
 mod table;
 mod test;
 
@@ -91,6 +94,31 @@ enum Command {
         after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case A-1001 --events examples/cases.jsonl"
     )]
     Explain(explain::ExplainArgs),
+    /// Change one timer's duration in place; comments and layout stay as they are.
+    #[command(
+        after_help = "Examples:\n  docket set policies/aliexpress.policy seller_response 7d\n  docket set policies/aliexpress.policy auto_escalate 1d12h --dry-run\n\nDurations are a number and a unit (s m h d w), or several, largest first: 7d, 36h, 1d12h.\nThe policy must check without errors before, and is checked again before it is written;\nthe file is replaced atomically, and only the duration's own characters change.\nExit status: 0 changed (or already so), 1 the change would break the policy, 2 usage or I/O error\n(an unknown timer, a timer that fires `at` a field, an invalid duration, a policy with errors)."
+    )]
+    Set(set::SetArgs),
+    /// Print a timer's duration as written, or every timer with its duration.
+    #[command(
+        after_help = "Examples:\n  docket get policies/aliexpress.policy seller_response\n  docket get policies/aliexpress.policy seller_response --format json\n  docket get policies/aliexpress.policy\n\nJSON: {\"timer\", \"duration\", \"seconds\", \"line\"} (an array when no timer is named).\nExit status: 0 ok, 2 usage or I/O error (an unknown timer, a timer that fires `at` a field)."
+    )]
+    Get(set::GetArgs),
+    /// Draw the statuses and transitions as a Graphviz DOT or Mermaid diagram.
+    #[command(
+        after_help = "Examples:\n  docket graph policies/aliexpress.policy | dot -Tsvg -o aliexpress.svg\n  docket graph policies/aliexpress.policy --format mermaid\n\nStatuses with children are clusters; a rule written in a parent is drawn once, from the\nparent's heading. Solid edges: actions (role action, then the guard). Dashed: timers (name\nand duration). Dotted: automatic transitions. SLA deadlines and rules that keep the case in\nits status are notes on the status; terminal statuses have a double border and their outcome.\nExit status: 0 ok, 2 usage or I/O error, or a policy with errors."
+    )]
+    Graph(graph::GraphArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  docket completions bash > ~/.local/share/bash-completion/completions/docket\n  docket completions zsh > \"${fpath[1]}/_docket\"\n  docket completions fish > ~/.config/fish/completions/docket.fish\n  docket completions powershell >> $PROFILE"
+    )]
+    Completions(completions::CompletionsArgs),
+    /// Print a man page (roff) for docket or one of its verbs.
+    #[command(
+        after_help = "Examples:\n  docket man | man -l -\n  docket man set > docket-set.1\n  docket man > /usr/local/share/man/man1/docket.1"
+    )]
+    Man(completions::ManArgs),
 }
 
 /// Run the command line and return the process exit code.
@@ -110,6 +138,11 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Set(args) => set::run_set(&args),
+        Command::Get(args) => set::run_get(&args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Completions(args) => completions::run_completions(&args),
+        Command::Man(args) => completions::run_man(&args),
     };
     ExitCode::from(code)
 }

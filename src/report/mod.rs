@@ -2,5 +2,6 @@
 
 pub mod case;
 pub mod explain;
+pub mod graph;
 pub mod summary;
 pub mod table;

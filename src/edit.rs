@@ -1,0 +1,321 @@
+//! Editing a policy's text in place. `docket set` changes one timer's duration by replacing the bytes
+//! of that one duration literal, found through the AST's spans, so every comment, blank line and
+//! column of alignment elsewhere in the file stays byte-identical. Functions here are pure: text in,
+//! text out. They never read or write files; `src/cli/set.rs` does that.
+//!
+//! An edit is refused unless the policy checks without errors before it, and the edited text is
+//! checked again before it is returned: an edit never turns a working policy into a broken one.
+
+use crate::ast::{Policy, TimerClock, TimerDecl};
+use crate::diag::{Diagnostic, Severity, suggest};
+use crate::span::{SourceFile, Span};
+
+/// The longest duration the language accepts (the parser's own limit): 100 years of 365 days.
+pub const MAX_DURATION_SECONDS: i64 = 100 * 365 * 86_400;
+
+/// Why an edit or a lookup could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// The policy has errors, so it is not safe to edit.
+    #[error("the policy has {} error(s); fix them before editing it", errors(.diagnostics))]
+    Invalid {
+        /// Every problem found in the policy as it is.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// No timer of that name is declared.
+    #[error("there is no timer `{name}` in the `timers` block")]
+    UnknownTimer {
+        /// The name asked for.
+        name: String,
+        /// The declared name closest to it, if one is a likely typo.
+        suggestion: Option<String>,
+        /// Advice: the suggestion, or the list of declared names.
+        help: String,
+    },
+    /// The timer fires at the time held in a field, so it has no duration.
+    #[error("timer `{name}` fires `at` the time in field `{field}`, so it has no duration to set")]
+    NotADuration {
+        /// The timer.
+        name: String,
+        /// The field it fires at.
+        field: String,
+        /// Where the field's name is written in the declaration.
+        span: Span,
+    },
+    /// The duration given is not a valid one.
+    #[error("`{text}` is not a valid duration: {reason}")]
+    InvalidDuration {
+        /// The duration as given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The edited policy would not check; nothing is changed.
+    #[error("the edit would leave the policy with {} error(s); nothing was changed", errors(.diagnostics))]
+    WouldBreak {
+        /// The problems found in the edited text.
+        diagnostics: Vec<Diagnostic>,
+        /// The edited text the diagnostics point into.
+        edited: String,
+    },
+}
+
+fn errors(diagnostics: &[Diagnostic]) -> usize {
+    diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+}
+
+impl EditError {
+    /// Advice for the user, when there is some.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            EditError::UnknownTimer { help, .. } => Some(help.clone()),
+            EditError::NotADuration { field, .. } => {
+                Some(format!("its deadline is whatever time a case holds in `{field}`; change that field instead"))
+            }
+            EditError::InvalidDuration { .. } => {
+                Some("write a number and a unit (s m h d w), or several, largest first: `7d`, `36h`, `1d12h`".into())
+            }
+            EditError::Invalid { .. } => Some("run `docket check` on the policy to see every problem".into()),
+            EditError::WouldBreak { .. } => None,
+        }
+    }
+}
+
+/// A timer's duration as written in a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerDuration {
+    /// The timer's name.
+    pub timer: String,
+    /// The duration literal as written (`5d`).
+    pub duration: String,
+    /// Its length in seconds.
+    pub seconds: i64,
+    /// Where the literal is written.
+    pub span: Span,
+    /// Where the timer's name is written.
+    pub name_span: Span,
+}
+
+/// Parse a duration as the policy language writes it: one or more `NUMBER UNIT` pairs, units
+/// `s m h d w` (`7d`, `36h`, `1d12h`). Returns its length in seconds; zero, negative, malformed and
+/// over-long durations are refused with the reason.
+pub fn parse_duration(text: &str) -> Result<i64, EditError> {
+    let invalid = |reason: String| EditError::InvalidDuration { text: text.to_string(), reason };
+    if text.is_empty() {
+        return Err(invalid("it is empty".into()));
+    }
+    if text.starts_with('-') {
+        return Err(invalid("a timer cannot last a negative time".into()));
+    }
+    let mut total: i64 = 0;
+    let mut number: Option<i64> = None;
+    let mut units_seen = false;
+    for c in text.chars() {
+        if let Some(d) = c.to_digit(10) {
+            let n = number.unwrap_or(0);
+            let n = n.checked_mul(10).and_then(|n| n.checked_add(i64::from(d)));
+            number = Some(n.ok_or_else(|| invalid("it is too long".into()))?);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            'S' | 'M' | 'H' | 'D' | 'W' => {
+                return Err(invalid(format!("units are lowercase: `{}`", c.to_ascii_lowercase())));
+            }
+            _ if c.is_alphabetic() => return Err(invalid(format!("`{c}` is not a unit; the units are s m h d w"))),
+            _ => return Err(invalid(format!("`{c}` cannot appear in a duration"))),
+        };
+        let Some(n) = number.take() else {
+            return Err(invalid(format!("the unit `{c}` needs a number before it")));
+        };
+        units_seen = true;
+        total =
+            n.checked_mul(unit).and_then(|x| total.checked_add(x)).ok_or_else(|| invalid("it is too long".into()))?;
+    }
+    if number.is_some() {
+        let hint = if units_seen { "the last number" } else { "the number" };
+        return Err(invalid(format!("{hint} has no unit, such as `d` for days")));
+    }
+    if total == 0 {
+        return Err(invalid("a timer must last at least one second".into()));
+    }
+    if total > MAX_DURATION_SECONDS {
+        return Err(invalid("the longest duration is 100 years (`5214w`)".into()));
+    }
+    Ok(total)
+}
+
+/// Every declared timer, in declaration order, with its duration or the field it fires at. Only
+/// parses: the policy need not check cleanly.
+pub fn timers(text: &str) -> Result<Vec<TimerListing>, EditError> {
+    let policy = parse(text)?;
+    Ok(policy
+        .timers
+        .iter()
+        .map(|t| match &t.clock {
+            TimerClock::After(d) => TimerListing::Duration(TimerDuration {
+                timer: t.name.name.clone(),
+                duration: d.text.clone(),
+                seconds: d.seconds,
+                span: d.span,
+                name_span: t.name.span,
+            }),
+            TimerClock::At(field) => {
+                TimerListing::At { timer: t.name.name.clone(), field: field.name.clone(), span: t.name.span }
+            }
+        })
+        .collect())
+}
+
+/// One timer of [`timers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerListing {
+    /// `name = 5d`.
+    Duration(TimerDuration),
+    /// `name at field`.
+    At {
+        /// The timer's name.
+        timer: String,
+        /// The field holding its deadline.
+        field: String,
+        /// Where the timer's name is written.
+        span: Span,
+    },
+}
+
+/// The duration of one timer as written. Only parses: the policy need not check cleanly.
+pub fn get_duration(text: &str, timer: &str) -> Result<TimerDuration, EditError> {
+    let policy = parse(text)?;
+    let decl = find_timer(&policy, timer)?;
+    duration_of(decl)
+}
+
+/// Set one timer's duration, changing only the bytes of its duration literal. The policy must check
+/// without errors before, and the result is checked again; `duration` is validated as the language
+/// writes durations (positive, units `s m h d w`). Returns the whole edited text.
+pub fn set_duration(text: &str, timer: &str, duration: &str) -> Result<String, EditError> {
+    let seconds = parse_duration(duration)?;
+    let policy = parse(text)?;
+    let decl = find_timer(&policy, timer)?;
+    let current = duration_of(decl)?;
+    let before = crate::compile_file(SourceFile::new("policy", text));
+    if before.table.is_none() || errors(&before.diagnostics) > 0 {
+        return Err(EditError::Invalid { diagnostics: before.diagnostics });
+    }
+    if current.duration == duration {
+        return Ok(text.to_string());
+    }
+    // The parser's spans fall on character boundaries; `get` keeps a wrong span from panicking.
+    let (Some(head), Some(tail)) = (text.get(..current.span.start), text.get(current.span.end..)) else {
+        return Err(EditError::Invalid { diagnostics: Vec::new() });
+    };
+    let edited = format!("{head}{duration}{tail}");
+    let after = crate::compile_file(SourceFile::new("policy", edited.as_str()));
+    if after.table.is_none() || errors(&after.diagnostics) > 0 {
+        return Err(EditError::WouldBreak { diagnostics: after.diagnostics, edited });
+    }
+    // The edit must have landed on the timer asked for, with the length asked for.
+    match get_duration(&edited, timer) {
+        Ok(d) if d.seconds == seconds && d.duration == duration => Ok(edited),
+        _ => Err(EditError::WouldBreak { diagnostics: Vec::new(), edited }),
+    }
+}
+
+fn parse(text: &str) -> Result<Policy, EditError> {
+    crate::syntax::parse(text).map_err(|d| EditError::Invalid { diagnostics: vec![d] })
+}
+
+fn find_timer<'a>(policy: &'a Policy, name: &str) -> Result<&'a TimerDecl, EditError> {
+    if let Some(decl) = policy.timers.iter().find(|t| t.name.name == name) {
+        return Ok(decl);
+    }
+    let names: Vec<&str> = policy.timers.iter().map(|t| t.name.name.as_str()).collect();
+    let help = match suggest(name, names.iter().copied()) {
+        Some(s) => s,
+        None if names.is_empty() => "the policy declares no timers".to_string(),
+        None => format!("the timers are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+    };
+    let suggestion = names.iter().find(|n| help == format!("did you mean `{n}`?")).map(|n| n.to_string());
+    Err(EditError::UnknownTimer { name: name.to_string(), suggestion, help })
+}
+
+fn duration_of(decl: &TimerDecl) -> Result<TimerDuration, EditError> {
+    match &decl.clock {
+        TimerClock::After(d) => Ok(TimerDuration {
+            timer: decl.name.name.clone(),
+            duration: d.text.clone(),
+            seconds: d.seconds,
+            span: d.span,
+            name_span: decl.name.span,
+        }),
+        TimerClock::At(field) => {
+            Err(EditError::NotADuration { name: decl.name.name.clone(), field: field.name.clone(), span: field.span })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = "policy p \"P\"\nroles buyer\noutcomes done\ntimers {\n  wait = 5d   # R1: keep me\n  \
+                          due  at due_at\n}\nfields {\n  due_at: time?\n}\nactions {\n  buyer go\n}\n\
+                          initial status a \"A\" {\n  after wait -> b\n  after due -> b\n  buyer go -> b\n}\n\
+                          terminal status b \"B\" outcome done\n";
+
+    #[test]
+    fn durations_follow_the_language() {
+        assert_eq!(parse_duration("7d"), Ok(7 * 86_400));
+        assert_eq!(parse_duration("1d12h"), Ok(86_400 + 12 * 3600));
+        assert_eq!(parse_duration("2w"), Ok(14 * 86_400));
+        assert_eq!(parse_duration("90s"), Ok(90));
+        for bad in ["", "0d", "0s0m", "-5d", "5", "1d12", "d", "5x", "5D", "5 d", "1.5d", "99999999999w"] {
+            assert!(matches!(parse_duration(bad), Err(EditError::InvalidDuration { .. })), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn set_replaces_only_the_literal() {
+        let out = set_duration(POLICY, "wait", "1d12h").unwrap();
+        assert_eq!(out, POLICY.replace("wait = 5d", "wait = 1d12h"));
+        assert_eq!(get_duration(&out, "wait").unwrap().seconds, 36 * 3600);
+    }
+
+    #[test]
+    fn unknown_timers_get_a_suggestion() {
+        let err = set_duration(POLICY, "wai", "2d").unwrap_err();
+        assert_eq!(
+            err,
+            EditError::UnknownTimer {
+                name: "wai".into(),
+                suggestion: Some("wait".into()),
+                help: "did you mean `wait`?".into()
+            }
+        );
+        let err = get_duration(POLICY, "zzzzzz").unwrap_err();
+        assert!(
+            matches!(err, EditError::UnknownTimer { suggestion: None, help, .. } if help == "the timers are `wait`, `due`")
+        );
+    }
+
+    #[test]
+    fn field_timers_have_no_duration() {
+        assert!(matches!(set_duration(POLICY, "due", "2d"), Err(EditError::NotADuration { .. })));
+    }
+
+    #[test]
+    fn broken_policies_are_not_edited() {
+        let broken = POLICY.replace("buyer go -> b", "buyer go -> nowhere");
+        assert!(matches!(set_duration(&broken, "wait", "2d"), Err(EditError::Invalid { .. })));
+        assert!(matches!(set_duration("policy", "wait", "2d"), Err(EditError::Invalid { .. })));
+    }
+
+    #[test]
+    fn setting_the_same_text_changes_nothing() {
+        assert_eq!(set_duration(POLICY, "wait", "5d").unwrap(), POLICY);
+    }
+}
