@@ -82,22 +82,24 @@ pub fn run_set(args: &SetArgs) -> u8 {
     let (line, col) = file.line_col(old.span.start);
     let place = format!("{}:{line}:{col}", file.name);
     if edited == file.text {
-        println!("{place}: `{}` is already {duration}; nothing changed", args.timer);
-        return OK;
+        return emit(format!("{place}: `{}` is already {duration}; nothing changed\n", args.timer).as_bytes());
     }
     if args.dry_run {
         let after = SourceFile::new(file.name.clone(), edited);
-        println!("{place}: `{}` would change from {} to {duration}", args.timer, old.duration);
-        println!("-{}", file.line_text(line));
-        println!("+{}", after.line_text(line));
-        return OK;
+        let out = format!(
+            "{place}: `{}` would change from {} to {duration}\n-{}\n+{}\n",
+            args.timer,
+            old.duration,
+            file.line_text(line),
+            after.line_text(line)
+        );
+        return emit(out.as_bytes());
     }
     if let Err(msg) = write_atomically(&args.file, &file.text, &edited) {
         eprintln!("{msg}");
         return USAGE;
     }
-    println!("{place}: `{}` changed from {} to {duration}", args.timer, old.duration);
-    OK
+    emit(format!("{place}: `{}` changed from {} to {duration}\n", args.timer, old.duration).as_bytes())
 }
 
 /// Run `docket get`.
