@@ -4,7 +4,7 @@
 //! policy, then a rename), so a crash or a full disk never leaves half a policy behind.
 
 use super::completions::emit;
-use super::{OK, PROBLEMS, USAGE, io};
+use super::{PROBLEMS, USAGE, io};
 use crate::diag;
 use crate::edit::{self, EditError, TimerListing};
 use crate::span::{SourceFile, Span};
