@@ -69,15 +69,15 @@ pub fn run_set(args: &SetArgs) -> u8 {
     };
     let duration = args.duration.trim();
     if let Err(e) = edit::parse_duration(duration) {
-        return report(&file, &e);
+        return report(&file, &e, true);
     }
     let old = match edit::get_duration(&file.text, &args.timer) {
         Ok(d) => d,
-        Err(e) => return report(&file, &e),
+        Err(e) => return report(&file, &e, true),
     };
     let edited = match edit::set_duration(&file.text, &args.timer, duration) {
         Ok(t) => t,
-        Err(e) => return report(&file, &e),
+        Err(e) => return report(&file, &e, true),
     };
     let (line, col) = file.line_col(old.span.start);
     let place = format!("{}:{line}:{col}", file.name);
@@ -113,7 +113,7 @@ pub fn run_get(args: &GetArgs) -> u8 {
     };
     let d = match edit::get_duration(&file.text, timer) {
         Ok(d) => d,
-        Err(e) => return report(&file, &e),
+        Err(e) => return report(&file, &e, false),
     };
     let out = match args.format {
         GetFormat::Text => format!("{}\n", d.duration),
@@ -135,7 +135,7 @@ pub fn run_get(args: &GetArgs) -> u8 {
 fn list(file: &SourceFile, format: GetFormat) -> u8 {
     let timers = match edit::timers(&file.text) {
         Ok(t) => t,
-        Err(e) => return report(file, &e),
+        Err(e) => return report(file, &e, false),
     };
     let rows: Vec<TimerJson> = timers
         .into_iter()
@@ -190,14 +190,18 @@ fn read(path: &Path) -> Result<SourceFile, u8> {
 /// Print an edit error with its location and advice; return the exit code. Mistakes in the
 /// arguments and a policy that is already broken are usage errors (2); an edit that would break a
 /// working policy is a problem found (1).
-fn report(file: &SourceFile, e: &EditError) -> u8 {
+fn report(file: &SourceFile, e: &EditError, editing: bool) -> u8 {
     match e {
         EditError::Invalid { diagnostics } => {
             for d in diagnostics {
                 eprint!("{}", diag::render_text(file, d));
             }
-            eprintln!("error: `{}` has problems, so it was not edited", file.name);
-            eprintln!("  = help: run `docket check {}` and fix them first", file.name);
+            if editing {
+                eprintln!("error: `{}` has problems, so it was not edited", file.name);
+                eprintln!("  = help: run `docket check {}` and fix them first", file.name);
+            } else {
+                eprintln!("error: cannot read the timers of `{}`: it does not parse", file.name);
+            }
             USAGE
         }
         EditError::WouldBreak { diagnostics, edited } => {

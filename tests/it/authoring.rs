@@ -225,6 +225,11 @@ fn set_and_get_report_unreadable_files() {
     let (_, err, code) = docket(&["get", "policies", "seller_response"]);
     assert_eq!(code, 2);
     assert!(err.contains("is a directory"), "{err}");
+    let scratch = Scratch::new("policy x \"X\"\ntimers {\n  t = 5d\n}\nstatus");
+    let (out, err, code) = docket(&["get", scratch.path(), "t"]);
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(err.contains("policy.policy:5:7"), "the syntax error is shown: {err}");
+    assert!(err.contains("cannot read the timers of"), "{err}");
 }
 
 // ---- graph ----
