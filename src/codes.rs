@@ -1,5 +1,45 @@
 //! Every diagnostic code, with a sentence on what it means. Codes are stable: tools and CI
-//! configurations refer to them.
+//! configurations refer to them. A test keeps this list and the codes used in `src/` in step.
 
 /// `(code, meaning)`, sorted by code.
-pub const CODES: &[(&str, &str)] = &[("E001", "syntax error: the text does not follow the grammar")];
+pub const CODES: &[(&str, &str)] = &[
+    ("E001", "syntax error: the text does not follow the grammar"),
+    ("E002", "the text nests brackets or chains operators too deeply for the parser to read it safely"),
+    ("E003", "a number, an amount or a duration is too large to represent"),
+    ("E004", "the file is not valid UTF-8 text"),
+    ("E005", "the file is larger than a policy may be"),
+    ("E010", "a name is declared twice in the same scope, or a timer is armed twice in one status"),
+    ("E020", "a status name does not match any status in scope"),
+    ("E021", "a role is used but never declared"),
+    ("E022", "a field is used but never declared"),
+    ("E023", "a timer is used but never declared"),
+    ("E024", "a rule names an action its role does not declare"),
+    ("E025", "a name in an expression is not a parameter, a field or a timer"),
+    ("E026", "a value is not one of the variants of its enum"),
+    ("E027", "a status ends with an outcome that is never declared"),
+    ("E028", "a type is unknown, or a parameter has no type and no field of its name to take one from"),
+    ("E030", "an operator is given values it cannot combine or compare"),
+    ("E031", "a field is given a value of another type"),
+    ("E032", "a condition is not true or false"),
+    ("E033", "an outcome's amount is missing, of the wrong type, or given where the outcome takes none"),
+    ("E034", "a timer fires at a field that does not hold a time"),
+    ("E035", "a field's default is not a plain value"),
+    ("E040", "a status can never be reached from the initial status"),
+    ("E041", "a status that is not terminal has no rule or timer leading out of it"),
+    ("E042", "a terminal status has rules or statuses inside it"),
+    ("E043", "two rules for the same trigger in one status can both apply"),
+    ("E044", "a timer is declared but never armed or read"),
+    ("E045", "a timer's duration is zero or negative"),
+    ("E046", "automatic transitions can loop forever"),
+    ("E047", "a policy or a status with children marks no initial status"),
+    ("E048", "more than one status among siblings is marked initial"),
+    ("E049", "a terminal status has no outcome, or a status that is not terminal has one"),
+    ("W001", "a field is declared but never used"),
+    ("W002", "a role takes no action anywhere"),
+    ("W003", "an action is declared but no rule uses it"),
+];
+
+/// The meaning of a code, if it exists.
+pub fn explain(code: &str) -> Option<&'static str> {
+    CODES.iter().find(|(c, _)| *c == code).map(|(_, m)| *m)
+}

@@ -106,6 +106,13 @@ pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| (a.span.start, a.code, &a.message).cmp(&(b.span.start, b.code, &b.message)));
 }
 
+/// The most characters of a source line a rendered diagnostic shows; a longer line is cut to a
+/// window around the span, so a one-line 50 MB file does not print 50 MB.
+const MAX_SHOWN_CHARS: usize = 100;
+
+/// How many characters before the span a cut line keeps.
+const SHOWN_BEFORE: usize = 40;
+
 /// Render a diagnostic for people: header, location, the source line and a caret under the span.
 pub fn render_text(file: &SourceFile, d: &Diagnostic) -> String {
     let (line, col) = file.line_col(d.span.start);
@@ -114,17 +121,34 @@ pub fn render_text(file: &SourceFile, d: &Diagnostic) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let source = file.line_text(line);
+    let source: Vec<char> = file.line_text(line).chars().collect();
     let gutter = " ".repeat(line.to_string().len());
-    let width = if end_line == line {
-        end_col.saturating_sub(col).max(1)
+    // Character columns, 0-based: the caret runs from `first` to `last` (exclusive).
+    let first = col - 1;
+    let last = if end_line == line { end_col - 1 } else { source.len() }.max(first + 1);
+    let (from, to) = if source.len() <= MAX_SHOWN_CHARS {
+        (0, source.len())
     } else {
-        source.chars().count().saturating_sub(col - 1).max(1)
+        let from = first.saturating_sub(SHOWN_BEFORE).min(source.len());
+        (from, (from + MAX_SHOWN_CHARS).min(source.len()))
     };
-    let mut out = format!("{kind}[{}]: {}\n{gutter}--> {}:{line}:{col}\n{gutter} |\n", d.code, d.message, file.name);
+    let cut_before = if from > 0 { "..." } else { "" };
+    let cut_after = if to < source.len() { "..." } else { "" };
+    let shown: String = source[from..to].iter().collect();
     // Tabs are kept so the caret lines up with the text above it.
-    let pad: String = source.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-    out.push_str(&format!("{line} | {}\n{gutter} | {pad}{}", printable(source), "^".repeat(width)));
+    let pad: String = cut_before
+        .chars()
+        .map(|_| ' ')
+        .chain(source[from..first.min(to).max(from)].iter().map(|&c| if c == '\t' { '\t' } else { ' ' }))
+        .chain(std::iter::repeat_n(' ', first.saturating_sub(to)))
+        .collect();
+    let width = last.min(to.max(first + 1)) - first;
+    let mut out = format!("{kind}[{}]: {}\n{gutter}--> {}:{line}:{col}\n{gutter} |\n", d.code, d.message, file.name);
+    out.push_str(&format!(
+        "{line} | {cut_before}{}{cut_after}\n{gutter} | {pad}{}",
+        printable(&shown),
+        "^".repeat(width.max(1))
+    ));
     if let Some(label) = &d.label {
         out.push(' ');
         out.push_str(label);
@@ -166,28 +190,54 @@ pub fn render_github(file: &SourceFile, d: &Diagnostic) -> String {
     )
 }
 
-/// Levenshtein distance, for "did you mean" suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
+/// Levenshtein distance between `a` and `b`, or `None` once it must exceed `limit`. The rows
+/// are kept in `rows`, reused between calls: suggestions compare one name with many.
+fn edit_distance(a: &[char], b: &[char], limit: usize, rows: &mut (Vec<usize>, Vec<usize>)) -> Option<usize> {
+    let (prev, cur) = rows;
+    prev.clear();
+    prev.extend(0..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        cur.clear();
+        cur.push(i + 1);
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let d = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur.push(d);
         }
-        prev = cur;
+        // Every later row is at least this row's minimum.
+        if cur.iter().min().is_some_and(|&m| m > limit) {
+            return None;
+        }
+        std::mem::swap(prev, cur);
     }
-    prev[b.len()]
+    prev.last().copied().filter(|&d| d <= limit)
 }
+
+/// How many candidates a suggestion weighs. A policy declares tens of names; the cap keeps a
+/// hostile file with thousands of names and thousands of typos from taking quadratic time.
+pub const MAX_CANDIDATES: usize = 500;
 
 /// The closest candidate to `name`, if one is close enough to be a likely typo.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .filter(|c| *c != name)
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+    let target: Vec<char> = name.chars().collect();
+    let limit = (target.len() / 3).max(1);
+    let mut rows = (Vec::new(), Vec::new());
+    let mut chars = Vec::new();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates.into_iter().take(MAX_CANDIDATES) {
+        if c == name {
+            continue;
+        }
+        chars.clear();
+        chars.extend(c.chars());
+        // The distance is at least the difference in length: skip the hopeless ones cheaply.
+        if chars.len().abs_diff(target.len()) > limit {
+            continue;
+        }
+        if let Some(d) = edit_distance(&target, &chars, limit, &mut rows)
+            && best.is_none_or(|b| (d, c) < b)
+        {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean `{c}`?"))
 }

@@ -1,13 +1,14 @@
 //! Declarations: roles, outcomes, timers, fields, actions and the status tree are entered into
 //! the table, with duplicates, unknown types, bad durations and missing initial statuses reported.
-//! Also the usage warnings, which need the whole walk done first.
+//! The [`Context`] here is the checker's working state, shared by every family of checks.
 
 use crate::ast::{self, Policy, StatusDecl, TimerClock, TypeKind};
 use crate::compile::table::*;
 use crate::diag::{Diagnostic, suggest};
 use crate::span::{SourceFile, Span};
 use chrono::TimeDelta;
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 
 /// The checker's working state.
 pub struct Context<'a> {
@@ -27,13 +28,32 @@ pub struct Context<'a> {
     pub action_used: Vec<bool>,
     /// Where each role, field, timer and action was declared.
     pub field_spans: Vec<Span>,
-    role_spans: Vec<Span>,
-    timer_name_spans: Vec<Span>,
-    action_name_spans: Vec<Span>,
+    /// Where each role was declared.
+    pub role_spans: Vec<Span>,
+    /// Where each timer's name was declared.
+    pub timer_name_spans: Vec<Span>,
+    /// Where each action's name was declared.
+    pub action_name_spans: Vec<Span>,
     field_index: HashMap<String, FieldId>,
     timer_index: HashMap<String, TimerId>,
     outcome_index: HashMap<String, usize>,
+    /// Each status by its parent (`None` at the top level) and its name, for resolving paths.
+    status_children: HashMap<(Option<StatusId>, String), StatusId>,
+    /// The first status declared with each name, wherever it is nested.
+    status_by_name: HashMap<String, StatusId>,
+    /// How many more "did you mean" searches this file may run; see [`Context::suggest`].
+    suggestions_left: Cell<usize>,
+    /// Fields and parameters whose declaration failed; see [`Context::is_broken`].
+    broken_names: HashSet<String>,
+    /// Some rule could not be resolved, so the status graph is missing an edge and the
+    /// reachability checks would report statuses that only look unreachable.
+    pub dropped_rule: bool,
 }
+
+/// How many unknown names in one file get a "did you mean" search. Each search weighs up to
+/// [`crate::diag::MAX_CANDIDATES`] names; a real policy has a few typos, and the budget keeps a
+/// generated file with thousands of them from spending seconds on suggestions.
+const SUGGESTION_BUDGET: usize = 1000;
 
 impl<'a> Context<'a> {
     /// A fresh context for one file.
@@ -67,6 +87,11 @@ impl<'a> Context<'a> {
             field_index: HashMap::new(),
             timer_index: HashMap::new(),
             outcome_index: HashMap::new(),
+            status_children: HashMap::new(),
+            status_by_name: HashMap::new(),
+            suggestions_left: Cell::new(SUGGESTION_BUDGET),
+            broken_names: HashSet::new(),
+            dropped_rule: false,
         }
     }
 
@@ -80,13 +105,22 @@ impl<'a> Context<'a> {
         self.diags.push(d);
     }
 
-    fn duplicate(&mut self, what: &str, name: &ast::Ident, first: Span) {
+    /// Report the second declaration of a name; `what` names it, such as "field `claim`".
+    fn duplicate(&mut self, what: &str, second: Span, first: Span) {
         let (line, _) = self.file.line_col(first.start);
+        let (here, _) = self.file.line_col(second.start);
+        let where_ = if line == here { "earlier on this line".to_string() } else { format!("on line {line}") };
         self.report(
-            Diagnostic::error("E010", name.span, format!("{what} `{}` is declared twice", name.name))
+            Diagnostic::error("E010", second, format!("{what} is declared twice"))
                 .with_label("second declaration")
-                .with_help(format!("the first is on line {line}; remove one or rename it")),
+                .with_help(format!("the first is {where_}; remove one or rename it")),
         );
+    }
+
+    /// Whether a name's declaration failed (its type is unknown, say). Its uses are then not
+    /// reported as unknown: the one error at the declaration says what is wrong.
+    pub fn is_broken(&self, name: &str) -> bool {
+        self.broken_names.contains(name)
     }
 
     /// Enter every declaration of the policy.
@@ -97,22 +131,21 @@ impl<'a> Context<'a> {
         for role in &ast.roles {
             if let Some(&id) = self.table.role_index.get(&role.name) {
                 let first = self.role_spans[id];
-                self.duplicate("role", role, first);
+                self.duplicate(&format!("role `{}`", role.name), role.span, first);
                 continue;
             }
             self.table.role_index.insert(role.name.clone(), self.table.roles.len());
             self.table.roles.push(role.name.clone());
             self.role_spans.push(role.span);
         }
+        let mut outcome_spans: Vec<Span> = Vec::new();
         for outcome in &ast.outcomes {
-            if self.outcome_index.contains_key(&outcome.name.name) {
-                self.report(Diagnostic::error(
-                    "E010",
-                    outcome.name.span,
-                    format!("outcome `{}` is declared twice", outcome.name.name),
-                ));
+            if let Some(&id) = self.outcome_index.get(&outcome.name.name) {
+                let first = outcome_spans[id];
+                self.duplicate(&format!("outcome `{}`", outcome.name.name), outcome.name.span, first);
                 continue;
             }
+            outcome_spans.push(outcome.name.span);
             let amount = outcome.amount.as_ref().and_then(|t| self.resolve_type(t)).map(|(t, _)| t);
             self.outcome_index.insert(outcome.name.name.clone(), self.table.outcomes.len());
             self.table.outcomes.push(OutcomeDef { name: outcome.name.name.clone(), amount });
@@ -127,10 +160,13 @@ impl<'a> Context<'a> {
         for field in &ast.fields {
             if let Some(&id) = self.field_index.get(&field.name.name) {
                 let first = self.field_spans[id];
-                self.duplicate("field", &field.name, first);
+                self.duplicate(&format!("field `{}`", field.name.name), field.name.span, first);
                 continue;
             }
-            let Some((ty, optional)) = self.resolve_type(&field.ty) else { continue };
+            let Some((ty, optional)) = self.resolve_type(&field.ty) else {
+                self.broken_names.insert(field.name.name.clone());
+                continue;
+            };
             let default = match &field.default {
                 None if optional => Value::Null,
                 None => zero_of(ty),
@@ -155,19 +191,17 @@ impl<'a> Context<'a> {
             },
             Some((_, t)) if t != ty => {
                 let (want, got) = (self.table.type_name(ty), self.table.type_name(t));
-                self.report(Diagnostic::error(
-                    "E031",
-                    expr.span,
-                    format!("a {want} field cannot start as a {got} value"),
-                ));
+                let d = Diagnostic::error("E031", expr.span, format!("a {want} field cannot start as a {got} value"))
+                    .with_label(format!("this is {got}"))
+                    .with_help_opt(self.example_of(ty).map(|e| format!("write a {want} value, such as `{e}`")));
+                self.report(d);
                 zero_of(ty)
             }
             Some(_) => {
-                self.report(Diagnostic::error(
-                    "E035",
-                    expr.span,
-                    "a field's default must be a plain value, not a calculation",
-                ));
+                self.report(
+                    Diagnostic::error("E035", expr.span, "a field's default must be a plain value, not a calculation")
+                        .with_help("write the value it works out to"),
+                );
                 zero_of(ty)
             }
             None => zero_of(ty),
@@ -178,7 +212,7 @@ impl<'a> Context<'a> {
         for timer in &ast.timers {
             if let Some(&id) = self.timer_index.get(&timer.name.name) {
                 let first = self.timer_name_spans[id];
-                self.duplicate("timer", &timer.name, first);
+                self.duplicate(&format!("timer `{}`", timer.name.name), timer.name.span, first);
                 continue;
             }
             let (clock, written) = match &timer.clock {
@@ -203,14 +237,20 @@ impl<'a> Context<'a> {
                     self.field_used[id] = true;
                     if self.table.fields[id].ty != Type::Time {
                         let got = self.table.type_name(self.table.fields[id].ty);
-                        self.report(Diagnostic::error(
-                            "E034",
-                            field.span,
-                            format!(
-                                "timer `{}` fires at field `{}`, which holds {got}, not a time",
-                                timer.name.name, field.name
-                            ),
-                        ));
+                        self.report(
+                            Diagnostic::error(
+                                "E034",
+                                field.span,
+                                format!(
+                                    "timer `{}` fires at field `{}`, which holds {got}, not a time",
+                                    timer.name.name, field.name
+                                ),
+                            )
+                            .with_help(format!(
+                                "declare `{}` as `time?`, or give the timer a duration, such as `{} = 5d`",
+                                field.name, timer.name.name
+                            )),
+                        );
                     }
                     (Clock::At(id), field.name.clone())
                 }
@@ -235,17 +275,14 @@ impl<'a> Context<'a> {
             let key = (role, action.name.name.clone());
             if let Some(&id) = self.table.action_index.get(&key) {
                 let first = self.action_name_spans[id];
-                self.duplicate(&format!("action `{}`", action.role.name), &action.name, first);
+                let what = format!("action `{} {}`", action.role.name, action.name.name);
+                self.duplicate(&what, action.name.span, first);
                 continue;
             }
             let mut params: Vec<ParamDef> = Vec::new();
-            for p in &action.params {
-                if params.iter().any(|q| q.name == p.name.name) {
-                    self.report(Diagnostic::error(
-                        "E010",
-                        p.name.span,
-                        format!("parameter `{}` is declared twice", p.name.name),
-                    ));
+            for (i, p) in action.params.iter().enumerate() {
+                if let Some(first) = action.params[..i].iter().find(|q| q.name.name == p.name.name) {
+                    self.duplicate(&format!("parameter `{}`", p.name.name), p.name.span, first.name.span);
                     continue;
                 }
                 let resolved = match &p.ty {
@@ -253,6 +290,8 @@ impl<'a> Context<'a> {
                     // Without a type, a parameter takes the type of the field of the same name.
                     None => match self.field_index.get(&p.name.name) {
                         Some(&f) => Some((self.table.fields[f].ty, self.table.fields[f].optional)),
+                        // The field's own declaration already has an error.
+                        None if self.is_broken(&p.name.name) => None,
                         None => {
                             self.report(
                                 Diagnostic::error(
@@ -269,8 +308,11 @@ impl<'a> Context<'a> {
                         }
                     },
                 };
-                if let Some((ty, optional)) = resolved {
-                    params.push(ParamDef { name: p.name.name.clone(), ty, optional });
+                match resolved {
+                    Some((ty, optional)) => params.push(ParamDef { name: p.name.name.clone(), ty, optional }),
+                    None => {
+                        self.broken_names.insert(p.name.name.clone());
+                    }
                 }
             }
             self.table.action_index.insert(key, self.table.actions.len());
@@ -289,18 +331,17 @@ impl<'a> Context<'a> {
 
     /// Enter sibling statuses (and, recursively, their children); parents get ids first.
     fn declare_level(&mut self, decls: &'a [StatusDecl], parent: Option<StatusId>, _at: Span) {
-        let mut ids = Vec::new();
         for decl in decls {
-            let siblings: &[StatusId] = match parent {
-                Some(p) => &self.table.statuses[p].children,
-                None => &ids,
-            };
-            if let Some(&first) = siblings.iter().find(|&&s| self.table.statuses[s].name == decl.name.name) {
+            // Names are unique among siblings only: `escalated.awaiting_seller` and
+            // `dispute_open.awaiting_seller` are two statuses.
+            if let Some(&first) = self.status_children.get(&(parent, decl.name.name.clone())) {
                 let first = self.status_decls[first].name.span;
-                self.duplicate("status", &decl.name, first);
+                self.duplicate(&format!("status `{}`", decl.name.name), decl.name.span, first);
                 continue;
             }
             let id = self.table.statuses.len();
+            self.status_children.insert((parent, decl.name.name.clone()), id);
+            self.status_by_name.entry(decl.name.name.clone()).or_insert(id);
             let path = match parent {
                 Some(p) => format!("{}.{}", self.table.statuses[p].path, decl.name.name),
                 None => decl.name.name.clone(),
@@ -322,9 +363,8 @@ impl<'a> Context<'a> {
                 line: self.line(decl.span.start),
             });
             self.status_decls.push(decl);
-            match parent {
-                Some(p) => self.table.statuses[p].children.push(id),
-                None => ids.push(id),
+            if let Some(p) = parent {
+                self.table.statuses[p].children.push(id);
             }
             self.declare_level(&decl.children, Some(id), decl.name.span);
             if !decl.children.is_empty() {
@@ -365,18 +405,47 @@ impl<'a> Context<'a> {
         candidates.into_iter().find(|&s| std::ptr::eq(self.status_decls[s], *first))
     }
 
+    /// The closest name to a misspelt one, while the file's suggestion budget lasts.
+    pub fn suggest<'b>(&self, name: &str, candidates: impl IntoIterator<Item = &'b str>) -> Option<String> {
+        let left = self.suggestions_left.get();
+        if left == 0 {
+            return None;
+        }
+        self.suggestions_left.set(left - 1);
+        suggest(name, candidates)
+    }
+
+    /// A literal of a type, for advice; `None` for a time, which has no literal.
+    pub fn example_of(&self, ty: Type) -> Option<String> {
+        Some(match ty {
+            Type::Bool => "false".into(),
+            Type::Int => "0".into(),
+            Type::Money => "12.50".into(),
+            Type::Duration => "5d".into(),
+            Type::Text => "\"\"".into(),
+            Type::Enum(e) => self.table.enums.get(e)?.first()?.clone(),
+            Type::Time => return None,
+        })
+    }
+
+    /// The child of `parent` (a top-level status for `None`) with this name.
+    pub fn status_child(&self, parent: Option<StatusId>, name: &str) -> Option<StatusId> {
+        self.status_children.get(&(parent, name.to_string())).copied()
+    }
+
+    /// The first status declared with this name, at any depth.
+    pub fn status_named(&self, name: &str) -> Option<StatusId> {
+        self.status_by_name.get(name).copied()
+    }
+
     /// Resolve a type; reports unknown type names.
     pub fn resolve_type(&mut self, t: &ast::TypeExpr) -> Option<(Type, bool)> {
         let ty = match &t.kind {
             TypeKind::Enum(variants) => {
                 let mut names: Vec<String> = Vec::new();
-                for v in variants {
-                    if names.contains(&v.name) {
-                        self.report(Diagnostic::error(
-                            "E010",
-                            v.span,
-                            format!("enum variant `{}` is declared twice", v.name),
-                        ));
+                for (i, v) in variants.iter().enumerate() {
+                    if let Some(first) = variants[..i].iter().find(|w| w.name == v.name) {
+                        self.duplicate(&format!("enum variant `{}`", v.name), v.span, first.span);
                     } else {
                         names.push(v.name.clone());
                     }
@@ -410,7 +479,8 @@ impl<'a> Context<'a> {
         if let Some(&id) = self.table.role_index.get(&name.name) {
             return Some(id);
         }
-        let help = suggest(&name.name, self.table.roles.iter().map(String::as_str))
+        let help = self
+            .suggest(&name.name, self.table.roles.iter().map(String::as_str))
             .or_else(|| Some(format!("declare it: `roles {}`", name.name)));
         self.report(Diagnostic::error("E021", name.span, format!("unknown role `{}`", name.name)).with_help_opt(help));
         None
@@ -421,7 +491,10 @@ impl<'a> Context<'a> {
         if let Some(id) = self.field_id(&name.name) {
             return Some(id);
         }
-        let help = suggest(&name.name, self.table.fields.iter().map(|f| f.name.as_str()));
+        if self.is_broken(&name.name) {
+            return None;
+        }
+        let help = self.suggest(&name.name, self.table.fields.iter().map(|f| f.name.as_str()));
         self.report(Diagnostic::error("E022", name.span, format!("unknown field `{}`", name.name)).with_help_opt(help));
         None
     }
@@ -442,7 +515,8 @@ impl<'a> Context<'a> {
             self.timer_used[id] = true;
             return Some(id);
         }
-        let help = suggest(&name.name, self.table.timers.iter().map(|t| t.name.as_str()))
+        let help = self
+            .suggest(&name.name, self.table.timers.iter().map(|t| t.name.as_str()))
             .unwrap_or_else(|| format!("declare it in the `timers` block, such as `{} = 5d`", name.name));
         self.report(
             Diagnostic::error("E023", name.span, format!("timer `{}` is used but never declared", name.name))
@@ -456,7 +530,8 @@ impl<'a> Context<'a> {
         if let Some(&id) = self.outcome_index.get(&name.name) {
             return Some(id);
         }
-        let help = suggest(&name.name, self.table.outcomes.iter().map(|o| o.name.as_str()))
+        let help = self
+            .suggest(&name.name, self.table.outcomes.iter().map(|o| o.name.as_str()))
             .unwrap_or_else(|| format!("declare it: `outcomes {}`", name.name));
         self.report(Diagnostic::error("E027", name.span, format!("unknown outcome `{}`", name.name)).with_help(help));
         None
@@ -469,63 +544,14 @@ impl<'a> Context<'a> {
             return Some(id);
         }
         let role_name = self.table.roles[role].clone();
-        let help = suggest(&name.name, self.table.actions.iter().filter(|a| a.role == role).map(|a| a.name.as_str()))
+        let help = self
+            .suggest(&name.name, self.table.actions.iter().filter(|a| a.role == role).map(|a| a.name.as_str()))
             .unwrap_or_else(|| format!("declare it in the `actions` block: `{role_name} {}`", name.name));
         self.report(
             Diagnostic::error("E024", name.span, format!("role `{role_name}` has no action `{}`", name.name))
                 .with_help(help),
         );
         None
-    }
-
-    /// Warnings for fields, roles and actions declared but never used, errors for unused timers.
-    pub fn check_usage(&mut self, ast: &Policy) {
-        for (id, f) in self.table.fields.iter().enumerate() {
-            if !self.field_used[id] {
-                self.diags.push(
-                    Diagnostic::warning("W001", self.field_spans[id], format!("field `{}` is never used", f.name))
-                        .with_help("remove it, or use it in a condition, an effect or a timer"),
-                );
-            }
-        }
-        for (id, t) in self.table.timers.iter().enumerate() {
-            if !self.timer_used[id] {
-                self.diags.push(
-                    Diagnostic::error(
-                        "E044",
-                        self.timer_name_spans[id],
-                        format!("timer `{}` is declared but never used", t.name),
-                    )
-                    .with_help(format!(
-                        "arm it in a status with `after {} -> ...` or `deadline {}`, or remove it",
-                        t.name, t.name
-                    )),
-                );
-            }
-        }
-        for (id, a) in self.table.actions.iter().enumerate() {
-            if !self.action_used[id] {
-                let role = &self.table.roles[a.role];
-                self.diags.push(
-                    Diagnostic::warning(
-                        "W003",
-                        self.action_name_spans[id],
-                        format!("action `{role} {}` is declared but no rule uses it", a.name),
-                    )
-                    .with_help("add a rule for it in some status, or remove it"),
-                );
-            }
-        }
-        for (id, role) in self.table.roles.iter().enumerate() {
-            let used = self.table.actions.iter().enumerate().any(|(a, def)| def.role == id && self.action_used[a]);
-            if !used {
-                self.diags.push(
-                    Diagnostic::warning("W002", self.role_spans[id], format!("role `{role}` takes no action anywhere"))
-                        .with_help("remove it, or give it an action and a rule"),
-                );
-            }
-        }
-        let _ = ast;
     }
 }
 

@@ -23,6 +23,17 @@ pub fn check(cx: &mut Context, own: &[OwnRules], _ast: &Policy) {
         return;
     }
     terminal_rules(cx);
+    automatic_cycles(cx, own);
+    // The graph checks need every edge: a rule that did not resolve already has its error, and
+    // the statuses it would have led to or out of would only look unreachable or stuck.
+    if cx.dropped_rule {
+        return;
+    }
+    dead_ends(cx, own);
+    // Reachability also needs the entry point; a missing or doubled `initial` has its error.
+    if cx.diags.iter().any(|d| matches!(d.code, "E047" | "E048")) {
+        return;
+    }
     let reached = reachable(cx, own);
     for s in 0..n {
         let parent_unreached = cx.table.statuses[s].parent.is_some_and(|p| !reached[p]);
@@ -35,8 +46,6 @@ pub fn check(cx: &mut Context, own: &[OwnRules], _ast: &Policy) {
             );
         }
     }
-    dead_ends(cx, own);
-    automatic_cycles(cx, own);
 }
 
 fn terminal_rules(cx: &mut Context) {
@@ -139,7 +148,7 @@ fn automatic_cycles(cx: &mut Context, own: &[OwnRules]) {
                             span,
                             format!("automatic transitions can loop forever through `{path}`"),
                         )
-                        .with_help("make the conditions exclusive, or let an event or a timer break the cycle"),
+                        .with_help("automatic transitions must not lead in a circle; let an action or a timer take one of these steps"),
                     );
                     reported = true;
                     break;

@@ -8,6 +8,7 @@ mod graph;
 mod overlap;
 mod rules;
 mod types;
+mod usage;
 
 use crate::ast::Policy;
 use crate::compile::table::{ActionId, TimerId, Transition, TransitionTable};
@@ -63,7 +64,7 @@ pub fn check(file: &SourceFile, ast: &Policy) -> CheckOutcome {
     let own = rules::resolve_statuses(&mut cx, ast);
     graph::check(&mut cx, &own, ast);
     overlap::check(&mut cx, &own);
-    cx.check_usage(ast);
+    usage::check(&mut cx, ast);
     let mut diagnostics = std::mem::take(&mut cx.diags);
     crate::diag::sort(&mut diagnostics);
     let has_error = diagnostics.iter().any(|d| d.severity == Severity::Error);

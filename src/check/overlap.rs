@@ -32,37 +32,47 @@ pub fn check(cx: &mut Context, own: &[OwnRules]) {
     }
 }
 
+/// How many earlier rules each rule is compared with. No real status holds this many rules for
+/// one trigger; the cap keeps a generated file with thousands of them from taking quadratic time.
+const MAX_COMPARED: usize = 64;
+
 fn overlapping(cx: &mut Context, what: &str, list: &[Transition]) {
+    let parts: Vec<Option<Vec<&CExpr>>> = list.iter().map(|t| t.guard.as_ref().map(conjuncts)).collect();
     for (j, later) in list.iter().enumerate() {
         if later.otherwise {
             continue;
         }
-        if let Some(earlier) = list[..j].iter().find(|e| !disjoint(e.guard.as_ref(), later.guard.as_ref())) {
+        let from = j.saturating_sub(MAX_COMPARED);
+        if let Some(i) = (from..j).find(|&i| !disjoint(parts[i].as_deref(), parts[j].as_deref())) {
             cx.report(
                 Diagnostic::error("E043", later.span, format!("two rules for {what} can both apply here"))
-                    .with_label(format!("overlaps the rule on line {}", earlier.line))
+                    .with_label(format!("overlaps the rule on line {}", list[i].line))
                     .with_help("make the conditions exclusive, or write `else` before this rule to try it only when the earlier one does not apply"),
             );
         }
     }
 }
 
-/// The parts of a condition joined by `and`.
+/// The parts of a condition joined by `and`, gathered without recursion.
 fn conjuncts(e: &CExpr) -> Vec<&CExpr> {
-    match e {
-        CExpr::Binary(BinaryOp::And, l, r) => {
-            let mut v = conjuncts(l);
-            v.extend(conjuncts(r));
-            v
+    let mut out = Vec::new();
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            CExpr::Binary(BinaryOp::And, l, r) => {
+                todo.push(r);
+                todo.push(l);
+            }
+            other => out.push(other),
         }
-        other => vec![other],
     }
+    out
 }
 
-/// Whether two conditions can never both hold.
-pub fn disjoint(a: Option<&CExpr>, b: Option<&CExpr>) -> bool {
-    let (Some(a), Some(b)) = (a, b) else { return false };
-    let (ca, cb) = (conjuncts(a), conjuncts(b));
+/// Whether two conditions, split into their `and` parts, can never both hold. A rule without a
+/// condition always applies.
+fn disjoint(a: Option<&[&CExpr]>, b: Option<&[&CExpr]>) -> bool {
+    let (Some(ca), Some(cb)) = (a, b) else { return false };
     ca.iter().any(|x| cb.iter().any(|y| contradict(x, y)))
 }
 

@@ -6,7 +6,7 @@ use super::declare::Context;
 use super::types::{Scope, typed};
 use crate::ast::{self, Assignment, Policy, StatusItem, Trigger};
 use crate::compile::table::{Effect, StatusId, TerminalOutcome, Transition, Type};
-use crate::diag::{Diagnostic, suggest};
+use crate::diag::{Diagnostic, MAX_CANDIDATES};
 use crate::span::Span;
 
 /// Resolve every status's own rules; indices match the table's statuses.
@@ -42,6 +42,7 @@ fn arm(cx: &mut Context, own: &mut OwnRules, timer: usize, rules: Option<Transit
         match (&mut existing.rules, rules) {
             (Some(list), Some(rule)) => list.push(rule),
             _ => {
+                cx.dropped_rule = true;
                 let name = cx.table.timers[timer].name.clone();
                 cx.report(
                     Diagnostic::error("E010", span, format!("timer `{name}` is armed twice in this status"))
@@ -58,38 +59,41 @@ fn arm(cx: &mut Context, own: &mut OwnRules, timer: usize, rules: Option<Transit
 fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRules) {
     let (params, start) = match &rule.trigger {
         Trigger::Action { role, action } => {
-            let Some(role_id) = cx.role(role) else { return };
-            let Some(action_id) = cx.action(role_id, action) else { return };
+            let resolved = cx.role(role).and_then(|r| cx.action(r, action));
+            let Some(action_id) = resolved else {
+                // Without the action, its parameters are unknown: the condition and the effects
+                // cannot be typed without reporting its parameters as unknown names.
+                cx.dropped_rule = true;
+                return;
+            };
             (cx.table.actions[action_id].params.clone(), role.span.start)
         }
         Trigger::Timer(name) => (vec![], name.span.start),
-        Trigger::Automatic => (vec![], rule.guard.as_ref().map_or(rule.span.start, |g| g.span.start)),
+        Trigger::Automatic => (vec![], automatic_start(cx, rule)),
     };
     let scope = Scope { params, status: Some(s), dynamic: true };
-    let guard = rule.guard.as_ref().and_then(|g| {
+    // The condition, the target and the effects are each checked, so one run reports all of
+    // their problems; the rule joins the table only if all three resolve.
+    let guard = rule.guard.as_ref().map(|g| {
         let (c, t) = typed(cx, &scope, g, Some(Type::Bool))?;
         if t != Type::Bool {
             let got = cx.table.type_name(t);
-            cx.report(Diagnostic::error(
-                "E032",
-                g.span,
-                format!("a condition must be true or false, and this is {got}"),
-            ));
+            cx.report(
+                Diagnostic::error("E032", g.span, format!("a condition must be true or false, and this is {got}"))
+                    .with_help("compare it with something, such as `amount > 0`"),
+            );
             return None;
         }
         Some(c)
     });
-    if rule.guard.is_some() && guard.is_none() {
-        return;
-    }
-    let target = match &rule.target {
-        Some(path) => match resolve_path(cx, Some(s), path) {
-            Some(t) => Some(t),
-            None => return,
-        },
-        None => None,
-    };
+    let target = rule.target.as_ref().map(|path| resolve_path(cx, Some(s), path));
     let effects = assignments(cx, &scope, &rule.effects);
+    let (Some(guard), Some(target)) =
+        (guard.map_or(Some(None), |g| g.map(Some)), target.map_or(Some(None), |t| t.map(Some)))
+    else {
+        cx.dropped_rule = true;
+        return;
+    };
     let span = Span::new(start, rule.span.end);
     let transition = Transition {
         guard,
@@ -110,14 +114,24 @@ fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRu
                 None => own.actions.push((action_id, vec![transition])),
             }
         }
-        Trigger::Timer(name) => {
-            if let Some(t) = cx.timer(name) {
-                arm(cx, own, t, Some(transition), name.span);
-            }
-        }
+        Trigger::Timer(name) => match cx.timer(name) {
+            Some(t) => arm(cx, own, t, Some(transition), name.span),
+            None => cx.dropped_rule = true,
+        },
         Trigger::Automatic => {
             own.automatic.push(transition);
         }
+    }
+}
+
+/// Where an automatic rule starts: its `when` (or `else`), not its condition.
+fn automatic_start(cx: &Context, rule: &ast::Rule) -> usize {
+    let Some(guard) = &rule.guard else { return rule.span.start };
+    let before = cx.file.text.get(..guard.span.start).unwrap_or("").trim_end();
+    match before.strip_suffix("when") {
+        Some(rest) if rule.otherwise => rest.trim_end().strip_suffix("else").map_or(rest.len(), str::len),
+        Some(rest) => rest.len(),
+        None => guard.span.start,
     }
 }
 
@@ -180,24 +194,36 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
             let Some((c, got)) = typed(cx, &scope, expr, Some(want)) else { return };
             if got != want {
                 let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));
-                cx.report(Diagnostic::error(
-                    "E033",
-                    expr.span,
-                    format!("outcome `{}` needs a {w} amount, and this is {g}", o.name.name),
-                ));
+                let example = cx.table.fields.iter().find(|f| f.ty == want).map(|f| f.name.clone());
+                let example = example.or_else(|| cx.example_of(want));
+                cx.report(
+                    Diagnostic::error(
+                        "E033",
+                        expr.span,
+                        format!("outcome `{}` needs a {w} amount, and this is {g}", o.name.name),
+                    )
+                    .with_label(format!("this is {g}"))
+                    .with_help_opt(example.map(|f| format!("give it a {w} value, such as `{}({f})`", o.name.name))),
+                );
                 return;
             }
             Some(c)
         }
         (Some(expr), None) => {
-            cx.report(Diagnostic::error("E033", expr.span, format!("outcome `{}` carries no amount", o.name.name)));
+            cx.report(
+                Diagnostic::error("E033", expr.span, format!("outcome `{}` carries no amount", o.name.name))
+                    .with_help(format!("remove the amount, or declare it with one: `outcomes {}(money)`", o.name.name)),
+            );
             return;
         }
         (None, Some(want)) => {
             let w = cx.table.type_name(want);
+            // Suggest a field that could hold the amount, if the policy has one.
+            let example = cx.table.fields.iter().find(|f| f.ty == want).map_or("AMOUNT", |f| f.name.as_str());
+            let help = format!("write it in parentheses, such as `outcome {}({example})`", o.name.name);
             cx.report(
                 Diagnostic::error("E033", o.span, format!("outcome `{}` needs a {w} amount", o.name.name))
-                    .with_help(format!("write it, such as `outcome {}(refund)`", o.name.name)),
+                    .with_help(help),
             );
             return;
         }
@@ -210,27 +236,24 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
 pub fn resolve_path(cx: &mut Context, from: Option<StatusId>, path: &ast::Path) -> Option<StatusId> {
     let first = path.segments.first()?;
     let mut scope = from;
-    let mut found = None;
-    loop {
-        let candidates = children_of(cx, scope);
-        if let Some(&s) = candidates.iter().find(|&&c| cx.table.statuses[c].name == first.name) {
-            found = Some(s);
-            break;
+    let found = loop {
+        if let Some(s) = cx.status_child(scope, &first.name) {
+            break Some(s);
         }
         match scope {
             Some(s) => scope = cx.table.statuses[s].parent,
-            None => break,
+            None => break None,
         }
-    }
+    };
     let Some(mut cur) = found else {
         unknown_status(cx, from, &first.name, path.span);
         return None;
     };
     for seg in &path.segments[1..] {
-        match cx.table.statuses[cur].children.iter().find(|&&c| cx.table.statuses[c].name == seg.name) {
-            Some(&c) => cur = c,
+        match cx.status_child(Some(cur), &seg.name) {
+            Some(c) => cur = c,
             None => {
-                let help = suggest(
+                let help = cx.suggest(
                     &seg.name,
                     cx.table.statuses[cur].children.iter().map(|&c| cx.table.statuses[c].name.as_str()),
                 );
@@ -246,26 +269,28 @@ pub fn resolve_path(cx: &mut Context, from: Option<StatusId>, path: &ast::Path) 
     Some(cur)
 }
 
-fn children_of(cx: &Context, scope: Option<StatusId>) -> Vec<StatusId> {
-    match scope {
-        Some(s) => cx.table.statuses[s].children.clone(),
-        None => (0..cx.table.statuses.len()).filter(|&s| cx.table.statuses[s].parent.is_none()).collect(),
-    }
-}
-
 fn unknown_status(cx: &mut Context, from: Option<StatusId>, name: &str, span: Span) {
-    let mut visible: Vec<String> = Vec::new();
+    // The names visible from `from`: its children, then each enclosing level's, then the top.
+    let mut visible: Vec<&str> = Vec::new();
     let mut scope = from;
     loop {
-        visible.extend(children_of(cx, scope).into_iter().map(|c| cx.table.statuses[c].name.clone()));
         match scope {
-            Some(s) => scope = cx.table.statuses[s].parent,
-            None => break,
+            Some(s) => {
+                visible.extend(cx.table.statuses[s].children.iter().map(|&c| cx.table.statuses[c].name.as_str()));
+                scope = cx.table.statuses[s].parent;
+            }
+            None => {
+                let room = MAX_CANDIDATES.saturating_sub(visible.len());
+                visible.extend(
+                    cx.table.statuses.iter().filter(|s| s.parent.is_none()).map(|s| s.name.as_str()).take(room),
+                );
+                break;
+            }
         }
     }
-    let help = suggest(name, visible.iter().map(String::as_str)).or_else(|| {
-        let nested: Vec<&str> = cx.table.statuses.iter().filter(|s| s.name == name).map(|s| s.path.as_str()).collect();
-        nested.first().map(|p| format!("a status of this name is nested elsewhere: write `{p}`"))
+    let help = cx.suggest(name, visible).or_else(|| {
+        cx.status_named(name)
+            .map(|s| format!("a status of this name is nested elsewhere: write `{}`", cx.table.statuses[s].path))
     });
     cx.report(
         Diagnostic::error("E020", span, format!("unknown status `{name}`"))

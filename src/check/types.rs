@@ -4,7 +4,7 @@
 use super::declare::Context;
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::compile::table::{CExpr, Clock, ParamDef, StatusId, Type, Value};
-use crate::diag::{Diagnostic, suggest};
+use crate::diag::Diagnostic;
 use chrono::TimeDelta;
 use rust_decimal::Decimal;
 
@@ -81,11 +81,14 @@ fn dynamic(cx: &mut Context, scope: &Scope, e: &Expr) -> Option<()> {
     if scope.dynamic {
         return Some(());
     }
-    cx.report(Diagnostic::error(
-        "E035",
-        e.span,
-        "a field's default must be a plain value; it cannot read time or other fields",
-    ));
+    cx.report(
+        Diagnostic::error(
+            "E035",
+            e.span,
+            "a field's default must be a plain value; it cannot read time or other fields",
+        )
+        .with_help("write a value such as `0`; to copy another field, assign it in a rule's effects or `on entry`"),
+    );
     None
 }
 
@@ -123,9 +126,15 @@ fn binary(cx: &mut Context, scope: &Scope, e: &Expr, op: BinaryOp, l: &Expr, r: 
         let ordered = matches!(op, BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge);
         if lt != rt {
             let (a, b) = (cx.table.type_name(lt), cx.table.type_name(rt));
+            let help = if matches!((lt, rt), (Type::Time, Type::Duration) | (Type::Duration, Type::Time)) {
+                "a time and a duration do not compare; `time_since(FIELD)` is the duration since a time field"
+            } else {
+                "both sides of a comparison must hold the same type"
+            };
             cx.report(
                 Diagnostic::error("E030", e.span, format!("cannot compare {a} with {b}"))
-                    .with_label(format!("{a} on the left, {b} on the right")),
+                    .with_label(format!("{a} on the left, {b} on the right"))
+                    .with_help(help),
             );
             return None;
         }
@@ -144,7 +153,19 @@ fn binary(cx: &mut Context, scope: &Scope, e: &Expr, op: BinaryOp, l: &Expr, r: 
             Some(t) => t,
             None => {
                 let (a, b) = (cx.table.type_name(lt), cx.table.type_name(rt));
-                cx.report(Diagnostic::error("E030", e.span, format!("cannot compute {a} {} {b}", op.symbol())));
+                let allowed = match op {
+                    BinaryOp::Add => "`+` adds money to money, int to int, a duration to a time or to a duration",
+                    BinaryOp::Sub => {
+                        "`-` subtracts money from money, int from int, a duration from a time or a duration, \
+                         or a time from a time"
+                    }
+                    _ => "`*` multiplies money, an int or a duration by an int",
+                };
+                cx.report(
+                    Diagnostic::error("E030", e.span, format!("cannot compute {a} {} {b}", op.symbol()))
+                        .with_label(format!("{a} on the left, {b} on the right"))
+                        .with_help(allowed),
+                );
                 return None;
             }
         }
@@ -200,22 +221,27 @@ fn name_ref(cx: &mut Context, scope: &Scope, e: &Expr, name: &str, hint: Option<
             }
         };
     }
+    // A field or parameter whose declaration failed: that error says what is wrong.
+    if cx.is_broken(name) {
+        return None;
+    }
     if let Some(Type::Enum(en)) = hint {
         if let Some(i) = cx.table.enums[en].iter().position(|v| v == name) {
             return Some((CExpr::Const(Value::Enum(en, i as u32)), Type::Enum(en)));
         }
-        let help = suggest(name, cx.table.enums[en].iter().map(String::as_str));
+        let help = cx.suggest(name, cx.table.enums[en].iter().map(String::as_str));
         let variants = cx.table.enums[en].join(", ");
+        let listed = listing(&cx.table.enums[en]);
         cx.report(
-            Diagnostic::error("E026", e.span, format!("`{name}` is not a variant of enum {{ {variants} }}"))
-                .with_help(help.unwrap_or_else(|| format!("the variants are {variants}"))),
+            Diagnostic::error("E026", e.span, format!("`{name}` is not a variant of `enum {{ {variants} }}`"))
+                .with_help(help.unwrap_or_else(|| format!("the variants are {listed}"))),
         );
         return None;
     }
     let mut candidates: Vec<&str> = scope.params.iter().map(|p| p.name.as_str()).collect();
     candidates.extend(cx.table.fields.iter().map(|f| f.name.as_str()));
     candidates.extend(cx.table.timers.iter().map(|t| t.name.as_str()));
-    let help = suggest(name, candidates);
+    let help = cx.suggest(name, candidates);
     let msg = if scope.params.is_empty() {
         format!("unknown name `{name}`: no field or timer has this name")
     } else {
@@ -223,4 +249,14 @@ fn name_ref(cx: &mut Context, scope: &Scope, e: &Expr, name: &str, hint: Option<
     };
     cx.report(Diagnostic::error("E025", e.span, msg).with_help_opt(help));
     None
+}
+
+/// `` `a` ``, `` `a` and `b` ``, `` `a`, `b` and `c` ``.
+fn listing(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, init)) => format!("{} and {last}", init.join(", ")),
+    }
 }

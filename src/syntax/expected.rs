@@ -1,70 +1,230 @@
 //! Turn pest's "expected one of these rules" into words a policy analyst understands:
 //! "expected a status name", never `status_name`.
+//!
+//! Pest reports every rule it tried at the farthest position it reached. Read raw, that list is
+//! long and mixes what would finish the construct at hand (`->` after a rule's trigger) with
+//! everything that could start the next one (another rule, a nested status, `}`). So each rule
+//! is put in words and sorted into one of two groups: what continues the current construct,
+//! shown in full, and what starts the next item, shown as one short phrase when there is
+//! something better to say. Doc comments, allowed almost everywhere, are never suggested.
+//!
+//! A few mistakes get a message of their own: an empty file, a quoted text left open at the end
+//! of its line, and a number with a unit that does not exist (`5x`).
 
 use super::Rule;
 use crate::diag::Diagnostic;
 use crate::span::Span;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-/// What a grammar rule is, in words.
-fn rule_in_words(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::policy | Rule::header => "`policy NAME \"Title\"`",
-        Rule::policy_name => "a policy name",
-        Rule::title | Rule::label | Rule::string => "a quoted text",
-        Rule::version_decl => "`version \"...\"`",
-        Rule::roles_decl => "`roles`",
-        Rule::outcomes_decl => "`outcomes`",
-        Rule::timers_decl => "`timers {`",
-        Rule::fields_decl => "`fields {`",
-        Rule::actions_decl => "`actions {`",
-        Rule::status_decl => "a status",
-        Rule::doc => "a doc comment",
-        Rule::role_def | Rule::role_name => "a role name",
-        Rule::outcome_def | Rule::outcome_name => "an outcome name",
-        Rule::timer_decl | Rule::timer_name => "a timer name",
-        Rule::timer_after => "`= DURATION`",
-        Rule::timer_at | Rule::kw_at => "`at FIELD`",
-        Rule::field_decl | Rule::field_name | Rule::assignment => "a field name",
-        Rule::type_expr | Rule::type_name => "a type (money, time, bool, int, text or enum { ... })",
-        Rule::enum_type => "`enum { ... }`",
-        Rule::optional_mark => "`?`",
-        Rule::variant_name => "an enum variant",
-        Rule::action_decl => "an action (`role action(params)`)",
-        Rule::action_name => "an action name",
-        Rule::param_list => "a parameter list `( ... )`",
-        Rule::param | Rule::param_name => "a parameter name",
-        Rule::initial_kw => "`initial`",
-        Rule::terminal_kw => "`terminal`",
-        Rule::outcome_clause => "`outcome`",
-        Rule::status_body => "a status body `{ ... }`",
-        Rule::status_name => "a status name",
-        Rule::entry_block => "`on entry`",
-        Rule::deadline_rule => "`deadline TIMER`",
-        Rule::timer_rule => "`after TIMER`",
-        Rule::auto_rule => "`when CONDITION -> STATUS`",
-        Rule::action_rule => "a rule (`role action ... -> status`)",
-        Rule::else_kw => "`else`",
-        Rule::guard => "`when CONDITION`",
-        Rule::target | Rule::status_path => "a status name",
-        Rule::effects => "effects `{ field = value }`",
-        Rule::expr => "an expression",
-        Rule::op_not | Rule::op_neg => "an expression",
-        Rule::op_or | Rule::op_and => "`and`/`or`",
-        Rule::op_eq | Rule::op_ne | Rule::op_le | Rule::op_ge | Rule::op_lt | Rule::op_gt => "a comparison",
-        Rule::op_add | Rule::op_sub | Rule::op_mul => "an operator",
-        Rule::time_in | Rule::time_since | Rule::kw_now | Rule::bool_lit | Rule::money_lit | Rule::int_lit => "a value",
-        Rule::duration => "a duration such as `5d` (units s m h d w)",
-        Rule::name_ref => "a name",
-        Rule::EOI => "the end of the file",
-        _ => return None,
-    })
+/// The longest found token quoted in a message; hostile input can hold a megabyte-long word.
+const MAX_FOUND_CHARS: usize = 32;
+
+/// Whether a phrase would continue the construct being written or start the next item.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    /// Finishes or extends what is being written: `->`, `)`, a status name after `->`.
+    Continue,
+    /// Starts what follows: another rule, a declaration, the block's closing `}`.
+    Next,
 }
 
-/// Punctuation pest tried at the failure point, shown as written.
-fn token_in_words(token: &str) -> Option<String> {
-    const SHOWN: &[&str] = &["{", "}", "(", ")", "->", "=", ":", ",", "."];
-    SHOWN.contains(&token).then(|| format!("`{token}`"))
+/// One expected thing in words. A lower rank is listed first.
+#[derive(Clone, Copy)]
+struct Want {
+    rank: u8,
+    words: &'static str,
+    group: Group,
+}
+
+const fn cont(rank: u8, words: &'static str) -> Option<Want> {
+    Some(Want { rank, words, group: Group::Continue })
+}
+
+const fn next(rank: u8, words: &'static str) -> Option<Want> {
+    Some(Want { rank, words, group: Group::Next })
+}
+
+const CLOSE_BRACE: &str = "`}`";
+const DECLARATION: &str = "a declaration";
+const END_OF_FILE: &str = "the end of the file";
+const OPERATOR: &str = "an operator";
+
+/// Where the parser was, judged from the rules it tried.
+struct Context {
+    /// Inside a status body: rules and nested statuses may come next.
+    body: bool,
+    /// At the top level: declarations may come next.
+    top: bool,
+    /// Only a value would do, so a quoted text or a duration stands for "a value".
+    value: bool,
+}
+
+impl Context {
+    fn of(rules: &[Rule]) -> Self {
+        let has = |r: Rule| rules.contains(&r);
+        let body = [
+            Rule::timer_rule,
+            Rule::auto_rule,
+            Rule::action_rule,
+            Rule::entry_block,
+            Rule::deadline_rule,
+            Rule::else_kw,
+        ]
+        .into_iter()
+        .any(has);
+        let status_start = [Rule::status_decl, Rule::initial_kw, Rule::terminal_kw].into_iter().any(has);
+        let top = !body
+            && ([
+                Rule::EOI,
+                Rule::roles_decl,
+                Rule::outcomes_decl,
+                Rule::timers_decl,
+                Rule::fields_decl,
+                Rule::actions_decl,
+            ]
+            .into_iter()
+            .any(has)
+                || (status_start && !has(Rule::close_brace)));
+        let value = [
+            Rule::expr,
+            Rule::paren,
+            Rule::op_not,
+            Rule::op_neg,
+            Rule::name_ref,
+            Rule::kw_now,
+            Rule::bool_lit,
+            Rule::int_lit,
+            Rule::money_lit,
+            Rule::time_in,
+            Rule::time_since,
+        ]
+        .into_iter()
+        .any(has);
+        Context { body, top, value }
+    }
+}
+
+/// What a grammar rule is, in words, in this context; `None` for rules never worth naming.
+fn want(rule: Rule, cx: &Context) -> Option<Want> {
+    match rule {
+        Rule::doc | Rule::WHITESPACE | Rule::COMMENT => None,
+        Rule::policy | Rule::header => cont(0, "`policy NAME \"Title\"`"),
+        Rule::policy_name => cont(1, "a policy name"),
+        Rule::title => cont(1, "a title in quotes"),
+        Rule::label => cont(1, "a label in quotes"),
+        Rule::string | Rule::duration if cx.value => cont(1, "a value"),
+        Rule::string => cont(1, "a quoted text"),
+        Rule::duration => cont(1, "a duration such as `5d`"),
+        Rule::version_decl => cont(20, "`version`"),
+        Rule::EOI => next(90, END_OF_FILE),
+        Rule::roles_decl
+        | Rule::outcomes_decl
+        | Rule::timers_decl
+        | Rule::fields_decl
+        | Rule::actions_decl
+        | Rule::status_decl
+        | Rule::initial_kw
+        | Rule::terminal_kw
+            if cx.top =>
+        {
+            next(50, DECLARATION)
+        }
+        Rule::status_decl | Rule::initial_kw | Rule::terminal_kw => next(41, "a status"),
+        Rule::timer_rule
+        | Rule::auto_rule
+        | Rule::action_rule
+        | Rule::entry_block
+        | Rule::deadline_rule
+        | Rule::else_kw => next(40, "a rule"),
+        Rule::role_name if cx.body => next(40, "a rule"),
+        Rule::role_def | Rule::role_name => cont(1, "a role name"),
+        Rule::outcome_def | Rule::outcome_name => cont(1, "an outcome name"),
+        Rule::timer_decl => next(40, "a timer"),
+        Rule::timer_name => cont(1, "a timer name"),
+        Rule::timer_after | Rule::equals => cont(10, "`=`"),
+        Rule::timer_at | Rule::kw_at => cont(11, "`at`"),
+        Rule::field_decl => next(40, "a field"),
+        Rule::field_name => cont(1, "a field name"),
+        Rule::assignment => next(40, "an assignment `FIELD = VALUE`"),
+        Rule::colon => cont(10, "`:`"),
+        Rule::type_expr | Rule::type_name => cont(1, "a type"),
+        Rule::enum_type => cont(2, "`enum { ... }`"),
+        Rule::optional_mark => cont(80, "`?`"),
+        Rule::variant_name => cont(1, "an enum variant"),
+        Rule::action_decl => next(40, "an action"),
+        Rule::action_name => cont(1, "an action name"),
+        Rule::param_list => cont(12, "`(`"),
+        Rule::param | Rule::param_name => cont(1, "a parameter name"),
+        Rule::status_name | Rule::target | Rule::status_path => cont(1, "a status name"),
+        Rule::outcome_clause => cont(20, "`outcome`"),
+        Rule::status_body | Rule::effects | Rule::open_brace => cont(21, "`{`"),
+        Rule::guard => cont(12, "`when`"),
+        Rule::arrow => cont(10, "`->`"),
+        Rule::close_paren => cont(9, "`)`"),
+        Rule::comma => cont(30, "`,`"),
+        Rule::close_brace => next(45, CLOSE_BRACE),
+        Rule::expr
+        | Rule::paren
+        | Rule::op_not
+        | Rule::op_neg
+        | Rule::name_ref
+        | Rule::kw_now
+        | Rule::bool_lit
+        | Rule::int_lit
+        | Rule::money_lit
+        | Rule::time_in
+        | Rule::time_since => cont(1, "a value"),
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_eq
+        | Rule::op_ne
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul => cont(85, OPERATOR),
+        // Silent helpers never reach an error; anything else is named generically.
+        _ => None,
+    }
+}
+
+/// The expected things, in words, most useful first.
+fn expected_words(rules: &[Rule], at_end: bool) -> (Vec<&'static str>, Context) {
+    let cx = Context::of(rules);
+    let mut wants: Vec<Want> = rules.iter().filter_map(|&r| want(r, &cx)).collect();
+    wants.sort_by_key(|w| (w.rank, w.words));
+    wants.dedup_by_key(|w| w.words);
+    // Where the text simply stops, an operator is never what is missing.
+    if at_end && wants.iter().any(|w| w.words != OPERATOR) {
+        wants.retain(|w| w.words != OPERATOR);
+    }
+    let continues = wants.iter().any(|w| w.group == Group::Continue);
+    let mut words: Vec<&'static str> = wants.iter().filter(|w| w.group == Group::Continue).map(|w| w.words).collect();
+    let nexts: Vec<&'static str> = wants.iter().filter(|w| w.group == Group::Next).map(|w| w.words).collect();
+    if continues {
+        // One phrase stands for everything that could follow the construct.
+        if nexts.contains(&CLOSE_BRACE) {
+            words.push(CLOSE_BRACE);
+        } else if nexts.contains(&DECLARATION) {
+            words.push(DECLARATION);
+        }
+    } else if nexts.len() > 1 {
+        words.extend(nexts.into_iter().filter(|w| *w != END_OF_FILE));
+    } else {
+        words.extend(nexts);
+    }
+    (words, cx)
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn one_of(words: &[&str]) -> String {
+    match words {
+        [] => "something else".to_string(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
 }
 
 /// Build the syntax-error diagnostic for a pest failure.
@@ -72,48 +232,168 @@ pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
     let pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
-    };
-    let mut wanted: Vec<String> = Vec::new();
-    if let ErrorVariant::ParsingError { positives, .. } = &err.variant {
-        wanted.extend(positives.iter().filter_map(|r| rule_in_words(*r)).map(str::to_string));
     }
-    if let Some(attempts) = err.parse_attempts() {
-        wanted.extend(attempts.expected_tokens().iter().filter_map(|t| token_in_words(&t.to_string())));
-    }
-    wanted.sort();
-    wanted.dedup();
-    let found = found_at(text, pos);
-    let expected = match wanted.len() {
-        0 => "something else".to_string(),
-        1 => wanted.remove(0),
-        _ => {
-            let last = wanted.pop().unwrap_or_default();
-            format!("{} or {last}", wanted.join(", "))
+    .min(text.len());
+    let rules: &[Rule] = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives,
+        ErrorVariant::CustomError { message } => {
+            // Pest's own limits (call count, stack); the nesting cap should make these rare.
+            return Diagnostic::error("E002", Span::new(pos, pos), format!("the parser gave up here: {message}"))
+                .with_help("simplify the text around this point");
         }
     };
-    let end = (pos + found.len().max(1)).min(text.len().max(pos));
-    Diagnostic::error(
-        "E001",
-        Span::new(pos, end.max(pos)),
-        format!("expected {expected}, found {}", describe_found(&found)),
+    if is_blank(text) {
+        let what = if text.trim().is_empty() { "the file is empty" } else { "the file holds only comments" };
+        return Diagnostic::error("E001", Span::new(0, 0), what)
+            .with_help("a policy starts with its header, such as `policy disputes \"Marketplace disputes\"`");
+    }
+    if let Some(d) = unclosed_text(text, pos) {
+        return d;
+    }
+    let found = found_at(text, pos);
+    if let Some(d) = bad_duration(pos, &found, rules) {
+        return d;
+    }
+    let at_end = found.is_empty();
+    // At the end of the file, point just after the last thing written, not at a blank line.
+    let start = if at_end { text.trim_end().len() } else { pos };
+    let span = Span::new(start, start + found.len());
+    // Only the header's leading doc comments were tried: the file does not start with a header.
+    if !rules.is_empty() && rules.iter().all(|r| *r == Rule::doc) {
+        return Diagnostic::error(
+            "E001",
+            span,
+            format!("expected `policy NAME \"Title\"`, found {}", describe_found(&found)),
+        )
+        .with_help("a policy file starts with its header, such as `policy disputes \"Marketplace disputes\"`");
+    }
+    let (words, cx) = expected_words(rules, at_end);
+    let message = if words.is_empty() {
+        format!("unexpected {}", describe_found(&found))
+    } else {
+        format!("expected {}, found {}", one_of(&words), describe_found(&found))
+    };
+    let mut d = Diagnostic::error("E001", span, message);
+    let after_arrow = text.get(..pos).is_some_and(|before| before.trim_end().ends_with("->"));
+    if let Some(help) = help_for(&words, &cx, &found, after_arrow) {
+        d = d.with_help(help);
+    }
+    d
+}
+
+/// Advice for the common situations.
+fn help_for(words: &[&str], cx: &Context, found: &str, after_arrow: bool) -> Option<String> {
+    let wants_name = words.iter().any(|w| w.ends_with(" name"));
+    if wants_name && super::is_keyword(found) {
+        return Some(format!("`{found}` is a keyword and cannot be used as a name"));
+    }
+    if after_arrow && words.contains(&"a status name") {
+        return Some("name the status the case moves to, such as `-> closed`".into());
+    }
+    if words == ["a status name"] {
+        return Some("a status is declared as `status NAME \"Label\" { ... }`".into());
+    }
+    if words == ["`:`"] {
+        return Some("a field is declared as `NAME: TYPE`, such as `claim: money = 0`".into());
+    }
+    if words.contains(&"a type") {
+        return Some("the types are money, time, bool, int, text, duration and `enum { ... }`".into());
+    }
+    if found.is_empty() {
+        return words
+            .contains(&CLOSE_BRACE)
+            .then(|| "a block opened with `{` is still open at the end of the file".to_string());
+    }
+    if cx.top && words.contains(&DECLARATION) {
+        if found == "}" {
+            return Some("there is no open `{` for this `}` to close".into());
+        }
+        return Some(
+            "a policy holds `roles`, `outcomes`, `timers { ... }`, `fields { ... }`, `actions { ... }` and `status` \
+             declarations"
+                .into(),
+        );
+    }
+    if cx.body && words.first() == Some(&"a rule") {
+        return Some(
+            "a status holds rules (`ROLE ACTION -> STATUS`, `after TIMER -> STATUS`, `when CONDITION -> STATUS`), \
+             `deadline TIMER`, `on entry { ... }` and nested statuses"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Whether the text holds nothing but blanks and comments.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || (l.starts_with('#') && !l.starts_with("##"))
+    })
+}
+
+/// A `"` at the error with no closing `"` before the end of its line.
+fn unclosed_text(text: &str, pos: usize) -> Option<Diagnostic> {
+    let rest = text.get(pos..)?;
+    let after = rest.strip_prefix('"')?;
+    let line = after.split('\n').next().unwrap_or("");
+    if line.contains('"') {
+        return None;
+    }
+    let end = pos + 1 + line.trim_end_matches('\r').len();
+    Some(
+        Diagnostic::error("E001", Span::new(pos, end), "this quoted text is not closed")
+            .with_label("no closing `\"` on this line")
+            .with_help("end the text with `\"` on the same line; a quoted text cannot span lines"),
     )
 }
 
-/// The token at the failure point, for "found ...".
+/// A number followed by letters where a duration or a value belongs: `5x`, `3days`.
+fn bad_duration(pos: usize, found: &str, rules: &[Rule]) -> Option<Diagnostic> {
+    let wants_duration =
+        rules.iter().any(|r| matches!(r, Rule::duration | Rule::expr | Rule::int_lit | Rule::name_ref));
+    let digits = found.chars().take_while(char::is_ascii_digit).count();
+    if !wants_duration || digits == 0 || digits == found.len() {
+        return None;
+    }
+    Some(
+        Diagnostic::error("E001", Span::new(pos, pos + found.len()), format!("`{found}` is not a duration"))
+            .with_label("unknown unit")
+            .with_help("a duration is a whole number and a unit, s m h d or w, such as `5d` or `1d12h`"),
+    )
+}
+
+/// The token at the failure point, for "found ...": a word, a quoted text, `->` or one character.
 fn found_at(text: &str, pos: usize) -> String {
     let rest = text.get(pos..).unwrap_or("");
-    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(MAX_FOUND_CHARS).collect();
     if !word.is_empty() {
         return word;
+    }
+    if rest.starts_with("->") {
+        return "->".into();
+    }
+    if let Some(after) = rest.strip_prefix('"') {
+        let line = after.split('\n').next().unwrap_or("");
+        if let Some(close) = line.find('"')
+            && line[..close].chars().count() <= MAX_FOUND_CHARS
+        {
+            return rest[..close + 2].to_string();
+        }
     }
     rest.chars().next().map(String::from).unwrap_or_default()
 }
 
 fn describe_found(found: &str) -> String {
     match found {
-        "" => "the end of the file".to_string(),
+        "" => END_OF_FILE.to_string(),
         "\n" | "\r" => "the end of the line".to_string(),
-        s if s.chars().all(|c| !c.is_control()) => format!("`{s}`"),
-        _ => "a control character".to_string(),
+        "`" => "a backtick".to_string(),
+        s if s.chars().count() == 1 && s.chars().all(|c| c.is_control()) => "a control character".to_string(),
+        // An invisible or unusual character is named by its code point.
+        s if s.chars().count() == 1 && s.chars().all(|c| !c.is_ascii_graphic() && !c.is_alphanumeric()) => {
+            s.chars().map(|c| format!("the character U+{:04X}", u32::from(c))).collect()
+        }
+        s => format!("`{s}`"),
     }
 }

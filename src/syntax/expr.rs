@@ -1,7 +1,7 @@
 //! Expressions: a Pratt parser gives `or` < `and` < comparisons < `+ -` < `*` < prefix operators.
 
-use super::Rule;
 use super::lower::{ident, path, span_of};
+use super::{MAX_OPERATORS, Rule};
 use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 use crate::diag::Diagnostic;
 use pest::iterators::Pair;
@@ -29,8 +29,44 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
-/// Lower an `expr` pair.
+/// Lower an `expr` pair; an expression with more than [`MAX_OPERATORS`] operators is refused
+/// before the Pratt parser, which recurses once per prefix operator, sees it.
 pub fn expr(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    // `flatten` walks the token queue in order, without recursion.
+    let mut operators = pair.clone().into_inner().flatten().filter(|p| is_operator(p.as_rule()));
+    if let Some(op) = operators.nth(MAX_OPERATORS) {
+        return Err(Diagnostic::error(
+            "E002",
+            span_of(&op),
+            format!("this expression has more than {MAX_OPERATORS} operators"),
+        )
+        .with_label("the limit is reached here")
+        .with_help("split the condition into simpler rules"));
+    }
+    tree(pair)
+}
+
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::op_not
+            | Rule::op_neg
+            | Rule::op_or
+            | Rule::op_and
+            | Rule::op_eq
+            | Rule::op_ne
+            | Rule::op_le
+            | Rule::op_ge
+            | Rule::op_lt
+            | Rule::op_gt
+            | Rule::op_add
+            | Rule::op_sub
+            | Rule::op_mul
+    )
+}
+
+/// Lower an `expr` pair already known to be small enough.
+fn tree(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
     pratt()
         .map_primary(primary)
         .map_prefix(|op, rhs| {
@@ -64,16 +100,22 @@ fn primary(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
     let span = span_of(&pair);
     let text = pair.as_str();
     let kind = match pair.as_rule() {
-        Rule::expr => return expr(pair),
+        Rule::expr => return tree(pair),
+        // `( expr )`: the grouping is in the tree's shape; the expression keeps its own span.
+        Rule::paren => match pair.into_inner().find(|p| p.as_rule() == Rule::expr) {
+            Some(inner) => return tree(inner),
+            None => return Err(grammar_bug(span)),
+        },
         Rule::bool_lit => ExprKind::Bool(text == "true"),
         Rule::kw_now => ExprKind::Now,
-        Rule::int_lit => ExprKind::Int(
-            text.parse().map_err(|_| Diagnostic::error("E003", span, format!("the number `{text}` is too large")))?,
-        ),
-        Rule::money_lit => ExprKind::Money(
-            Decimal::from_str(text)
-                .map_err(|_| Diagnostic::error("E003", span, format!("the amount `{text}` is too large")))?,
-        ),
+        Rule::int_lit => ExprKind::Int(text.parse().map_err(|_| {
+            Diagnostic::error("E003", span, format!("the number `{text}` is too large"))
+                .with_help(format!("a whole number is at most {}", i64::MAX))
+        })?),
+        Rule::money_lit => ExprKind::Money(Decimal::from_str(text).map_err(|_| {
+            Diagnostic::error("E003", span, format!("the amount `{text}` is too large"))
+                .with_help("an amount has at most 28 digits")
+        })?),
         Rule::duration => ExprKind::Duration(duration_seconds(text).ok_or_else(|| too_long(text, span))?),
         Rule::string => ExprKind::Text(unquote(text)),
         Rule::time_in => {
@@ -97,9 +139,14 @@ pub fn grammar_bug(span: crate::span::Span) -> Diagnostic {
     Diagnostic::error("E001", span, "the parser could not read this construct (an internal grammar mismatch)")
 }
 
-fn too_long(text: &str, span: crate::span::Span) -> Diagnostic {
+/// The diagnostic for a duration literal beyond [`MAX_DURATION_SECONDS`].
+pub fn too_long(text: &str, span: crate::span::Span) -> Diagnostic {
     Diagnostic::error("E003", span, format!("the duration `{text}` is too long"))
+        .with_help("a duration is at most 100 years")
 }
+
+/// The longest duration a literal may give: what chrono can add to a date with room to spare.
+pub const MAX_DURATION_SECONDS: i64 = 100 * 365 * 86_400;
 
 /// `"text"` without its quotes.
 pub fn unquote(text: &str) -> String {
@@ -129,8 +176,7 @@ pub fn duration_seconds(text: &str) -> Option<i64> {
             number = 0;
         }
     }
-    // Keep durations within what chrono can add to a date.
-    if total > 100 * 365 * 86_400 {
+    if total > MAX_DURATION_SECONDS {
         return None;
     }
     Some(if negative { -total } else { total })

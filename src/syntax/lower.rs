@@ -2,7 +2,7 @@
 //! this code does not expect is an internal mismatch, reported as a diagnostic rather than a panic.
 
 use super::Rule;
-use super::expr::{duration_seconds, expr, grammar_bug, unquote};
+use super::expr::{duration_seconds, expr, grammar_bug, too_long, unquote};
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -13,6 +13,11 @@ type Result<T> = std::result::Result<T, Diagnostic>;
 /// The span of a pair.
 pub fn span_of(pair: &Pair<Rule>) -> Span {
     Span::new(pair.as_span().start(), pair.as_span().end())
+}
+
+/// The first inner pair of a rule; punctuation pairs such as `comma` are skipped this way.
+fn child<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Option<Pair<'i, Rule>> {
+    pair.clone().into_inner().find(|p| p.as_rule() == rule)
 }
 
 /// A name pair as an `Ident`.
@@ -56,9 +61,8 @@ pub fn policy(pair: Pair<Rule>) -> Result<Policy> {
             ),
             Rule::outcomes_decl => {
                 for def in item.into_inner().filter(|p| p.as_rule() == Rule::outcome_def) {
-                    let mut parts = def.into_inner();
-                    let name = parts.next().map(|p| ident(&p)).ok_or_else(|| grammar_bug(span))?;
-                    let amount = parts.next().map(type_expr).transpose()?;
+                    let name = child(&def, Rule::outcome_name).map(|p| ident(&p)).ok_or_else(|| grammar_bug(span))?;
+                    let amount = child(&def, Rule::type_expr).map(type_expr).transpose()?;
                     policy.outcomes.push(OutcomeDecl { name, amount });
                 }
             }
@@ -123,11 +127,9 @@ fn timer_decl(pair: Pair<Rule>) -> Result<TimerDecl> {
             Rule::doc => docs.push(doc_text(&p)),
             Rule::timer_name => name = Some(ident(&p)),
             Rule::timer_after => {
-                let lit = p.into_inner().next().ok_or_else(|| grammar_bug(span))?;
+                let lit = child(&p, Rule::duration).ok_or_else(|| grammar_bug(span))?;
                 let lit_span = span_of(&lit);
-                let seconds = duration_seconds(lit.as_str()).ok_or_else(|| {
-                    Diagnostic::error("E003", lit_span, format!("the duration `{}` is too long", lit.as_str()))
-                })?;
+                let seconds = duration_seconds(lit.as_str()).ok_or_else(|| too_long(lit.as_str(), lit_span))?;
                 clock =
                     Some(TimerClock::After(DurationLit { seconds, text: lit.as_str().to_string(), span: lit_span }));
             }
@@ -154,7 +156,11 @@ fn type_expr(pair: Pair<Rule>) -> Result<TypeExpr> {
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::type_name => kind = Some(TypeKind::Named(ident(&p))),
-            Rule::enum_type => kind = Some(TypeKind::Enum(p.into_inner().map(|v| ident(&v)).collect())),
+            Rule::enum_type => {
+                kind = Some(TypeKind::Enum(
+                    p.into_inner().filter(|v| v.as_rule() == Rule::variant_name).map(|v| ident(&v)).collect(),
+                ))
+            }
             Rule::optional_mark => optional = true,
             _ => {}
         }
@@ -198,10 +204,9 @@ fn action_decl(pair: Pair<Rule>) -> Result<ActionDecl> {
             Rule::role_name => role = Some(ident(&p)),
             Rule::action_name => name = Some(ident(&p)),
             Rule::param_list => {
-                for param in p.into_inner() {
-                    let mut parts = param.into_inner();
-                    let pname = parts.next().map(|q| ident(&q)).ok_or_else(|| grammar_bug(span))?;
-                    let ty = parts.next().map(type_expr).transpose()?;
+                for param in p.into_inner().filter(|q| q.as_rule() == Rule::param) {
+                    let pname = child(&param, Rule::param_name).map(|q| ident(&q)).ok_or_else(|| grammar_bug(span))?;
+                    let ty = child(&param, Rule::type_expr).map(type_expr).transpose()?;
                     params.push(ParamDecl { name: pname, ty });
                 }
             }
@@ -240,9 +245,8 @@ fn status_decl(pair: Pair<Rule>) -> Result<StatusDecl> {
             Rule::label => status.label = unquote(p.as_str()),
             Rule::outcome_clause => {
                 let ospan = span_of(&p);
-                let mut parts = p.into_inner();
-                let name = parts.next().map(|q| ident(&q)).ok_or_else(|| grammar_bug(ospan))?;
-                let amount = parts.next().map(expr).transpose()?;
+                let name = child(&p, Rule::outcome_name).map(|q| ident(&q)).ok_or_else(|| grammar_bug(ospan))?;
+                let amount = child(&p, Rule::expr).map(expr).transpose()?;
                 status.outcome = Some(OutcomeUse { name, amount, span: ospan });
             }
             Rule::status_body => {
@@ -320,9 +324,8 @@ fn effects(pair: Pair<Rule>) -> Result<Vec<Assignment>> {
     pair.into_inner()
         .filter(|p| p.as_rule() == Rule::assignment)
         .map(|a| {
-            let mut parts = a.into_inner();
-            let field = parts.next().map(|p| ident(&p)).ok_or_else(|| grammar_bug(span))?;
-            let value = parts.next().map(expr).transpose()?.ok_or_else(|| grammar_bug(span))?;
+            let field = child(&a, Rule::field_name).map(|p| ident(&p)).ok_or_else(|| grammar_bug(span))?;
+            let value = child(&a, Rule::expr).map(expr).transpose()?.ok_or_else(|| grammar_bug(span))?;
             Ok(Assignment { field, value })
         })
         .collect()

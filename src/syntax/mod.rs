@@ -20,14 +20,55 @@ pub struct PolicyParser;
 /// file (100,000 open parentheses) from overflowing the parser's stack.
 pub const MAX_NESTING: usize = 64;
 
+/// How many operators one expression may hold. A long chain such as `a + a + ... + a` builds a
+/// tree as deep as it is long, and every later walk over it recurses; real conditions hold a
+/// handful of operators.
+pub const MAX_OPERATORS: usize = 256;
+
+/// The largest policy file accepted, in bytes. Real policies are a few kilobytes; the cap keeps
+/// a 50 MB file from holding `check` for minutes, since parsing time grows with the size.
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
+
+/// The words the grammar reserves; none of them can be a name.
+pub const KEYWORDS: &[&str] = &[
+    "actions", "after", "and", "deadline", "else", "enum", "false", "fields", "initial", "not", "now", "or", "outcome",
+    "outcomes", "policy", "roles", "status", "terminal", "timers", "true", "version", "when",
+];
+
+/// Whether a word is reserved by the grammar.
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
 /// Parse a policy's text into its AST, or the first syntax error.
 pub fn parse(text: &str) -> Result<Policy, Diagnostic> {
+    check_size(text)?;
     check_nesting(text)?;
     let mut pairs = PolicyParser::parse(Rule::policy, text).map_err(|e| expected::describe(text, &e))?;
     let Some(policy) = pairs.next() else {
         return Err(Diagnostic::error("E001", Span::new(0, 0), "the file holds no policy"));
     };
     lower::policy(policy)
+}
+
+/// Refuse a file larger than [`MAX_SOURCE_BYTES`] before any work that grows with its size.
+fn check_size(text: &str) -> Result<(), Diagnostic> {
+    if text.len() <= MAX_SOURCE_BYTES {
+        return Ok(());
+    }
+    // Point at the first character past the limit, so the rendered line shows where it was reached.
+    let mut at = MAX_SOURCE_BYTES;
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    let end = text[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+    Err(Diagnostic::error(
+        "E005",
+        Span::new(at, end),
+        format!("the file is larger than {} KiB, the most a policy may hold", MAX_SOURCE_BYTES / 1024),
+    )
+    .with_label("the limit is reached here")
+    .with_help("a policy is a few kilobytes of text; check that this is the right file"))
 }
 
 /// Refuse nesting deeper than [`MAX_NESTING`] before pest sees it.
@@ -61,4 +102,39 @@ fn check_nesting(text: &str) -> Result<(), Diagnostic> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_match_the_grammar() {
+        let grammar = include_str!("../../grammar/policy.pest");
+        let rule = grammar.lines().skip_while(|l| !l.starts_with("keyword ")).take_while(|l| !l.starts_with("ident "));
+        // Every keyword is listed in the rule, and each one parses as a keyword by itself.
+        let mut words: Vec<&str> = rule.flat_map(|l| l.split('"').skip(1).step_by(2)).collect();
+        words.sort();
+        assert_eq!(words, KEYWORDS);
+        for word in KEYWORDS {
+            assert!(PolicyParser::parse(Rule::keyword, word).is_ok(), "{word}");
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_refused_before_parsing() {
+        let text = format!("policy p \"P\"\n{}", "# padding\n".repeat(MAX_SOURCE_BYTES / 10 + 1));
+        let err = parse(&text).err().map(|d| d.code);
+        assert_eq!(err, Some("E005"));
+    }
+
+    #[test]
+    fn long_operator_chains_are_refused_not_overflowed() {
+        let guard = format!("n{}", " + n".repeat(MAX_OPERATORS + 1));
+        let text = format!("policy p \"P\"\nfields {{\n  n: int = {guard}\n}}\n");
+        assert_eq!(parse(&text).err().map(|d| d.code), Some("E002"));
+        let guard = format!("n{}", " + n".repeat(MAX_OPERATORS));
+        let text = format!("policy p \"P\"\nfields {{\n  n: int = {guard}\n}}\n");
+        assert!(parse(&text).is_ok());
+    }
 }

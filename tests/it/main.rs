@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod authoring;
+mod check_cases;
 mod diff;
 mod eval_cli;
 mod explain;
