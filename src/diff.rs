@@ -228,7 +228,7 @@ impl<'t> Replay<'t> {
                     differs = true;
                     kind.cases += 1;
                     if kind.examples.len() < examples {
-                        kind.examples.push(Example { case: o.id.clone(), old, new, first_divergence: first });
+                        kind.examples.push(Example { case: o.id.to_string(), old, new, first_divergence: first });
                     }
                 }
             };

@@ -44,9 +44,8 @@ pub fn run(args: &ExplainArgs) -> u8 {
             return USAGE;
         }
         run.finish();
-        let Some(state) = run.cases.iter().find(|c| &c.id == id) else {
-            let help =
-                suggest(id, run.cases.iter().map(|c| c.id.as_str())).map(|h| format!(" ({h})")).unwrap_or_default();
+        let Some(state) = run.cases.iter().find(|c| &*c.id == id.as_str()) else {
+            let help = suggest(id, run.cases.iter().map(|c| &*c.id)).map(|h| format!(" ({h})")).unwrap_or_default();
             eprintln!("error: no case `{id}` in `{}`{help}", log.display());
             return USAGE;
         };

@@ -7,12 +7,15 @@ use crate::compile::print::expr_text;
 use crate::compile::table::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
-use std::collections::HashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::str::FromStr;
 
 /// How many automatic transitions may follow one another before the engine stops the case:
 /// the checker forbids cycles, so reaching this means a policy bug, reported on the case.
 const MAX_AUTOMATIC_STEPS: usize = 100;
+
+/// An event's parameters, typed; inline, since actions have a few.
+type ParamValues = smallvec::SmallVec<[Value; 4]>;
 
 /// What caused a step in a case's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +71,7 @@ pub struct Breach {
 #[derive(Debug)]
 pub struct CaseState {
     /// Case id.
-    pub id: String,
+    pub id: Box<str>,
     /// Current (leaf) status.
     pub status: StatusId,
     /// When each status the case is in was entered, outermost first.
@@ -84,25 +87,50 @@ pub struct CaseState {
     pub clock: Option<DateTime<Utc>>,
     /// Time of the latest event seen (applied or rejected).
     pub last_event: Option<DateTime<Utc>>,
-    /// Delivery ids applied.
-    ids: HashSet<String>,
-    /// Steps taken (kept only when history is wanted).
-    pub history: Vec<Step>,
-    /// Events rejected (kept only when history is wanted).
-    pub rejected: Vec<Rejection>,
-    /// Counts.
-    pub applied_count: usize,
-    /// Rejected events.
-    pub rejected_count: usize,
+    /// Delivery ids applied; allocated only for cases whose events carry ids.
+    ids: Option<Box<FxHashSet<Box<str>>>>,
+    /// History, rejections and policy errors: kept only when history is wanted (or a policy
+    /// error stopped the case), so a summary run holds none of it.
+    log: Option<Box<CaseLog>>,
+    /// Events applied.
+    pub applied_count: u32,
+    /// Events rejected.
+    pub rejected_count: u32,
     /// Redeliveries ignored.
-    pub duplicate_count: usize,
-    /// Events dated after `now`, not applied.
-    pub future_count: usize,
+    pub duplicate_count: u32,
+}
+
+/// The parts of a case's state that explain it rather than move it.
+#[derive(Debug, Default)]
+pub struct CaseLog {
+    /// Steps taken.
+    pub history: Vec<Step>,
+    /// Events rejected.
+    pub rejected: Vec<Rejection>,
     /// A policy bug stopped the case (automatic transitions that do not settle).
     pub stuck: Option<String>,
 }
 
 impl CaseState {
+    /// Steps taken (empty unless history is kept).
+    pub fn history(&self) -> &[Step] {
+        self.log.as_ref().map_or(&[], |l| &l.history)
+    }
+
+    /// Events rejected (empty unless history is kept).
+    pub fn rejected(&self) -> &[Rejection] {
+        self.log.as_ref().map_or(&[], |l| &l.rejected)
+    }
+
+    /// Why a policy error stopped the case, if one did.
+    pub fn stuck(&self) -> Option<&str> {
+        self.log.as_ref().and_then(|l| l.stuck.as_deref())
+    }
+
+    fn log(&mut self) -> &mut CaseLog {
+        self.log.get_or_insert_with(Default::default)
+    }
+
     /// A copy of the state that moves the case, leaving out history, rejections and delivery ids.
     fn clone_state(&self) -> CaseState {
         CaseState {
@@ -114,14 +142,11 @@ impl CaseState {
             breached: self.breached.clone(),
             clock: self.clock,
             last_event: self.last_event,
-            ids: HashSet::new(),
-            history: Vec::new(),
-            rejected: Vec::new(),
+            ids: None,
+            log: self.stuck().map(|s| Box::new(CaseLog { stuck: Some(s.to_string()), ..CaseLog::default() })),
             applied_count: self.applied_count,
             rejected_count: self.rejected_count,
             duplicate_count: self.duplicate_count,
-            future_count: self.future_count,
-            stuck: self.stuck.clone(),
         }
     }
 }
@@ -132,18 +157,24 @@ pub struct Engine<'t> {
     pub table: &'t TransitionTable,
     /// Keep per-case history and rejections (off for `--summary`).
     pub keep_history: bool,
+    /// Per role, action name to id: looked up for every event.
+    actions_by_role: Vec<FxHashMap<String, ActionId>>,
 }
 
 impl<'t> Engine<'t> {
     /// An engine over a table.
     pub fn new(table: &'t TransitionTable, keep_history: bool) -> Self {
-        Engine { table, keep_history }
+        let mut actions_by_role: Vec<FxHashMap<String, ActionId>> = vec![FxHashMap::default(); table.roles.len()];
+        for (id, a) in table.actions.iter().enumerate() {
+            actions_by_role[a.role].insert(a.name.clone(), id);
+        }
+        Engine { table, keep_history, actions_by_role }
     }
 
     /// A new case in the initial status, before any event.
     pub fn new_case(&self, id: &str) -> CaseState {
         CaseState {
-            id: id.to_string(),
+            id: id.into(),
             status: self.table.initial,
             entered: vec![],
             fields: self.table.fields.iter().map(|f| f.default.clone()).collect(),
@@ -151,14 +182,11 @@ impl<'t> Engine<'t> {
             breached: vec![],
             clock: None,
             last_event: None,
-            ids: HashSet::new(),
-            history: vec![],
-            rejected: vec![],
+            ids: None,
+            log: None,
             applied_count: 0,
             rejected_count: 0,
             duplicate_count: 0,
-            future_count: 0,
-            stuck: None,
         }
     }
 
@@ -169,7 +197,7 @@ impl<'t> Engine<'t> {
     /// Apply one event to its case.
     pub fn apply(&self, case: &mut CaseState, event: &Event) {
         if let Some(id) = &event.id
-            && case.ids.contains(id)
+            && case.ids.as_ref().is_some_and(|ids| ids.contains(id.as_ref()))
         {
             case.duplicate_count += 1;
             return;
@@ -191,18 +219,21 @@ impl<'t> Engine<'t> {
             case.entered = self.table.chain(self.table.initial).into_iter().map(|s| (s, event.at)).collect();
         }
         self.advance(case, event.at);
-        if case.stuck.is_some() {
+        if case.stuck().is_some() {
             return self.reject(case, event, "the case stopped on a policy error".into());
         }
         match self.choose(case, event) {
             Ok((transition, params)) => {
                 if let Some(id) = &event.id {
-                    case.ids.insert(id.clone());
+                    case.ids.get_or_insert_with(Default::default).insert(id.as_ref().into());
                 }
                 case.applied_count += 1;
-                let cause = Cause::Event { line: event.line, role: event.role.clone(), action: event.action.clone() };
-                let transition = transition.clone();
-                self.take(case, &transition, Some(&params), event.at, cause);
+                let cause = if self.keep_history {
+                    Cause::Event { line: event.line, role: event.role.to_string(), action: event.action.to_string() }
+                } else {
+                    Cause::Automatic
+                };
+                self.take(case, transition, Some(&params), event.at, cause);
                 self.advance(case, event.at);
             }
             Err(reason) => self.reject(case, event, reason),
@@ -212,24 +243,25 @@ impl<'t> Engine<'t> {
     fn reject(&self, case: &mut CaseState, event: &Event, reason: String) {
         case.rejected_count += 1;
         if self.keep_history {
-            case.rejected.push(Rejection {
+            case.log().rejected.push(Rejection {
                 line: event.line,
                 at: event.at,
-                role: event.role.clone(),
-                action: event.action.clone(),
+                role: event.role.to_string(),
+                action: event.action.to_string(),
                 reason,
             });
         }
     }
 
     /// Find the transition an event takes, or say why there is none.
-    fn choose(&self, case: &CaseState, event: &Event) -> Result<(&'t Transition, Vec<Value>), String> {
+    fn choose(&self, case: &CaseState, event: &Event) -> Result<(&'t Transition, ParamValues), String> {
         let t = self.table;
         let status = &t.statuses[case.status];
-        let Some(&role) = t.role_index.get(&event.role) else {
+        // A policy has a handful of roles: a scan beats hashing.
+        let Some(role) = t.roles.iter().position(|r| *r == event.role) else {
             return Err(format!("unknown role `{}`; the policy's roles are {}", event.role, t.roles.join(", ")));
         };
-        let Some(&action) = t.action_index.get(&(role, event.action.clone())) else {
+        let Some(&action) = self.actions_by_role[role].get(event.action.as_ref()) else {
             return Err(format!("role `{}` has no action `{}`", event.role, event.action));
         };
         if status.terminal.is_some() {
@@ -267,7 +299,7 @@ impl<'t> Engine<'t> {
     }
 
     /// Type an event's parameters by the action's declaration.
-    fn params(&self, action: &ActionDef, event: &Event) -> Result<Vec<Value>, String> {
+    fn params(&self, action: &ActionDef, event: &Event) -> Result<ParamValues, String> {
         action
             .params
             .iter()
@@ -299,7 +331,7 @@ impl<'t> Engine<'t> {
             (Type::Time, _) => wrong("an RFC 3339 time"),
             (Type::Bool, RawValue::Bool(b)) => Ok(Value::Bool(*b)),
             (Type::Bool, _) => wrong("true or false"),
-            (Type::Text, RawValue::Text(s)) => Ok(Value::Text(s.clone())),
+            (Type::Text, RawValue::Text(s)) => Ok(Value::Text(s.to_string())),
             (Type::Text, _) => wrong("a string"),
             (Type::Duration, _) => wrong("a duration"),
             (Type::Enum(e), RawValue::Text(s)) => match self.table.enums[e].iter().position(|v| v == s) {
@@ -311,11 +343,21 @@ impl<'t> Engine<'t> {
     }
 
     /// Take a transition: effects, then leave and enter statuses, then automatic transitions.
-    fn take(&self, case: &mut CaseState, tr: &Transition, params: Option<&[Value]>, at: DateTime<Utc>, cause: Cause) {
-        let mut tr = tr.clone();
+    fn take(
+        &self,
+        case: &mut CaseState,
+        tr: &'t Transition,
+        params: Option<&[Value]>,
+        at: DateTime<Utc>,
+        cause: Cause,
+    ) {
+        let mut tr = tr;
         let mut cause = cause;
+        let mut params = params;
         for _ in 0..MAX_AUTOMATIC_STEPS {
-            self.step(case, &tr, params.filter(|_| matches!(cause, Cause::Event { .. })), at, cause);
+            self.step(case, tr, params, at, cause);
+            // Parameters belong to the event's own transition, not to automatic ones after it.
+            params = None;
             let scope = self.scope(case, None, at);
             let next = self.table.statuses[case.status]
                 .automatic
@@ -323,13 +365,13 @@ impl<'t> Engine<'t> {
                 .find(|a| expr::holds(a.guard.as_ref(), &scope) == Some(true));
             match next {
                 Some(auto) => {
-                    tr = auto.clone();
+                    tr = auto;
                     cause = Cause::Automatic;
                 }
                 None => return,
             }
         }
-        case.stuck = Some(format!("automatic transitions did not settle after {MAX_AUTOMATIC_STEPS} steps"));
+        case.log().stuck = Some(format!("automatic transitions did not settle after {MAX_AUTOMATIC_STEPS} steps"));
     }
 
     /// One transition without the automatic ones after it.
@@ -342,12 +384,11 @@ impl<'t> Engine<'t> {
         }
         let from = case.status;
         if let Some(target) = tr.target {
-            let old_chain: Vec<StatusId> = case.entered.iter().map(|(s, _)| *s).collect();
             let leaf = t.entry_leaf(target);
             let new_chain = t.chain(leaf);
-            let mut keep = old_chain.iter().zip(&new_chain).take_while(|(a, b)| a == b).count();
+            let mut keep = case.entered.iter().zip(&new_chain).take_while(|((a, _), b)| a == *b).count();
             // A target the case is already in (or inside) is left and entered again.
-            if let Some(i) = old_chain.iter().position(|&s| s == target) {
+            if let Some(i) = case.entered.iter().position(|(s, _)| *s == target) {
                 keep = keep.min(i);
             }
             case.entered.truncate(keep);
@@ -365,18 +406,19 @@ impl<'t> Engine<'t> {
             }
         }
         if self.keep_history {
-            case.history.push(Step { at, from, to: case.status, cause, policy_line: tr.line });
+            let to = case.status;
+            case.log().history.push(Step { at, from, to, cause, policy_line: tr.line });
         }
     }
 
     /// Where the case would end up if this moving timer fired at `at` and nobody acted before:
     /// the timer's transition followed by any automatic ones. `None` if its condition is false.
-    pub fn timer_destination(&self, case: &CaseState, list: &[Transition], at: DateTime<Utc>) -> Option<StatusId> {
+    pub fn timer_destination(&self, case: &CaseState, list: &'t [Transition], at: DateTime<Utc>) -> Option<StatusId> {
         let scope = self.scope(case, None, at);
         let tr = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))?;
         // A scratch copy without history: only the resulting status matters.
         let mut scratch = case.clone_state();
-        let quiet = Engine { table: self.table, keep_history: false };
+        let quiet = Engine { table: self.table, keep_history: false, actions_by_role: Vec::new() };
         quiet.take(&mut scratch, tr, None, at, Cause::Automatic);
         Some(scratch.status)
     }
@@ -413,10 +455,27 @@ impl<'t> Engine<'t> {
         out
     }
 
+    /// The next timer to fire: earliest deadline, then declaration order. No allocation: this runs
+    /// before every event.
+    fn next_due(&self, case: &CaseState) -> Option<(DateTime<Utc>, &'t ArmedTimer)> {
+        let mut best: Option<(DateTime<Utc>, &'t ArmedTimer)> = None;
+        for armed in &self.table.statuses[case.status].timers {
+            if self.is_spent(case, armed) {
+                continue;
+            }
+            if let Some(d) = self.deadline(case, armed)
+                && best.is_none_or(|(bd, ba)| (d, armed.timer) < (bd, ba.timer))
+            {
+                best = Some((d, armed));
+            }
+        }
+        best
+    }
+
     /// Fire every timer due at or before `to`, in order.
     pub fn advance(&self, case: &mut CaseState, to: DateTime<Utc>) {
-        while case.stuck.is_none() {
-            let Some((deadline, armed)) = self.pending(case).into_iter().next() else { break };
+        while case.stuck().is_none() {
+            let Some((deadline, armed)) = self.next_due(case) else { break };
             if deadline > to {
                 break;
             }

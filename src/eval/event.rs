@@ -2,15 +2,19 @@
 //! an [`Event`]. Parameter values stay raw until the action they belong to gives them a type.
 
 use chrono::{DateTime, Utc};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::fmt;
 use thiserror::Error;
 
-/// A parameter value as the event carried it.
+/// A parameter value as the event carried it; strings borrow from the log line when they can.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RawValue {
+pub enum RawValue<'a> {
     /// A string.
-    Text(String),
+    Text(Cow<'a, str>),
     /// A number, exactly as written.
-    Number(String),
+    Number(Cow<'a, str>),
     /// true or false.
     Bool(bool),
     /// `null`.
@@ -19,24 +23,28 @@ pub enum RawValue {
     Other(&'static str),
 }
 
-/// One case event.
+/// One case event. Its text borrows from the line it was read from, so reading a log line
+/// allocates only for what must outlive it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub struct Event<'a> {
     /// Case id.
-    pub case: String,
+    pub case: Cow<'a, str>,
     /// When it happened.
     pub at: DateTime<Utc>,
     /// Who sent it.
-    pub role: String,
+    pub role: Cow<'a, str>,
     /// What they did.
-    pub action: String,
+    pub action: Cow<'a, str>,
     /// Delivery id, for ignoring redeliveries.
-    pub id: Option<String>,
+    pub id: Option<Cow<'a, str>>,
     /// Every other key.
-    pub params: Vec<(String, RawValue)>,
+    pub params: Params<'a>,
     /// Line in the log (1-based).
     pub line: usize,
 }
+
+/// An event's keys and values, kept inline: events carry a handful, and a log has millions.
+pub type Params<'a> = SmallVec<[(Cow<'a, str>, RawValue<'a>); 6]>;
 
 /// Why a line is not an event.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -58,28 +66,17 @@ pub enum EventError {
     BadTime(String),
 }
 
-impl RawValue {
-    fn from_json(v: &serde_json::Value) -> RawValue {
-        match v {
-            serde_json::Value::String(s) => RawValue::Text(s.clone()),
-            serde_json::Value::Number(n) => RawValue::Number(n.to_string()),
-            serde_json::Value::Bool(b) => RawValue::Bool(*b),
-            serde_json::Value::Null => RawValue::Null,
-            serde_json::Value::Array(_) => RawValue::Other("a list"),
-            serde_json::Value::Object(_) => RawValue::Other("an object"),
-        }
-    }
-
+impl RawValue<'_> {
     /// From a TOML value; floats are kept out, since money must be exact.
-    pub fn from_toml(v: &toml::Value) -> RawValue {
+    pub fn from_toml(v: &toml::Value) -> RawValue<'static> {
         match v {
-            toml::Value::String(s) => RawValue::Text(s.clone()),
-            toml::Value::Integer(i) => RawValue::Number(i.to_string()),
+            toml::Value::String(s) => RawValue::Text(Cow::Owned(s.clone())),
+            toml::Value::Integer(i) => RawValue::Number(Cow::Owned(i.to_string())),
             toml::Value::Float(_) => {
                 RawValue::Other("a floating-point number (write amounts as strings, such as \"25.00\")")
             }
             toml::Value::Boolean(b) => RawValue::Bool(*b),
-            toml::Value::Datetime(d) => RawValue::Text(d.to_string()),
+            toml::Value::Datetime(d) => RawValue::Text(Cow::Owned(d.to_string())),
             toml::Value::Array(_) => RawValue::Other("a list"),
             toml::Value::Table(_) => RawValue::Other("a table"),
         }
@@ -97,30 +94,169 @@ impl RawValue {
     }
 }
 
+/// The key serde_json uses to hand over a number's exact text (feature `arbitrary_precision`).
+const EXACT_NUMBER: &str = "$serde_json::private::Number";
+
+/// Reads any JSON value into a [`RawValue`] without building a `serde_json::Value`.
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(RawValue::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(RawValue::Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(RawValue::Text(Cow::Owned(v)))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(RawValue::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(RawValue::Number(Cow::Owned(v.to_string())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(RawValue::Number(Cow::Owned(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        // Only reached without exact numbers; a float is never taken as money.
+        Ok(RawValue::Other("an inexact number"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(RawValue::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(RawValue::Other("a list"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let first: Option<Key<'de>> = map.next_key()?;
+        if first.as_ref().is_some_and(|k| k.0 == EXACT_NUMBER) {
+            let text: Key<'de> = map.next_value()?;
+            return Ok(RawValue::Number(text.0));
+        }
+        if first.is_some() {
+            map.next_value::<IgnoredAny>()?;
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        }
+        Ok(RawValue::Other("an object"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RawValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// An event's keys sorted into their places as they are read, before they are checked.
+#[derive(Default)]
+struct Slots<'a> {
+    case: Option<RawValue<'a>>,
+    at: Option<RawValue<'a>>,
+    role: Option<RawValue<'a>>,
+    action: Option<RawValue<'a>>,
+    id: Option<RawValue<'a>>,
+    params: Params<'a>,
+}
+
+impl<'a> Slots<'a> {
+    fn put(&mut self, key: Cow<'a, str>, value: RawValue<'a>) {
+        let slot = match key.as_ref() {
+            "case" => &mut self.case,
+            "at" => &mut self.at,
+            "role" => &mut self.role,
+            "action" => &mut self.action,
+            "id" => &mut self.id,
+            _ => return self.params.push((key, value)),
+        };
+        *slot = Some(value);
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Slots<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SlotsVisitor;
+        impl<'de> Visitor<'de> for SlotsVisitor {
+            type Value = Slots<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut slots = Slots::default();
+                while let Some(k) = map.next_key::<Key<'de>>()? {
+                    let v = map.next_value::<RawValue<'de>>()?;
+                    slots.put(k.0, v);
+                }
+                Ok(slots)
+            }
+        }
+        d.deserialize_map(SlotsVisitor)
+    }
+}
+
 /// Read one JSON Lines record.
-pub fn from_json_line(text: &str, line: usize) -> Result<Event, EventError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| EventError::Json(json_reason(&e)))?;
-    let serde_json::Value::Object(map) = value else { return Err(EventError::NotObject) };
-    let get = |key: &'static str| -> Result<String, EventError> {
-        match map.get(key) {
+pub fn from_json_line(text: &str, line: usize) -> Result<Event<'_>, EventError> {
+    match serde_json::from_str::<Slots>(text) {
+        Ok(slots) => event_from_slots(slots, line),
+        // Valid JSON that is not an object says so; anything else is a syntax error.
+        Err(e) if e.is_data() => Err(EventError::NotObject),
+        Err(e) => Err(EventError::Json(json_reason(&e))),
+    }
+}
+
+/// Check an event's required keys, whatever format it came from.
+fn event_from_slots(slots: Slots<'_>, line: usize) -> Result<Event<'_>, EventError> {
+    fn text<'a>(v: Option<RawValue<'a>>, key: &'static str) -> Result<Cow<'a, str>, EventError> {
+        match v {
             None => Err(EventError::Missing(key)),
-            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(RawValue::Text(s)) => Ok(s),
             Some(_) => Err(EventError::NotString(key)),
         }
-    };
-    let (case, at, role, action) = (get("case")?, get("at")?, get("role")?, get("action")?);
-    let at = crate::eval::time::parse(&at).ok_or(EventError::BadTime(at))?;
-    let id = match map.get("id") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(s)) => Some(s.clone()),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+    }
+    let Slots { case, at, role, action, id, params } = slots;
+    let (case, at_text, role, action) =
+        (text(case, "case")?, text(at, "at")?, text(role, "role")?, text(action, "action")?);
+    let at = crate::eval::time::parse(&at_text).ok_or_else(|| EventError::BadTime(at_text.into_owned()))?;
+    let id = match id {
+        None | Some(RawValue::Null) => None,
+        Some(RawValue::Text(s) | RawValue::Number(s)) => Some(s),
         Some(_) => return Err(EventError::NotString("id")),
     };
-    let params = map
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "case" | "at" | "role" | "action" | "id"))
-        .map(|(k, v)| (k.clone(), RawValue::from_json(v)))
-        .collect();
     Ok(Event { case, at, role, action, id, params, line })
 }
 
@@ -134,27 +270,10 @@ fn json_reason(e: &serde_json::Error) -> String {
 }
 
 /// Read one `[[events]]` table of a TOML case file.
-pub fn from_toml_table(table: &toml::Table, line: usize) -> Result<Event, EventError> {
-    let get = |key: &'static str| -> Result<String, EventError> {
-        match table.get(key) {
-            None => Err(EventError::Missing(key)),
-            Some(toml::Value::String(s)) => Ok(s.clone()),
-            Some(toml::Value::Datetime(d)) if key == "at" => Ok(d.to_string()),
-            Some(_) => Err(EventError::NotString(key)),
-        }
-    };
-    let (case, at, role, action) = (get("case")?, get("at")?, get("role")?, get("action")?);
-    let at = crate::eval::time::parse(&at).ok_or(EventError::BadTime(at))?;
-    let id = match table.get("id") {
-        None => None,
-        Some(toml::Value::String(s)) => Some(s.clone()),
-        Some(toml::Value::Integer(i)) => Some(i.to_string()),
-        Some(_) => return Err(EventError::NotString("id")),
-    };
-    let params = table
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "case" | "at" | "role" | "action" | "id"))
-        .map(|(k, v)| (k.clone(), RawValue::from_toml(v)))
-        .collect();
-    Ok(Event { case, at, role, action, id, params, line })
+pub fn from_toml_table(table: &toml::Table, line: usize) -> Result<Event<'static>, EventError> {
+    let mut slots = Slots::default();
+    for (k, v) in table {
+        slots.put(Cow::Owned(k.clone()), RawValue::from_toml(v));
+    }
+    event_from_slots(slots, line)
 }

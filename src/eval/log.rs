@@ -5,7 +5,8 @@ use super::engine::{CaseState, Engine};
 use super::event::{self, Event};
 use crate::compile::table::TransitionTable;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use rustc_hash::FxBuildHasher;
+use std::hash::BuildHasher;
 
 /// A log line that is not an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,10 @@ pub struct LogRun<'t> {
     pub engine: Engine<'t>,
     /// `--now`: events after it are not applied; timers due by it fire.
     pub now: Option<DateTime<Utc>>,
-    index: HashMap<String, usize>,
+    /// Case id to index in `cases`. The table holds only indices and hashes the ids kept in
+    /// `cases`, so each id is stored once; nothing iterates it (output follows `cases`).
+    index: hashbrown::HashTable<u32>,
+    hasher: FxBuildHasher,
     /// Cases in order of first appearance.
     pub cases: Vec<CaseState>,
     /// Lines that were not events.
@@ -43,7 +47,8 @@ impl<'t> LogRun<'t> {
         LogRun {
             engine: Engine::new(table, keep_history),
             now,
-            index: HashMap::new(),
+            index: hashbrown::HashTable::new(),
+            hasher: FxBuildHasher,
             cases: Vec::new(),
             malformed: Vec::new(),
             malformed_count: 0,
@@ -94,12 +99,17 @@ impl<'t> LogRun<'t> {
             self.future += 1;
             return None;
         }
-        let i = match self.index.get(&event.case) {
-            Some(&i) => i,
+        let key: &str = &event.case;
+        let hash = self.hasher.hash_one(key);
+        let cases = &self.cases;
+        let i = match self.index.find(hash, |&i| &*cases[i as usize].id == key) {
+            Some(&i) => i as usize,
             None => {
-                self.index.insert(event.case.clone(), self.cases.len());
-                self.cases.push(self.engine.new_case(&event.case));
-                self.cases.len() - 1
+                let i = self.cases.len();
+                let (cases, hasher) = (&self.cases, &self.hasher);
+                self.index.insert_unique(hash, i as u32, |&j| hasher.hash_one(&*cases[j as usize].id));
+                self.cases.push(self.engine.new_case(key));
+                i
             }
         };
         let case = &mut self.cases[i];
@@ -122,7 +132,7 @@ impl<'t> LogRun<'t> {
 
     /// Total rejected events.
     pub fn rejected(&self) -> usize {
-        self.cases.iter().map(|c| c.rejected_count).sum()
+        self.cases.iter().map(|c| c.rejected_count as usize).sum()
     }
 }
 

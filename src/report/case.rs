@@ -143,11 +143,11 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
         OutcomeReport { kind: table.outcomes[o.outcome].name.clone(), amount }
     });
     let (allowed, opens) = match now {
-        Some(now) if status.terminal.is_none() && case.stuck.is_none() => allowed(engine, case, now),
+        Some(now) if status.terminal.is_none() && case.stuck().is_none() => allowed(engine, case, now),
         _ => (Map::new(), vec![]),
     };
     CaseReport {
-        case: case.id.clone(),
+        case: case.id.to_string(),
         status: status.path.clone(),
         label: status.label.clone(),
         terminal: status.terminal.is_some(),
@@ -162,7 +162,7 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
         allowed,
         opens,
         rejected: case
-            .rejected
+            .rejected()
             .iter()
             .map(|r| RejectedReport {
                 line: r.line,
@@ -172,7 +172,7 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
             })
             .collect(),
         history: case
-            .history
+            .history()
             .iter()
             .map(|s| StepReport {
                 at: t(&s.at),
@@ -191,7 +191,7 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
             })
             .collect(),
         as_of: now.map(|n| t(&n)),
-        error: case.stuck.clone(),
+        error: case.stuck().map(str::to_string),
     }
 }
 

@@ -45,9 +45,9 @@ pub fn build(run: &LogRun) -> Summary {
         pending_deadlines: BTreeMap::new(),
     };
     for c in &run.cases {
-        s.applied += c.applied_count;
-        s.rejected += c.rejected_count;
-        s.duplicates += c.duplicate_count;
+        s.applied += c.applied_count as usize;
+        s.rejected += c.rejected_count as usize;
+        s.duplicates += c.duplicate_count as usize;
         let status = &table.statuses[c.status];
         *s.by_status.entry(status.path.clone()).or_default() += 1;
         if let Some(o) = &status.terminal {
