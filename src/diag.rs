@@ -139,7 +139,12 @@ pub fn render_text(file: &SourceFile, d: &Diagnostic) -> String {
     let pad: String = cut_before
         .chars()
         .map(|_| ' ')
-        .chain(source[from..first.min(to).max(from)].iter().map(|&c| if c == '\t' { '\t' } else { ' ' }))
+        .chain(
+            source[from..first.min(to).max(from)]
+                .iter()
+                .filter(|&&c| c != BOM)
+                .map(|&c| if c == '\t' { '\t' } else { ' ' }),
+        )
         .chain(std::iter::repeat_n(' ', first.saturating_sub(to)))
         .collect();
     let width = last.min(to.max(first + 1)) - first;
@@ -160,9 +165,12 @@ pub fn render_text(file: &SourceFile, d: &Diagnostic) -> String {
     out
 }
 
+/// A byte-order mark: invisible, so neither shown nor counted under the line.
+const BOM: char = '\u{FEFF}';
+
 /// Control characters would garble a terminal; show them as `?`.
 fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() && c != '\t' { '?' } else { c }).collect()
+    s.chars().filter(|&c| c != BOM).map(|c| if c.is_control() && c != '\t' { '?' } else { c }).collect()
 }
 
 /// Render a diagnostic as a GitHub Actions workflow command.

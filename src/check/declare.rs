@@ -394,8 +394,11 @@ impl<'a> Context<'a> {
             let span = if parent.is_some() { at } else { decls.first().map_or(at, |d| d.name.span) };
             let help = decls
                 .first()
-                .map(|d| format!("mark the status a case enters first: `initial status {} ...`", d.name.name));
-            self.report(Diagnostic::error("E047", span, format!("{where_} has no initial status")).with_help_opt(help));
+                .map(|d| format!("mark the status a case enters first: `initial status {} ...`", d.name.name))
+                .unwrap_or_else(|| {
+                    "declare the status a case starts in: `initial status NAME \"Label\" { ... }`".into()
+                });
+            self.report(Diagnostic::error("E047", span, format!("{where_} has no initial status")).with_help(help));
             return None;
         };
         let candidates: Vec<StatusId> = match parent {

@@ -389,7 +389,9 @@ fn describe_found(found: &str) -> String {
         "" => END_OF_FILE.to_string(),
         "\n" | "\r" => "the end of the line".to_string(),
         "`" => "a backtick".to_string(),
-        s if s.chars().count() == 1 && s.chars().all(|c| c.is_control()) => "a control character".to_string(),
+        s if s.chars().count() == 1 && s.chars().all(|c| c.is_control()) => {
+            s.chars().map(|c| format!("a control character (U+{:04X})", u32::from(c))).collect()
+        }
         // An invisible or unusual character is named by its code point.
         s if s.chars().count() == 1 && s.chars().all(|c| !c.is_ascii_graphic() && !c.is_alphanumeric()) => {
             s.chars().map(|c| format!("the character U+{:04X}", u32::from(c))).collect()

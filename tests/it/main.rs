@@ -2,9 +2,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
 mod authoring;
+mod bad_input;
 mod check_cases;
 mod diff;
 mod eval_cli;
 mod explain;
 mod format;
 mod policies;
+mod props;
