@@ -2,11 +2,13 @@
 
 use super::{Format, OK, PROBLEMS, USAGE, io};
 use crate::diag::{self, Severity};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Check every file, print every problem, return the exit code.
 pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
     let mut code = OK;
+    let mut out = String::new();
     let mut json = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
     for path in files {
@@ -24,19 +26,23 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
                 Severity::Warning => warnings += 1,
             }
             match format {
-                Format::Text => println!("{}", diag::render_text(&compiled.file, d)),
-                Format::Github => print!("{}", diag::render_github(&compiled.file, d)),
+                Format::Text => {
+                    let _ = writeln!(out, "{}", diag::render_text(&compiled.file, d));
+                }
+                Format::Github => {
+                    let _ = write!(out, "{}", diag::render_github(&compiled.file, d));
+                }
                 Format::Json => json.push(diag::locate(&compiled.file, d)),
             }
         }
     }
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into()));
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into()));
     }
     let failed = errors > 0 || (deny_warnings && warnings > 0);
     if format == Format::Text {
         let files_word = if files.len() == 1 { "file" } else { "files" };
-        println!("{errors} error(s), {warnings} warning(s) in {} {files_word}", files.len());
+        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s) in {} {files_word}", files.len());
     }
-    if failed && code == OK { PROBLEMS } else { code }
+    io::emit_then(out.as_bytes(), if failed && code == OK { PROBLEMS } else { code })
 }

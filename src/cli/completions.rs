@@ -2,10 +2,10 @@
 //! roff manual pages (clap_mangen), both generated from the same clap definitions as `--help`, so
 //! they never fall out of date. Also the one helper the new verbs share for writing to stdout.
 
-use super::{Cli, OK, USAGE};
+use super::io::emit;
+use super::{Cli, USAGE};
 use clap::CommandFactory;
 use clap_complete::Shell;
-use std::io::Write;
 
 /// Arguments of `docket completions`.
 #[derive(clap::Args, Debug)]
@@ -58,19 +58,4 @@ pub fn run_man(args: &ManArgs) -> u8 {
         return USAGE;
     }
     emit(&roff)
-}
-
-/// Write a verb's whole output to stdout. A reader that stops early (`| head`) is not an error;
-/// any other failure to write is an I/O error (exit 2). (It would belong in `io.rs`, which the new
-/// verbs share with the old ones; it lives here until then.)
-pub fn emit(bytes: &[u8]) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => OK,
-        Err(e) => {
-            eprintln!("error: cannot write the output: {e}");
-            USAGE
-        }
-    }
 }

@@ -78,9 +78,10 @@ pub fn run(args: &DiffArgs) -> u8 {
             return USAGE;
         }
     };
+    let mut out = String::new();
     if args.text {
         let diff = similar::TextDiff::from_lines(&old.0.file.text, &new.0.file.text);
-        print!("{}", diff.unified_diff().context_radius(3).header(&args.old, &args.new));
+        out.push_str(&diff.unified_diff().context_radius(3).header(&args.old, &args.new).to_string());
     }
     let note = |c: &Compiled| {
         let file = c.file.clone();
@@ -102,15 +103,16 @@ pub fn run(args: &DiffArgs) -> u8 {
     };
     if !args.text {
         match args.format {
-            DiffFormat::Text => print!("{}", text(&changes, impact.as_ref(), &args.old, &args.new)),
-            DiffFormat::Markdown => print!("{}", markdown(&changes, impact.as_ref(), &args.old, &args.new)),
+            DiffFormat::Text => out.push_str(&text(&changes, impact.as_ref(), &args.old, &args.new)),
+            DiffFormat::Markdown => out.push_str(&markdown(&changes, impact.as_ref(), &args.old, &args.new)),
             DiffFormat::Json => {
                 let doc = serde_json::json!({ "old": args.old, "new": args.new, "changes": changes, "impact": impact });
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+                out.push_str(&serde_json::to_string_pretty(&doc).unwrap_or_default());
+                out.push('\n');
             }
         }
     }
-    if changes.is_empty() { OK } else { PROBLEMS }
+    io::emit_then(out.as_bytes(), if changes.is_empty() { OK } else { PROBLEMS })
 }
 
 type Loaded = (Compiled, crate::compile::table::TransitionTable);

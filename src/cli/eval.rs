@@ -63,9 +63,14 @@ pub fn run(args: &EvalArgs) -> u8 {
     } else {
         write_cases(&run, args.format, &mut out)
     };
-    if written.and_then(|_| out.flush()).is_err() {
-        // A closed pipe (`| head`) is not an error worth a message.
-        return OK;
+    match written.and_then(|_| out.flush()) {
+        Ok(()) => {}
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return OK,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            return USAGE;
+        }
     }
     if run.rejected() > 0 || run.malformed_count > 0 { PROBLEMS } else { OK }
 }

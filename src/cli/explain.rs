@@ -1,6 +1,6 @@
 //! `docket explain FILE [STATUS]` and `docket explain FILE --case ID --events LOG`.
 
-use super::{OK, USAGE, io};
+use super::{USAGE, io};
 use crate::diag::suggest;
 use crate::eval::log::LogRun;
 use crate::report::{case, explain};
@@ -49,8 +49,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
             eprintln!("error: no case `{id}` in `{}`{help}", log.display());
             return USAGE;
         };
-        print!("{}", explain::case(&table, &compiled.file, &case::build(&run.engine, state)));
-        return OK;
+        return io::emit(explain::case(&table, &compiled.file, &case::build(&run.engine, state)).as_bytes());
     }
     match &args.status {
         Some(name) => {
@@ -78,17 +77,17 @@ pub fn run(args: &ExplainArgs) -> u8 {
                 );
                 return USAGE;
             };
-            print!("{}", explain::status(&table, &compiled.file, id));
+            io::emit(explain::status(&table, &compiled.file, id).as_bytes())
         }
         None => {
-            println!("{}: {}", table.name, table.title);
+            let mut out = format!("{}: {}\n", table.name, table.title);
             for (id, s) in table.statuses.iter().enumerate() {
                 if s.children.is_empty() {
-                    println!();
-                    print!("{}", explain::status(&table, &compiled.file, id));
+                    out.push('\n');
+                    out.push_str(&explain::status(&table, &compiled.file, id));
                 }
             }
+            io::emit(out.as_bytes())
         }
     }
-    OK
 }

@@ -48,8 +48,8 @@ fn one(path: &Path, check: bool) -> u8 {
     }
     if check {
         let diff = similar::TextDiff::from_lines(&file.text, &formatted);
-        print!("{}", diff.unified_diff().context_radius(2).header(&name, &format!("{name} (formatted)")));
-        return PROBLEMS;
+        let shown = diff.unified_diff().context_radius(2).header(&name, &format!("{name} (formatted)")).to_string();
+        return io::emit_then(shown.as_bytes(), PROBLEMS);
     }
     let tmp = path.with_extension("policy.docket-fmt");
     if let Err(e) = std::fs::write(&tmp, &formatted).and_then(|_| std::fs::rename(&tmp, path)) {

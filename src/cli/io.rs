@@ -43,3 +43,26 @@ pub fn load_table(path: &Path) -> Result<(Compiled, crate::compile::table::Trans
     };
     Ok((compiled, table))
 }
+
+/// Write a verb's whole output to stdout. A reader that stops early (`| head`) is not an error;
+/// any other failure to write is an I/O error (exit 2).
+pub fn emit(bytes: &[u8]) -> u8 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => super::OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => super::OK,
+        Err(e) => {
+            eprintln!("error: cannot write the output: {e}");
+            super::USAGE
+        }
+    }
+}
+
+/// The verb's own exit code, unless writing its output failed.
+pub fn emit_then(bytes: &[u8], code: u8) -> u8 {
+    match emit(bytes) {
+        super::OK => code,
+        failed => failed,
+    }
+}

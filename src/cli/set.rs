@@ -3,7 +3,7 @@
 //! errors with their file:line:col, and writes the result atomically (a temporary file beside the
 //! policy, then a rename), so a crash or a full disk never leaves half a policy behind.
 
-use super::completions::emit;
+use super::io::emit;
 use super::{PROBLEMS, USAGE, io};
 use crate::diag;
 use crate::edit::{self, EditError, TimerListing};

@@ -10,9 +10,9 @@ pub fn run(path: &Path, format: Format) -> u8 {
         Err(code) => return code,
     };
     let views = crate::report::table::view(&table, &compiled.file);
-    match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&views).unwrap_or_default()),
-        _ => print!("{}", crate::report::table::render_text(&views)),
-    }
-    OK
+    let out = match format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&views).unwrap_or_default()),
+        _ => crate::report::table::render_text(&views),
+    };
+    io::emit_then(out.as_bytes(), OK)
 }

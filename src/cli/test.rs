@@ -52,16 +52,14 @@ pub fn run(args: &TestArgs) -> u8 {
     let outcomes: Vec<Outcome> = files.iter().map(|f| run_file(f, &mut policies)).collect();
     let failed = outcomes.iter().filter(|o| !matches!(&o.result, Ok(m) if m.is_empty())).count();
     let passed = outcomes.len() - failed;
-    match args.format {
-        TestFormat::Text => print!("{}", text(&outcomes)),
-        TestFormat::Junit => print!("{}", junit(&outcomes)),
-    }
-    if args.format == TestFormat::Text {
-        println!("{passed} passed, {failed} failed");
-    } else {
-        eprintln!("{passed} passed, {failed} failed");
-    }
-    if failed > 0 { PROBLEMS } else { OK }
+    let out = match args.format {
+        TestFormat::Text => format!("{}{passed} passed, {failed} failed\n", text(&outcomes)),
+        TestFormat::Junit => {
+            eprintln!("{passed} passed, {failed} failed");
+            junit(&outcomes)
+        }
+    };
+    io::emit_then(out.as_bytes(), if failed > 0 { PROBLEMS } else { OK })
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {

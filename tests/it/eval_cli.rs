@@ -188,3 +188,37 @@ fn toml_case_files_evaluate_like_logs() {
     assert_eq!(cases[0]["fields"]["return_required"], true);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error_and_a_full_disk_is() {
+    for verb in [
+        &["check", POLICY][..],
+        &["table", POLICY],
+        &["explain", POLICY],
+        &[
+            "eval",
+            "tests/scenarios/semantics/clock.policy",
+            "tests/scenarios/semantics/ties_fire_in_declaration_order.toml",
+        ],
+    ] {
+        // Close our end of stdout before the command writes: it sees a broken pipe.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+            .args(verb)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{verb:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{verb:?}: {err}");
+        if std::path::Path::new("/dev/full").exists() {
+            let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+            let out = Command::new(env!("CARGO_BIN_EXE_docket")).args(verb).stdout(full).output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{verb:?}: {err}");
+            assert!(err.contains("cannot write the output"), "{verb:?}: {err}");
+        }
+    }
+}
