@@ -274,23 +274,88 @@ pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
         format!("expected {}, found {}", one_of(&words), describe_found(&found))
     };
     let mut d = Diagnostic::error("E001", span, message);
-    let after_arrow = text.get(..pos).is_some_and(|before| before.trim_end().ends_with("->"));
-    if let Some(help) = help_for(&words, &cx, &found, after_arrow) {
+    if let Some(help) = help_for(&words, &cx, &found, &Before::at(text, pos)) {
         d = d.with_help(help);
     }
     d
 }
 
+/// What comes just before the error, comments and blanks skipped: the advice depends on it.
+struct Before<'t> {
+    /// The last line with something on it, without its comment, trimmed.
+    line: &'t str,
+    /// That line is a `##` doc comment.
+    doc: bool,
+    /// The error is on that same line.
+    same_line: bool,
+}
+
+impl<'t> Before<'t> {
+    fn at(text: &'t str, pos: usize) -> Self {
+        let before = text.get(..pos).unwrap_or("");
+        let mut same_line = true;
+        let mut lines = before.rsplit('\n');
+        for line in lines.by_ref() {
+            let trimmed = line.trim();
+            if trimmed.starts_with("##") {
+                return Before { line: trimmed, doc: true, same_line };
+            }
+            let code = without_comment(line).trim();
+            if !code.is_empty() {
+                return Before { line: code, doc: false, same_line };
+            }
+            same_line = false;
+        }
+        Before { line: "", doc: false, same_line }
+    }
+
+    /// The last word or symbol before the error is `token`.
+    fn ends_with(&self, token: &str) -> bool {
+        !self.doc && self.line.ends_with(token)
+    }
+}
+
+/// A line without its `#` comment; a `#` inside a quoted text does not start one.
+fn without_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
 /// Advice for the common situations.
-fn help_for(words: &[&str], cx: &Context, found: &str, after_arrow: bool) -> Option<String> {
-    let wants_name = words.iter().any(|w| w.ends_with(" name"));
-    if wants_name && super::is_keyword(found) {
+fn help_for(words: &[&str], cx: &Context, found: &str, before: &Before) -> Option<String> {
+    // A keyword where a name belongs on the same line was most likely meant as that name; on
+    // the next line it more likely starts the next item after something left out.
+    let wants_name = words.first().is_some_and(|w| w.ends_with(" name"));
+    if wants_name && before.same_line && super::is_keyword(found) {
         return Some(format!("`{found}` is a keyword and cannot be used as a name"));
     }
-    if after_arrow && words.contains(&"a status name") {
+    let invisible = found.chars().count() == 1
+        && found.chars().all(|c| {
+            c.is_control()
+                || c.is_whitespace()
+                || c == '\u{FEFF}'
+                || ('\u{200B}'..='\u{200F}').contains(&c)
+                || ('\u{2028}'..='\u{202E}').contains(&c)
+                || c == '\u{2060}'
+                || c == '\u{00A0}'
+        });
+    if invisible {
+        return Some("delete this character; it is invisible or unusual, perhaps pasted from elsewhere".into());
+    }
+    if before.doc && (found.is_empty() || found == "}") {
+        return Some("a `##` doc comment describes what follows it; write that, or make it a `#` comment".into());
+    }
+    if before.ends_with("->") && words.contains(&"a status name") {
         return Some("name the status the case moves to, such as `-> closed`".into());
     }
-    if words == ["a status name"] {
+    if before.ends_with("status") && words == ["a status name"] {
         return Some("a status is declared as `status NAME \"Label\" { ... }`".into());
     }
     if words == ["`:`"] {
@@ -348,12 +413,18 @@ fn unclosed_text(text: &str, pos: usize) -> Option<Diagnostic> {
     )
 }
 
-/// A number followed by letters where a duration or a value belongs: `5x`, `3days`.
+/// A number followed by letters where a duration or a value belongs: `5x`, `3days`. Where any
+/// value would do, only letters that look like a unit count (`2hours`, not `0released`, which is
+/// more likely two words run together).
 fn bad_duration(pos: usize, found: &str, rules: &[Rule]) -> Option<Diagnostic> {
-    let wants_duration =
-        rules.iter().any(|r| matches!(r, Rule::duration | Rule::expr | Rule::int_lit | Rule::name_ref));
     let digits = found.chars().take_while(char::is_ascii_digit).count();
-    if !wants_duration || digits == 0 || digits == found.len() {
+    let letters = &found[digits..];
+    let plausible = !letters.is_empty() && letters.len() <= 7 && letters.chars().all(|c| c.is_ascii_lowercase());
+    let only_duration = rules.contains(&Rule::duration)
+        && !rules.iter().any(|r| matches!(r, Rule::expr | Rule::int_lit | Rule::name_ref));
+    let unit_like = letters.starts_with(['s', 'm', 'h', 'd', 'w', 'y']);
+    let value = rules.iter().any(|r| matches!(r, Rule::duration | Rule::expr | Rule::int_lit | Rule::name_ref));
+    if digits == 0 || !plausible || !value || !(only_duration || unit_like) {
         return None;
     }
     Some(
@@ -370,8 +441,10 @@ fn found_at(text: &str, pos: usize) -> String {
     if !word.is_empty() {
         return word;
     }
-    if rest.starts_with("->") {
-        return "->".into();
+    for token in ["->", "##"] {
+        if rest.starts_with(token) {
+            return token.into();
+        }
     }
     if let Some(after) = rest.strip_prefix('"') {
         let line = after.split('\n').next().unwrap_or("");
@@ -389,6 +462,7 @@ fn describe_found(found: &str) -> String {
         "" => END_OF_FILE.to_string(),
         "\n" | "\r" => "the end of the line".to_string(),
         "`" => "a backtick".to_string(),
+        "##" => "a doc comment".to_string(),
         s if s.chars().count() == 1 && s.chars().all(|c| c.is_control()) => {
             s.chars().map(|c| format!("a control character (U+{:04X})", u32::from(c))).collect()
         }
