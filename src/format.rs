@@ -126,12 +126,14 @@ impl<'a> Printer<'a> {
             owned.push(c.text.clone());
             self.next += 1;
         }
+        // The first comment trails the line; any others go on their own lines above it, where a
+        // second run of fmt finds them too.
         let mut owned = owned.into_iter();
         let trailing = owned.next();
-        self.lines.push(Line { indent: self.indent, code, trailing });
         for extra in owned {
             self.lines.push(Line { indent: self.indent, code: extra, trailing: None });
         }
+        self.lines.push(Line { indent: self.indent, code, trailing });
         self.last_pos = end;
     }
 
@@ -309,10 +311,10 @@ impl<'a> Printer<'a> {
         self.emit(Span::new(at, at + keyword.len()), format!("{keyword} {{"));
         self.indent += 1;
         body(self);
-        self.indent -= 1;
         let close =
             self.text[self.last_pos.min(self.text.len())..].find('}').map_or(self.last_pos, |i| self.last_pos + i);
         self.flush_before(close);
+        self.indent -= 1;
         self.lines.push(Line { indent: self.indent, code: "}".into(), trailing: None });
         self.last_pos = close + 1;
     }
@@ -350,9 +352,9 @@ impl<'a> Printer<'a> {
             self.flush_before(child.span.start);
             self.status(child);
         }
-        self.indent -= 1;
         let close = s.span.end.saturating_sub(1);
         self.flush_before(close);
+        self.indent -= 1;
         self.lines.push(Line { indent: self.indent, code: "}".into(), trailing: None });
         self.last_pos = s.span.end;
     }
@@ -413,8 +415,8 @@ impl<'a> Printer<'a> {
         for (a, text) in effects.iter().zip(parts) {
             self.emit(Span::new(a.field.span.start, a.value.span.end), text);
         }
-        self.indent -= 1;
         self.flush_before(end.saturating_sub(1));
+        self.indent -= 1;
         self.lines.push(Line { indent: self.indent, code: "}".into(), trailing: None });
         self.last_pos = end;
     }

@@ -71,3 +71,59 @@ fn fmt_normalizes_layout_and_parentheses() {
     assert!(out.contains("timers {\n  t = 1d\n}\n"), "{out}");
     assert_eq!(meaning_of(messy), meaning_of(&out));
 }
+
+/// Byte offsets of the spaces between tokens (not inside strings or comments).
+fn token_gaps(text: &str) -> Vec<usize> {
+    let (mut in_string, mut in_comment) = (false, false);
+    let mut gaps = Vec::new();
+    for (i, c) in text.char_indices() {
+        match c {
+            '\n' => {
+                in_string = false;
+                in_comment = false;
+            }
+            _ if in_comment => {}
+            '"' => in_string = !in_string,
+            '#' if !in_string => in_comment = true,
+            ' ' if !in_string => gaps.push(i),
+            _ => {}
+        }
+    }
+    gaps
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// Whatever the layout of a policy, fmt gives the same meaning, keeps every comment, and a
+    /// second fmt changes nothing.
+    #[test]
+    fn fmt_is_idempotent_and_meaning_preserving_under_any_layout(
+        edits in proptest::collection::vec((0usize..10_000, 0u8..4), 1..40),
+    ) {
+        let original = std::fs::read_to_string("policies/aliexpress.policy").unwrap();
+        let gaps = token_gaps(&original);
+        let mut chosen: Vec<(usize, u8)> = edits.iter().map(|(i, k)| (gaps[i % gaps.len()], *k)).collect();
+        chosen.sort();
+        chosen.dedup_by_key(|(at, _)| *at);
+        let mut text = original.clone();
+        for (at, kind) in chosen.into_iter().rev() {
+            let with = match kind {
+                0 => "   ",
+                1 => "\t",
+                2 => "\n      ",
+                _ => " # a note\n  ",
+            };
+            text.replace_range(at..at + 1, with);
+        }
+        let once = docket::format::format(&text).unwrap();
+        let twice = docket::format::format(&once).unwrap();
+        proptest::prop_assert_eq!(&once, &twice);
+        proptest::prop_assert_eq!(meaning_of(&text), meaning_of(&once));
+        proptest::prop_assert!(meaning_of(&once).is_some());
+        let (mut had, mut kept) = (comments(&text), comments(&once));
+        had.sort();
+        kept.sort();
+        proptest::prop_assert_eq!(had, kept);
+    }
+}
