@@ -214,10 +214,7 @@ impl<'a> Printer<'a> {
                 Section::Timers => self.timers(p),
                 Section::Fields => self.fields(p),
                 Section::Actions => self.actions(p),
-                Section::Status(i) => {
-                    self.flush_docs_and_blank(p.statuses[i].span.start);
-                    self.status(&p.statuses[i]);
-                }
+                Section::Status(i) => self.status_in_list(&p.statuses, i),
             }
         }
     }
@@ -319,6 +316,18 @@ impl<'a> Printer<'a> {
         self.last_pos = close + 1;
     }
 
+    /// A status among its siblings: separated by a blank line, except that one-line statuses
+    /// written together (a run of terminal statuses) stay together.
+    fn status_in_list(&mut self, list: &[StatusDecl], i: usize) {
+        let one_line = |s: &StatusDecl| s.items.is_empty() && s.children.is_empty();
+        let start = self.skip_docs(list[i].span.start);
+        if i == 0 || !(one_line(&list[i]) && one_line(&list[i - 1])) {
+            self.blank();
+        }
+        self.flush_before(start);
+        self.status(&list[i]);
+    }
+
     fn status(&mut self, s: &StatusDecl) {
         let mut head = String::new();
         if s.initial {
@@ -347,10 +356,8 @@ impl<'a> Printer<'a> {
         for item in &s.items {
             self.item(item);
         }
-        for child in &s.children {
-            self.blank();
-            self.flush_before(child.span.start);
-            self.status(child);
+        for i in 0..s.children.len() {
+            self.status_in_list(&s.children, i);
         }
         let close = s.span.end.saturating_sub(1);
         self.flush_before(close);
