@@ -113,13 +113,15 @@ fn binary(cx: &mut Context, scope: &Scope, e: &Expr, op: BinaryOp, l: &Expr, r: 
         return Some((CExpr::Binary(op, Box::new(lc), Box::new(rc)), Type::Bool));
     }
     // Type the side that knows its type first, so `reason == damaged` and `amount > 0` resolve.
+    // A factor is a count, not an amount: `claim * 2` multiplies money by the int 2.
+    let hint = |t: Type| if op == BinaryOp::Mul { None } else { Some(t) };
     let ((lc, lt), (rc, rt)) = if needs_hint(cx, scope, l) && !needs_hint(cx, scope, r) {
         let right = typed(cx, scope, r, None)?;
-        let left = typed(cx, scope, l, Some(right.1))?;
+        let left = typed(cx, scope, l, hint(right.1))?;
         (left, right)
     } else {
         let left = typed(cx, scope, l, None)?;
-        let right = typed(cx, scope, r, Some(left.1))?;
+        let right = typed(cx, scope, r, hint(left.1))?;
         (left, right)
     };
     let result = if op.is_comparison() {
