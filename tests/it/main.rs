@@ -10,3 +10,4 @@ mod explain;
 mod format;
 mod policies;
 mod props;
+mod table;
