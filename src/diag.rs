@@ -34,7 +34,8 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with a code and message.
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic { code, severity: Severity::Error, message: message.into(), span, label: None, help: None }
+        let message = elide_quoted(message.into());
+        Diagnostic { code, severity: Severity::Error, message, span, label: None, help: None }
     }
 
     /// A warning with a code and message.
@@ -44,21 +45,48 @@ impl Diagnostic {
 
     /// Add a note under the caret.
     pub fn with_label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.label = Some(elide_quoted(label.into()));
         self
     }
 
     /// Add advice.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(elide_quoted(help.into()));
         self
     }
 
     /// Add advice if there is any.
     pub fn with_help_opt(mut self, help: Option<String>) -> Self {
-        self.help = help;
+        self.help = help.map(elide_quoted);
         self
     }
+}
+
+/// The longest text between backticks a message shows whole.
+const MAX_QUOTED_CHARS: usize = 64;
+
+/// Shorten every backticked part of a message longer than [`MAX_QUOTED_CHARS`] to its start and
+/// its end. Messages quote what the user wrote, and a hostile file can hold a megabyte-long name.
+fn elide_quoted(text: String) -> String {
+    if text.len() <= MAX_QUOTED_CHARS {
+        return text;
+    }
+    let keep = MAX_QUOTED_CHARS / 2 - 2;
+    let mut out = String::with_capacity(text.len().min(1024));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let chars = part.chars().count();
+        if i % 2 == 1 && chars > MAX_QUOTED_CHARS {
+            out.extend(part.chars().take(keep));
+            out.push_str("...");
+            out.extend(part.chars().skip(chars - keep));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// A diagnostic located in its file, as `--format json` prints it.
@@ -248,4 +276,35 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         }
     }
     best.map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quoted_names_are_elided_short_ones_kept() {
+        let long = "a".repeat(1_000_000);
+        let d = Diagnostic::error("E021", Span::new(0, 1), format!("unknown role `{long}`"))
+            .with_help(format!("declare it: `roles {long}`"));
+        assert_eq!(d.message, format!("unknown role `{}...{}`", "a".repeat(30), "a".repeat(30)));
+        assert!(d.help.is_some_and(|h| h.len() < 100));
+        let d =
+            Diagnostic::error("E021", Span::new(0, 1), "unknown role `seler`, and some more words to pass the limit");
+        assert_eq!(d.message, "unknown role `seler`, and some more words to pass the limit");
+    }
+
+    #[test]
+    fn a_caret_under_a_long_line_stays_under_its_span() {
+        let text = format!("{}target{}", "x ".repeat(200), " y".repeat(200));
+        let file = SourceFile::new("f", text);
+        let d = Diagnostic::error("E001", Span::new(400, 406), "here");
+        let rendered = render_text(&file, &d);
+        let lines: Vec<&str> = rendered.lines().collect();
+        let (source, caret) = (lines[3], lines[4]);
+        let at = caret.find('^').unwrap();
+        assert_eq!(&source[at..at + 6], "target", "{rendered}");
+        assert_eq!(caret[at..].trim_end(), "^^^^^^");
+        assert!(source.len() < 120);
+    }
 }

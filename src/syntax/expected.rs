@@ -16,7 +16,7 @@ use crate::diag::Diagnostic;
 use crate::span::Span;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
-/// The longest found token quoted in a message; hostile input can hold a megabyte-long word.
+/// The longest quoted text shown as what was found; past it, only its opening `"` is shown.
 const MAX_FOUND_CHARS: usize = 32;
 
 /// Whether a phrase would continue the construct being written or start the next item.
@@ -294,8 +294,7 @@ impl<'t> Before<'t> {
     fn at(text: &'t str, pos: usize) -> Self {
         let before = text.get(..pos).unwrap_or("");
         let mut same_line = true;
-        let mut lines = before.rsplit('\n');
-        for line in lines.by_ref() {
+        for line in before.rsplit('\n') {
             let trimmed = line.trim();
             if trimmed.starts_with("##") {
                 return Before { line: trimmed, doc: true, same_line };
@@ -437,7 +436,8 @@ fn bad_duration(pos: usize, found: &str, rules: &[Rule]) -> Option<Diagnostic> {
 /// The token at the failure point, for "found ...": a word, a quoted text, `->` or one character.
 fn found_at(text: &str, pos: usize) -> String {
     let rest = text.get(pos..).unwrap_or("");
-    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(MAX_FOUND_CHARS).collect();
+    // A long word is shortened in the message, where every quoted text is; the span keeps it all.
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
     if !word.is_empty() {
         return word;
     }

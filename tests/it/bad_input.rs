@@ -326,6 +326,22 @@ fn a_policy_just_under_the_size_limit_checks_in_seconds() {
 }
 
 #[test]
+fn a_name_as_long_as_the_file_allows_is_shortened_in_every_message() {
+    let name = "a".repeat(docket::syntax::MAX_SOURCE_BYTES - 100);
+    let path = scratch("long_name.policy");
+    fs::write(&path, format!("policy p \"P\"\nroles {name}\n")).unwrap();
+    let run = check_file(&path, 1);
+    assert!(
+        run.stdout.contains("warning[W002]: role `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.len() < 2_000, "{} bytes of output", run.stdout.len());
+    let json = docket(&["check", "--format", "json", path.to_str().unwrap()]);
+    assert!(json.stdout.len() < 2_000, "{} bytes of output", json.stdout.len());
+}
+
+#[test]
 fn a_missing_file_is_an_io_error_naming_it() {
     let run = docket(&["check", "tests/cases/check/there_is_no_such.policy"]);
     assert_eq!(run.code, 2);
