@@ -152,6 +152,12 @@ fn a_good_file_and_a_missing_file_exit_2_but_the_good_one_is_still_checked() {
     assert!(out.contains("warning[W001]: field `claim` is never used"), "{out}");
     assert!(out.contains("--> tests/cases/check/unused_field.policy:7:3"), "{out}");
 
+    // A clean file beside a missing one: still checked, and the run still fails with 2.
+    let (out, err, code) = docket(&["check", &case("clean_minimal"), "tests/cases/check/no_such_file.policy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`tests/cases/check/no_such_file.policy`"), "{err}");
+    assert!(out.starts_with("0 error(s), 0 warning(s)"), "{out}");
+
     // A missing file outranks problems found: 2, not 1.
     let (out, _, code) = docket(&["check", "tests/cases/check/no_such_file.policy", &case("unknown_role")]);
     assert_eq!(code, 2);
