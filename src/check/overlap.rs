@@ -18,14 +18,14 @@ pub fn check(cx: &mut Context, own: &[OwnRules]) {
         let mut groups: Vec<(String, &[Transition])> = Vec::new();
         for (action, list) in &rules.actions {
             let a = &cx.table.actions[*action];
-            groups.push((format!("`{} {}`", cx.table.roles[a.role], a.name), list));
+            groups.push((format!("two rules for `{} {}`", cx.table.roles[a.role], a.name), list));
         }
         for armed in &rules.timers {
             if let Some(list) = &armed.rules {
-                groups.push((format!("timer `{}`", cx.table.timers[armed.timer].name), list));
+                groups.push((format!("two rules for timer `{}`", cx.table.timers[armed.timer].name), list));
             }
         }
-        groups.push(("automatic transitions".to_string(), &rules.automatic));
+        groups.push(("two automatic transitions".to_string(), &rules.automatic));
         for (what, list) in groups {
             overlapping(cx, &what, list);
         }
@@ -45,7 +45,7 @@ fn overlapping(cx: &mut Context, what: &str, list: &[Transition]) {
         let from = j.saturating_sub(MAX_COMPARED);
         if let Some(i) = (from..j).find(|&i| !disjoint(parts[i].as_deref(), parts[j].as_deref())) {
             cx.report(
-                Diagnostic::error("E043", later.span, format!("two rules for {what} can both apply here"))
+                Diagnostic::error("E043", later.span, format!("{what} can both apply here"))
                     .with_label(format!("overlaps the rule on line {}", list[i].line))
                     .with_help("make the conditions exclusive, or write `else` before this rule to try it only when the earlier one does not apply"),
             );

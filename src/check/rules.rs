@@ -66,10 +66,13 @@ fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRu
                 cx.dropped_rule = true;
                 return;
             };
-            (cx.table.actions[action_id].params.clone(), role.span.start)
+            (cx.table.actions[action_id].params.clone(), rule_start(cx, rule, role.span.start, None))
         }
-        Trigger::Timer(name) => (vec![], name.span.start),
-        Trigger::Automatic => (vec![], automatic_start(cx, rule)),
+        Trigger::Timer(name) => (vec![], rule_start(cx, rule, name.span.start, Some("after"))),
+        Trigger::Automatic => {
+            let anchor = rule.guard.as_ref().map_or(rule.span.start, |g| g.span.start);
+            (vec![], rule_start(cx, rule, anchor, Some("when")))
+        }
     };
     let scope = Scope { params, status: Some(s), dynamic: true };
     // The condition, the target and the effects are each checked, so one run reports all of
@@ -124,15 +127,20 @@ fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRu
     }
 }
 
-/// Where an automatic rule starts: its `when` (or `else`), not its condition.
-fn automatic_start(cx: &Context, rule: &ast::Rule) -> usize {
-    let Some(guard) = &rule.guard else { return rule.span.start };
-    let before = cx.file.text.get(..guard.span.start).unwrap_or("").trim_end();
-    match before.strip_suffix("when") {
-        Some(rest) if rule.otherwise => rest.trim_end().strip_suffix("else").map_or(rest.len(), str::len),
-        Some(rest) => rest.len(),
-        None => guard.span.start,
+/// Where a rule starts, for its span: its first keyword (`else`, `after`, `when`) or its role,
+/// found by stepping back from `anchor` (the role, the timer's name or the condition) over the
+/// keywords the grammar puts before it. Doc comments are not part of it.
+fn rule_start(cx: &Context, rule: &ast::Rule, anchor: usize, keyword: Option<&str>) -> usize {
+    let text = &cx.file.text;
+    let mut start = anchor;
+    for word in keyword.into_iter().chain(rule.otherwise.then_some("else")) {
+        let before = text.get(..start).unwrap_or("").trim_end();
+        match before.strip_suffix(word) {
+            Some(rest) => start = rest.len(),
+            None => break,
+        }
     }
+    start
 }
 
 fn assignments(cx: &mut Context, scope: &Scope, list: &[Assignment]) -> Vec<Effect> {
