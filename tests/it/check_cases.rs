@@ -94,6 +94,7 @@ fn every_case_shows_at_most_one_kind_of_problem() {
             .filter_map(|l| l.strip_prefix("error[").or_else(|| l.strip_prefix("warning[")))
             .filter_map(|l| l.get(..4))
             .collect();
+        codes.sort();
         codes.dedup();
         assert!(codes.len() <= 1, "{path:?} shows several codes: {codes:?}");
         let name = path.file_stem().unwrap().to_str().unwrap();
