@@ -8,6 +8,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// A status and its enclosing statuses, outermost first.
+pub type Chain = smallvec::SmallVec<[StatusId; 8]>;
+
 /// Index of a status in [`TransitionTable::statuses`].
 pub type StatusId = usize;
 /// Index of a field.
@@ -286,9 +289,11 @@ pub struct TransitionTable {
 }
 
 impl TransitionTable {
-    /// The statuses from the top down to `leaf`, inclusive.
-    pub fn chain(&self, leaf: StatusId) -> Vec<StatusId> {
-        let mut chain = vec![leaf];
+    /// The statuses from the top down to `leaf`, inclusive. Inline for the usual few levels:
+    /// the evaluator asks for it on every transition.
+    pub fn chain(&self, leaf: StatusId) -> Chain {
+        let mut chain = Chain::new();
+        chain.push(leaf);
         let mut cur = leaf;
         while let Some(p) = self.statuses[cur].parent {
             chain.push(p);

@@ -6,6 +6,7 @@ use super::expr::{self, Scope};
 use crate::compile::print::expr_text;
 use crate::compile::table::*;
 use chrono::{DateTime, TimeDelta, Utc};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::str::FromStr;
@@ -71,7 +72,7 @@ pub struct Breach {
 #[derive(Debug)]
 pub struct CaseState {
     /// Case id.
-    pub id: Box<str>,
+    pub id: CompactString,
     /// Current (leaf) status.
     pub status: StatusId,
     /// When each status the case is in was entered, outermost first.
@@ -87,8 +88,8 @@ pub struct CaseState {
     pub clock: Option<DateTime<Utc>>,
     /// Time of the latest event seen (applied or rejected).
     pub last_event: Option<DateTime<Utc>>,
-    /// Delivery ids applied; allocated only for cases whose events carry ids.
-    ids: Option<Box<FxHashSet<Box<str>>>>,
+    /// Delivery ids applied; empty (no allocation) for cases whose events carry none.
+    ids: IdSet,
     /// History, rejections and policy errors: kept only when history is wanted (or a policy
     /// error stopped the case), so a summary run holds none of it.
     log: Option<Box<CaseLog>>,
@@ -98,6 +99,49 @@ pub struct CaseState {
     pub rejected_count: u32,
     /// Redeliveries ignored.
     pub duplicate_count: u32,
+}
+
+/// The delivery ids applied to one case. A case has a handful of events, so a short list searched
+/// in order is smallest and fastest; past [`IdSet::LIST_LIMIT`] ids it becomes a hash set, so a
+/// long-lived case never makes the check quadratic.
+#[derive(Debug, Default)]
+pub enum IdSet {
+    /// A few ids, inline when short.
+    #[default]
+    Empty,
+    /// Up to `LIST_LIMIT` ids.
+    Few(Vec<CompactString>),
+    /// Many ids.
+    Many(Box<FxHashSet<CompactString>>),
+}
+
+impl IdSet {
+    const LIST_LIMIT: usize = 16;
+
+    /// Whether an id was applied.
+    pub fn contains(&self, id: &str) -> bool {
+        match self {
+            IdSet::Empty => false,
+            IdSet::Few(list) => list.iter().any(|x| x == id),
+            IdSet::Many(set) => set.contains(id),
+        }
+    }
+
+    /// Record an applied id.
+    pub fn insert(&mut self, id: &str) {
+        match self {
+            IdSet::Empty => *self = IdSet::Few(vec![CompactString::from(id)]),
+            IdSet::Few(list) if list.len() < Self::LIST_LIMIT => list.push(CompactString::from(id)),
+            IdSet::Few(list) => {
+                let mut set: FxHashSet<CompactString> = list.drain(..).collect();
+                set.insert(CompactString::from(id));
+                *self = IdSet::Many(Box::new(set));
+            }
+            IdSet::Many(set) => {
+                set.insert(CompactString::from(id));
+            }
+        }
+    }
 }
 
 /// The parts of a case's state that explain it rather than move it.
@@ -127,6 +171,13 @@ impl CaseState {
         self.log.as_ref().and_then(|l| l.stuck.as_deref())
     }
 
+    /// Drop the timer bookkeeping of a closed case (a terminal status arms no timers); its
+    /// breaches go too, so only call this when no report will be written for the case.
+    pub fn forget_timers(&mut self) {
+        self.spent = Vec::new();
+        self.breached = Vec::new();
+    }
+
     fn log(&mut self) -> &mut CaseLog {
         self.log.get_or_insert_with(Default::default)
     }
@@ -142,7 +193,7 @@ impl CaseState {
             breached: self.breached.clone(),
             clock: self.clock,
             last_event: self.last_event,
-            ids: None,
+            ids: IdSet::default(),
             log: self.stuck().map(|s| Box::new(CaseLog { stuck: Some(s.to_string()), ..CaseLog::default() })),
             applied_count: self.applied_count,
             rejected_count: self.rejected_count,
@@ -182,7 +233,7 @@ impl<'t> Engine<'t> {
             breached: vec![],
             clock: None,
             last_event: None,
-            ids: None,
+            ids: IdSet::default(),
             log: None,
             applied_count: 0,
             rejected_count: 0,
@@ -197,7 +248,7 @@ impl<'t> Engine<'t> {
     /// Apply one event to its case.
     pub fn apply(&self, case: &mut CaseState, event: &Event) {
         if let Some(id) = &event.id
-            && case.ids.as_ref().is_some_and(|ids| ids.contains(id.as_ref()))
+            && case.ids.contains(id)
         {
             case.duplicate_count += 1;
             return;
@@ -225,7 +276,7 @@ impl<'t> Engine<'t> {
         match self.choose(case, event) {
             Ok((transition, params)) => {
                 if let Some(id) = &event.id {
-                    case.ids.get_or_insert_with(Default::default).insert(id.as_ref().into());
+                    case.ids.insert(id);
                 }
                 case.applied_count += 1;
                 let cause = if self.keep_history {

@@ -143,5 +143,6 @@ fn compact(table: &TransitionTable, case: &mut CaseState) {
     if table.statuses[case.status].terminal.is_some() && !case.fields.is_empty() {
         case.fields = Vec::new();
         case.entered = Vec::new();
+        case.forget_timers();
     }
 }
