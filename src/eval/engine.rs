@@ -9,6 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use compact_str::CompactString;
 use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 use std::str::FromStr;
 
 /// How many automatic transitions may follow one another before the engine stops the case:
@@ -76,12 +77,12 @@ pub struct CaseState {
     /// Current (leaf) status.
     pub status: StatusId,
     /// When each status the case is in was entered, outermost first.
-    pub entered: Vec<(StatusId, DateTime<Utc>)>,
+    pub entered: Entered,
     /// Field values, by field id.
     pub fields: Vec<Value>,
     /// Timers already fired (or passed with a false condition) in the current stay: timer,
     /// arming status, and that status's entry time.
-    spent: Vec<(TimerId, StatusId, DateTime<Utc>)>,
+    spent: SmallVec<[(TimerId, StatusId, DateTime<Utc>); 2]>,
     /// SLA deadlines missed.
     pub breached: Vec<Breach>,
     /// The instant the case has been evaluated up to.
@@ -100,6 +101,10 @@ pub struct CaseState {
     /// Redeliveries ignored.
     pub duplicate_count: u32,
 }
+
+/// When a case entered each status it is in, outermost first. Inline: a case sits a few levels
+/// deep, and this is read for every event, so it should share the case's cache lines.
+pub type Entered = SmallVec<[(StatusId, DateTime<Utc>); 3]>;
 
 /// The delivery ids applied to one case. A case has a handful of events, so a short list searched
 /// in order is smallest and fastest; past [`IdSet::LIST_LIMIT`] ids it becomes a hash set, so a
@@ -174,7 +179,7 @@ impl CaseState {
     /// Drop the timer bookkeeping of a closed case (a terminal status arms no timers); its
     /// breaches go too, so only call this when no report will be written for the case.
     pub fn forget_timers(&mut self) {
-        self.spent = Vec::new();
+        self.spent = SmallVec::new();
         self.breached = Vec::new();
     }
 
@@ -227,9 +232,9 @@ impl<'t> Engine<'t> {
         CaseState {
             id: id.into(),
             status: self.table.initial,
-            entered: vec![],
+            entered: Entered::new(),
             fields: self.table.fields.iter().map(|f| f.default.clone()).collect(),
-            spent: vec![],
+            spent: SmallVec::new(),
             breached: vec![],
             clock: None,
             last_event: None,
