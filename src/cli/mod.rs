@@ -91,7 +91,7 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Say in plain words what can happen in a status, or why a case is where it is.
     #[command(
-        after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case A-1001 --events examples/cases.jsonl"
+        after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case AE-0000004 --events examples/cases.jsonl"
     )]
     Explain(explain::ExplainArgs),
     /// Change one timer's duration in place; comments and layout stay as they are.
