@@ -36,7 +36,8 @@ pub struct Compiled {
 /// Decode a policy file's bytes; invalid UTF-8 is a diagnostic pointing at the first bad byte.
 pub fn source_from_bytes(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) {
     match String::from_utf8(bytes) {
-        Ok(text) => (SourceFile::new(name, text), None),
+        // A byte-order mark is not text: dropping it keeps columns on the first line right.
+        Ok(text) => (SourceFile::new(name, text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)), None),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();

@@ -11,6 +11,8 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
     let mut out = String::new();
     let mut json = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
+    // Files that could be read; the others are reported on stderr and make the exit code 2.
+    let mut checked = 0usize;
     for path in files {
         let compiled = match io::load_policy(path) {
             Ok(c) => c,
@@ -20,6 +22,7 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
                 continue;
             }
         };
+        checked += 1;
         for d in &compiled.diagnostics {
             match d.severity {
                 Severity::Error => errors += 1,
@@ -41,8 +44,8 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
     }
     let failed = errors > 0 || (deny_warnings && warnings > 0);
     if format == Format::Text {
-        let files_word = if files.len() == 1 { "file" } else { "files" };
-        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s) in {} {files_word}", files.len());
+        let files_word = if checked == 1 { "file" } else { "files" };
+        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s) in {checked} {files_word}");
     }
     io::emit_then(out.as_bytes(), if failed && code == OK { PROBLEMS } else { code })
 }

@@ -5,11 +5,11 @@ use std::path::Path;
 
 /// Print the flattened table.
 pub fn run(path: &Path, format: Format) -> u8 {
-    let (compiled, table) = match io::load_table(path) {
+    let (_, table) = match io::load_table(path) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let views = crate::report::table::view(&table, &compiled.file);
+    let views = crate::report::table::view(&table);
     let out = match format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&views).unwrap_or_default()),
         _ => crate::report::table::render_text(&views),

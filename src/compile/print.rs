@@ -3,6 +3,12 @@
 use super::table::{CExpr, TransitionTable};
 use crate::ast::BinaryOp;
 
+/// An effect as policy text: `refund = claim`.
+pub fn effect_text(table: &TransitionTable, params: &[String], effect: &super::table::Effect) -> String {
+    let field = table.fields.get(effect.field).map_or("", |f| f.name.as_str());
+    format!("{field} = {}", expr_text(table, params, &effect.value))
+}
+
 fn precedence(op: BinaryOp) -> u8 {
     match op {
         BinaryOp::Or => 1,

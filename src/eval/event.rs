@@ -262,6 +262,9 @@ fn event_from_slots(slots: Slots<'_>, line: usize) -> Result<Event<'_>, EventErr
 
 /// serde_json's message without its " at line 1 column 5" suffix (the log line is reported).
 fn json_reason(e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        return format!("the line ends before the JSON object does (cut short at column {}?)", e.column());
+    }
     let msg = e.to_string();
     match msg.rfind(" at line ") {
         Some(i) => format!("{} (column {})", &msg[..i], e.column()),

@@ -60,6 +60,8 @@ impl<'t> LogRun<'t> {
 
     /// Feed one JSON Lines record; blank lines are skipped.
     pub fn feed_line(&mut self, text: &str, line: usize) {
+        // The line break is not part of the record: a line cut short should read as cut short.
+        let text = text.trim_end_matches(['\n', '\r']);
         if text.trim().is_empty() {
             return;
         }

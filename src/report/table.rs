@@ -62,11 +62,11 @@ pub struct StatusView {
 }
 
 /// The table for printing: only statuses a case can rest in (leaves).
-pub fn view(table: &TransitionTable, file: &crate::span::SourceFile) -> Vec<StatusView> {
-    let t = |tr: &Transition| TransitionView {
+pub fn view(table: &TransitionTable) -> Vec<StatusView> {
+    let with = |params: &[String], tr: &Transition| TransitionView {
         when: tr.guard_text.clone(),
         target: tr.target.map(|s| table.statuses[s].path.clone()),
-        effects: effects_text(table, file, tr),
+        effects: tr.effects.iter().map(|e| crate::compile::print::effect_text(table, params, e)).collect(),
         declared_in: table.statuses[tr.declared_in].path.clone(),
         line: tr.line,
     };
@@ -84,7 +84,10 @@ pub fn view(table: &TransitionTable, file: &crate::span::SourceFile) -> Vec<Stat
                 .map(|(a, list)| ActionView {
                     role: table.roles[table.actions[*a].role].clone(),
                     action: table.actions[*a].name.clone(),
-                    transitions: list.iter().map(t).collect(),
+                    transitions: {
+                        let params: Vec<String> = table.actions[*a].params.iter().map(|p| p.name.clone()).collect();
+                        list.iter().map(|tr| with(&params, tr)).collect()
+                    },
                 })
                 .collect(),
             timers: s
@@ -100,28 +103,14 @@ pub fn view(table: &TransitionTable, file: &crate::span::SourceFile) -> Vec<Stat
                     };
                     let (effect, transitions) = match &armed.effect {
                         TimerEffect::Sla => ("sla", vec![]),
-                        TimerEffect::Move(list) => ("transition", list.iter().map(t).collect()),
+                        TimerEffect::Move(list) => ("transition", list.iter().map(|tr| with(&[], tr)).collect()),
                     };
                     TimerView { timer: def.name.clone(), clock, effect, transitions, line: armed.line }
                 })
                 .collect(),
-            automatic: s.automatic.iter().map(t).collect(),
+            automatic: s.automatic.iter().map(|tr| with(&[], tr)).collect(),
         })
         .collect()
-}
-
-fn effects_text(table: &TransitionTable, file: &crate::span::SourceFile, tr: &Transition) -> Vec<String> {
-    // The effects are printed from the rule's source so they read as written.
-    let text = file.slice(tr.span);
-    match (text.find('{'), text.rfind('}')) {
-        (Some(a), Some(b)) if a < b && !tr.effects.is_empty() => text[a + 1..b]
-            .split([';', ',', '\n'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && !s.starts_with('#'))
-            .map(|s| s.split('#').next().unwrap_or(s).trim().to_string())
-            .collect(),
-        _ => tr.effects.iter().map(|e| format!("{} = ...", table.fields[e.field].name)).collect(),
-    }
 }
 
 /// The table as text.

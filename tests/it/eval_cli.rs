@@ -222,3 +222,34 @@ fn a_reader_that_stops_early_is_not_an_error_and_a_full_disk_is() {
         }
     }
 }
+
+#[test]
+fn a_line_cut_short_says_so() {
+    let log = "{\"case\": \"A-1\", \"at\": \"2026-03-01T09:00:00Z\", \"role\": \"buyer\", \"action\": \"op\n";
+    let (out, _, code) = docket(&["eval", POLICY, "-"], Some(log));
+    assert_eq!(code, 1);
+    assert!(out.contains("log line 1: skipped: not valid JSON: the line ends before the JSON object does"), "{out}");
+}
+
+#[test]
+fn the_check_summary_counts_only_files_it_could_read() {
+    let (out, err, code) = docket(&["check", POLICY, "no/such.policy"], None);
+    assert_eq!(code, 2);
+    assert!(out.ends_with("0 error(s), 0 warning(s) in 1 file\n"), "{out}");
+    assert!(err.contains("cannot read `no/such.policy`"), "{err}");
+}
+
+#[test]
+fn a_byte_order_mark_does_not_shift_columns() {
+    let dir = std::env::temp_dir().join(format!("docket-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bom.policy");
+    std::fs::write(&file, "\u{feff}policy p \"P\" status").unwrap();
+    let (out, _, code) = docket(&["check", file.to_str().unwrap(), "--format", "json"], None);
+    assert_eq!(code, 1);
+    let diags: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The status name is missing at the end of the line: column 20 counting from `policy`, not 21.
+    assert_eq!(diags[0]["line"], 1, "{diags:#}");
+    assert_eq!(diags[0]["column"], 20, "{diags:#}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
