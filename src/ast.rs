@@ -336,6 +336,19 @@ impl BinaryOp {
         }
     }
 
+    /// How tightly it binds, loosest first (`not` sits at 3, between `and` and comparisons); the
+    /// parser's table in `syntax/expr.rs` has the same order, and the printers add parentheses
+    /// only where this says they are needed.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 4,
+            BinaryOp::Add | BinaryOp::Sub => 5,
+            BinaryOp::Mul => 6,
+        }
+    }
+
     /// Whether it compares two values.
     pub fn is_comparison(self) -> bool {
         matches!(self, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge)

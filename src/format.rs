@@ -434,7 +434,7 @@ impl<'a> Printer<'a> {
             ExprKind::Unary(UnaryOp::Not, x) => wrap(format!("not {}", self.expr(x, 3)), 3, outer),
             ExprKind::Unary(UnaryOp::Neg, x) => format!("-{}", self.expr(x, 7)),
             ExprKind::Binary(op, l, r) => {
-                let p = precedence(*op);
+                let p = op.precedence();
                 // Comparisons do not chain, so both sides bind tighter.
                 let left = if op.is_comparison() { p + 1 } else { p };
                 wrap(format!("{} {} {}", self.expr(l, left), op.symbol(), self.expr(r, p + 1)), p, outer)
@@ -448,16 +448,6 @@ impl<'a> Printer<'a> {
 
 fn wrap(s: String, p: u8, outer: u8) -> String {
     if p < outer { format!("({s})") } else { s }
-}
-
-fn precedence(op: BinaryOp) -> u8 {
-    match op {
-        BinaryOp::Or => 1,
-        BinaryOp::And => 2,
-        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 4,
-        BinaryOp::Add | BinaryOp::Sub => 5,
-        BinaryOp::Mul => 6,
-    }
 }
 
 fn quote(s: &str) -> String {

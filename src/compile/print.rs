@@ -1,22 +1,11 @@
 //! Printing compiled expressions back as policy text, for reasons and reports.
 
 use super::table::{CExpr, TransitionTable};
-use crate::ast::BinaryOp;
 
 /// An effect as policy text: `refund = claim`.
 pub fn effect_text(table: &TransitionTable, params: &[String], effect: &super::table::Effect) -> String {
     let field = table.fields.get(effect.field).map_or("", |f| f.name.as_str());
     format!("{field} = {}", expr_text(table, params, &effect.value))
-}
-
-fn precedence(op: BinaryOp) -> u8 {
-    match op {
-        BinaryOp::Or => 1,
-        BinaryOp::And => 2,
-        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 4,
-        BinaryOp::Add | BinaryOp::Sub => 5,
-        BinaryOp::Mul => 6,
-    }
 }
 
 /// An expression as policy text; `params` names the action's parameters.
@@ -41,7 +30,7 @@ fn text(table: &TransitionTable, params: &[String], e: &CExpr, outer: u8) -> Str
         }
         CExpr::Neg(x) => format!("-{}", text(table, params, x, 7)),
         CExpr::Binary(op, l, r) => {
-            let p = precedence(*op);
+            let p = op.precedence();
             let s = format!("{} {} {}", text(table, params, l, p), op.symbol(), text(table, params, r, p + 1));
             if p < outer { format!("({s})") } else { s }
         }
