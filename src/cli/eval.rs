@@ -72,7 +72,8 @@ pub fn run(args: &EvalArgs) -> u8 {
             return USAGE;
         }
     }
-    let code = if run.rejected() > 0 || run.malformed_count > 0 { PROBLEMS } else { OK };
+    let stopped = run.cases.iter().any(|c| c.stuck().is_some());
+    let code = if run.rejected() > 0 || run.malformed_count > 0 || stopped { PROBLEMS } else { OK };
     // The process is about to exit and the OS takes its memory back at once; freeing a million
     // case states one by one first would cost about a tenth of the whole run.
     std::mem::forget(run);

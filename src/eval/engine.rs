@@ -530,6 +530,9 @@ impl<'t> Engine<'t> {
 
     /// Fire every timer due at or before `to`, in order.
     pub fn advance(&self, case: &mut CaseState, to: DateTime<Utc>) {
+        // Timers firing at one instant, to catch a loop: a timer whose time (held in a field) is
+        // past can lead back into a status that arms it again, firing at once, forever.
+        let mut at_once = (None, 0usize);
         while case.stuck().is_none() {
             let Some((deadline, armed)) = self.next_due(case) else { break };
             if deadline > to {
@@ -537,6 +540,15 @@ impl<'t> Engine<'t> {
             }
             // A deadline already past when its status was entered fires at once, at entry time.
             let at = case.clock.map_or(deadline, |c| c.max(deadline));
+            at_once = if at_once.0 == Some(at) { (Some(at), at_once.1 + 1) } else { (Some(at), 1) };
+            if at_once.1 > MAX_AUTOMATIC_STEPS {
+                let name = &self.table.timers[armed.timer].name;
+                case.log().stuck = Some(format!(
+                    "timers fired {MAX_AUTOMATIC_STEPS} times at {} without the case settling (last `{name}`)",
+                    super::time::format(&at)
+                ));
+                break;
+            }
             let entered = case.entered.iter().find(|(s, _)| *s == armed.owner).map_or(at, |(_, e)| *e);
             case.spent.push((armed.timer, armed.owner, entered));
             case.clock = Some(at);

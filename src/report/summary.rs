@@ -21,6 +21,8 @@ pub struct Summary {
     pub duplicates: usize,
     /// Events dated after `--now`, not applied.
     pub after_now: usize,
+    /// Cases a policy error stopped (transitions that never settle).
+    pub stopped: usize,
     /// Cases per status.
     pub by_status: BTreeMap<String, usize>,
     /// Closed cases per outcome.
@@ -40,6 +42,7 @@ pub fn build(run: &LogRun) -> Summary {
         malformed: run.malformed_count,
         duplicates: 0,
         after_now: run.future,
+        stopped: 0,
         by_status: BTreeMap::new(),
         by_outcome: BTreeMap::new(),
         pending_deadlines: BTreeMap::new(),
@@ -48,6 +51,7 @@ pub fn build(run: &LogRun) -> Summary {
         s.applied += c.applied_count as usize;
         s.rejected += c.rejected_count as usize;
         s.duplicates += c.duplicate_count as usize;
+        s.stopped += usize::from(c.stuck().is_some());
         let status = &table.statuses[c.status];
         *s.by_status.entry(status.path.clone()).or_default() += 1;
         if let Some(o) = &status.terminal {
@@ -66,6 +70,9 @@ pub fn render_text(s: &Summary) -> String {
         "cases: {}\nevents: {} (applied {}, rejected {}, malformed {}, duplicates ignored {}, after --now {})\n",
         s.cases, s.events, s.applied, s.rejected, s.malformed, s.duplicates, s.after_now
     );
+    if s.stopped > 0 {
+        out.push_str(&format!("stopped by a policy error: {} case(s)\n", s.stopped));
+    }
     for (title, map) in [
         ("by status", &s.by_status),
         ("by outcome", &s.by_outcome),
