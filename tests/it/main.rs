@@ -6,6 +6,7 @@ mod bad_input;
 mod check_cases;
 mod diff;
 mod eval_cli;
+mod eval_props;
 mod explain;
 mod format;
 mod policies;
