@@ -22,8 +22,8 @@ type ParamValues = smallvec::SmallVec<[Value; 4]>;
 /// What caused a step in a case's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cause {
-    /// An event, by log line, role and action.
-    Event { line: usize, role: String, action: String },
+    /// An event: its log line and the action it was (which names its role).
+    Event { line: usize, action: ActionId },
     /// A timer expired.
     Timer(TimerId),
     /// An automatic transition.
@@ -279,17 +279,12 @@ impl<'t> Engine<'t> {
             return self.reject(case, event, "the case stopped on a policy error".into());
         }
         match self.choose(case, event) {
-            Ok((transition, params)) => {
+            Ok((action, transition, params)) => {
                 if let Some(id) = &event.id {
                     case.ids.insert(id);
                 }
                 case.applied_count += 1;
-                let cause = if self.keep_history {
-                    Cause::Event { line: event.line, role: event.role.to_string(), action: event.action.to_string() }
-                } else {
-                    Cause::Automatic
-                };
-                self.take(case, transition, Some(&params), event.at, cause);
+                self.take(case, transition, Some(&params), event.at, Cause::Event { line: event.line, action });
                 self.advance(case, event.at);
             }
             Err(reason) => self.reject(case, event, reason),
@@ -310,7 +305,7 @@ impl<'t> Engine<'t> {
     }
 
     /// Find the transition an event takes, or say why there is none.
-    fn choose(&self, case: &CaseState, event: &Event) -> Result<(&'t Transition, ParamValues), String> {
+    fn choose(&self, case: &CaseState, event: &Event) -> Result<(ActionId, &'t Transition, ParamValues), String> {
         let t = self.table;
         let status = &t.statuses[case.status];
         // A policy has a handful of roles: a scan beats hashing.
@@ -329,7 +324,7 @@ impl<'t> Engine<'t> {
         let params = self.params(&t.actions[action], event)?;
         let scope = self.scope(case, Some(&params), event.at);
         if let Some(tr) = candidates.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
-            return Ok((tr, params));
+            return Ok((action, tr, params));
         }
         // Explain with the first candidate: which part of its condition failed.
         let names: Vec<String> = t.actions[action].params.iter().map(|p| p.name.clone()).collect();

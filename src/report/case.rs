@@ -179,7 +179,10 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
                 from: table.statuses[s.from].path.clone(),
                 to: table.statuses[s.to].path.clone(),
                 cause: match &s.cause {
-                    Cause::Event { role, action, .. } => format!("{role} {action}"),
+                    Cause::Event { action, .. } => {
+                        let def = &table.actions[*action];
+                        format!("{} {}", table.roles[def.role], def.name)
+                    }
                     Cause::Timer(id) => format!("timer {}", table.timers[*id].name),
                     Cause::Automatic => "automatic".to_string(),
                 },
