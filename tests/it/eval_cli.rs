@@ -253,3 +253,16 @@ fn a_byte_order_mark_does_not_shift_columns() {
     assert_eq!(diags[0]["column"], 20, "{diags:#}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn now_now_reads_the_clock() {
+    let before = chrono::Utc::now();
+    let (out, err, code) = docket(&["eval", POLICY, "-", "--format", "json", "--now", "now"], Some(LOG));
+    assert_eq!(code, 0, "{err}");
+    let cases = json_lines(&out);
+    let as_of = docket::eval::time::parse(cases[0]["as_of"].as_str().unwrap()).unwrap();
+    assert!(as_of >= before - chrono::TimeDelta::seconds(1) && as_of <= chrono::Utc::now(), "{as_of}");
+    // Long after the opening, the silent seller has lost (R6) and the refund is overdue.
+    assert_eq!(cases[1]["status"], "refunding.waiting");
+    assert_eq!(cases[1]["breached"][0]["timer"], "refund_due");
+}
