@@ -522,3 +522,22 @@ fn pre_commit_hooks_run_real_verbs() {
     let test = hooks.iter().find(|h| h["id"].as_str() == Some("docket-test")).unwrap();
     assert_eq!(test["pass_filenames"].as_bool(), Some(false), "docket test takes directories, not the staged files");
 }
+
+#[test]
+fn the_readme_ci_recipes_stand_in_the_files() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let files = std::fs::read_to_string(".github/workflows/docket.yml").unwrap()
+        + &std::fs::read_to_string(".pre-commit-hooks.yaml").unwrap();
+    let section = &readme[readme.find("## In CI").unwrap()..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |i| i + 1)];
+    let mut snippets = 0;
+    for block in section.split("```yaml\n").skip(1) {
+        let block = &block[..block.find("```").unwrap()];
+        snippets += 1;
+        for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let bare = line.trim_start_matches("- ");
+            assert!(files.contains(bare), "README line `{line}` is not in the workflow or the hooks file");
+        }
+    }
+    assert_eq!(snippets, 2);
+}
