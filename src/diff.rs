@@ -8,7 +8,7 @@ use crate::compile::meaning::{Item, Kind, meaning};
 use crate::compile::table::{StatusId, TransitionTable};
 use crate::eval::engine::CaseState;
 use crate::eval::event::Event;
-use crate::eval::log::LogRun;
+use crate::eval::log::{EventSink, LogRun};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -208,12 +208,6 @@ impl<'t> Replay<'t> {
         }
     }
 
-    /// Record a malformed line (it counts as read on both sides).
-    pub fn malformed(&mut self, line: usize, message: String) {
-        self.old.malformed(line, message.clone());
-        self.new.malformed(line, message);
-    }
-
     /// Finish both runs and count the differences, with up to `examples` case ids per kind.
     pub fn impact(mut self, examples: usize) -> Impact {
         self.old.finish();
@@ -251,8 +245,7 @@ fn path(run: &LogRun, s: StatusId) -> String {
 
 /// Outcome kind and amount, as text (`-` for an open case).
 fn outcome(run: &LogRun, c: &CaseState) -> (String, String) {
-    let r = crate::report::case::build(&run.engine, c);
-    match r.outcome {
+    match crate::report::case::outcome(run.engine.table, c) {
         Some(o) => (o.kind, o.amount.unwrap_or_else(|| "-".into())),
         None => ("-".into(), "-".into()),
     }
@@ -267,6 +260,18 @@ fn deadlines(run: &LogRun, c: &CaseState) -> String {
         .map(|(at, armed)| format!("{} {}", t.timers[armed.timer].name, crate::eval::time::format(at)))
         .collect();
     if list.is_empty() { "none".into() } else { list.join(", ") }
+}
+
+impl EventSink for Replay<'_> {
+    fn event(&mut self, event: &Event) {
+        self.feed(event);
+    }
+
+    /// A malformed line counts as read on both sides.
+    fn malformed(&mut self, line: usize, message: String) {
+        self.old.malformed(line, message.clone());
+        self.new.malformed(line, message);
+    }
 }
 
 /// Whether a case stands the same under both policies: status, field values, rejections.

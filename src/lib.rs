@@ -50,6 +50,14 @@ pub fn source_from_bytes(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Diag
     }
 }
 
+/// Decode, parse, check and compile a policy read as bytes.
+pub fn compile_bytes(name: &str, bytes: Vec<u8>) -> Compiled {
+    match source_from_bytes(name, bytes) {
+        (file, Some(d)) => Compiled { file, diagnostics: vec![d], table: None },
+        (file, None) => compile_file(file),
+    }
+}
+
 /// Parse, check and compile a policy.
 pub fn compile_file(file: SourceFile) -> Compiled {
     let ast = match syntax::parse(&file.text) {

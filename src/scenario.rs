@@ -4,7 +4,7 @@
 //! reason contains the expected text.
 
 use crate::compile::table::TransitionTable;
-use crate::eval::log::LogRun;
+use crate::eval::log::{EventSink, LogRun};
 use crate::report::case;
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use docket::compile::table::TransitionTable;
-use docket::eval::log::LogRun;
+use docket::eval::log::{EventSink, LogRun};
 use docket::report::summary;
 use docket_bench::{baseline, generator};
 use std::io::BufRead;

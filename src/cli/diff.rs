@@ -2,7 +2,6 @@
 
 use super::{OK, PROBLEMS, USAGE, io};
 use crate::Compiled;
-use crate::diag::{self, Severity};
 use crate::diff::{self, Change, ChangeKind, Impact, Replay};
 use std::path::{Path, PathBuf};
 
@@ -138,21 +137,11 @@ fn load(spec: &str) -> Result<Loaded, String> {
     } else {
         return Err(format!("error: cannot read `{spec}`: no such file (for a git revision write REV:path)"));
     };
-    let (file, decode_error) = crate::source_from_bytes(spec, bytes);
-    let mut compiled = match decode_error {
-        Some(d) => Compiled { file, diagnostics: vec![d], table: None },
-        None => crate::compile_file(file),
-    };
+    let mut compiled = crate::compile_bytes(spec, bytes);
     match compiled.table.take() {
         Some(t) => Ok((compiled, t)),
         None => {
-            let rendered: String = compiled
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .map(|d| diag::render_text(&compiled.file, d))
-                .collect();
-            Err(format!("{rendered}error: `{spec}` has problems; fix them before comparing"))
+            Err(format!("{}error: `{spec}` has problems; fix them before comparing", io::rendered_errors(&compiled)))
         }
     }
 }
@@ -165,30 +154,7 @@ fn replay(
     examples: usize,
 ) -> Result<Impact, String> {
     let mut replay = Replay::new(old, new, now);
-    let name = log.display().to_string();
-    let reader: Box<dyn std::io::BufRead> = if name == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let file =
-            std::fs::File::open(log).map_err(|e| format!("error: cannot read `{name}`: {}", io::io_reason(&e)))?;
-        Box::new(std::io::BufReader::new(file))
-    };
-    let mut line = 0;
-    for text in std::io::BufRead::split(reader, b'\n') {
-        let text = text.map_err(|e| format!("error: reading `{name}`: {e}"))?;
-        line += 1;
-        let Ok(text) = std::str::from_utf8(&text) else {
-            replay.malformed(line, "the line is not valid UTF-8".into());
-            continue;
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        match crate::eval::event::from_json_line(text, line) {
-            Ok(e) => replay.feed(&e),
-            Err(err) => replay.malformed(line, err.to_string()),
-        }
-    }
+    io::feed_log(&mut replay, log)?;
     Ok(replay.impact(examples))
 }
 

@@ -4,8 +4,8 @@ use super::{Format, OK, PROBLEMS, USAGE, io};
 use crate::eval::log::LogRun;
 use crate::report::{case, summary};
 use chrono::{DateTime, Utc};
-use std::io::{BufRead, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 
 /// Arguments of `docket eval`.
 #[derive(clap::Args, Debug)]
@@ -51,7 +51,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         Err(code) => return code,
     };
     let mut run = LogRun::new(&table, !args.summary, now);
-    if let Err(msg) = feed(&mut run, &args.events) {
+    if let Err(msg) = io::feed_log(&mut run, &args.events) {
         eprintln!("{msg}");
         return USAGE;
     }
@@ -78,54 +78,6 @@ pub fn run(args: &EvalArgs) -> u8 {
     // case states one by one first would cost about a tenth of the whole run.
     std::mem::forget(run);
     code
-}
-
-/// Feed a log file (or stdin) into the run, line by line.
-pub fn feed(run: &mut LogRun, path: &Path) -> Result<(), String> {
-    let name = path.display().to_string();
-    if path.extension().is_some_and(|e| e == "toml") {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("error: cannot read `{name}`: {}", io::io_reason(&e)))?;
-        return feed_toml(run, &text).map_err(|e| format!("error: `{name}`: {e}"));
-    }
-    if path.is_dir() {
-        return Err(format!("error: `{name}` is a directory, not an event log"));
-    }
-    let reader: Box<dyn BufRead> = if name == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let file =
-            std::fs::File::open(path).map_err(|e| format!("error: cannot read `{name}`: {}", io::io_reason(&e)))?;
-        Box::new(std::io::BufReader::with_capacity(1 << 16, file))
-    };
-    feed_reader(run, reader).map_err(|e| format!("error: reading `{name}`: {e}"))
-}
-
-/// Feed JSON Lines from a reader; a line that is not UTF-8 is malformed, not fatal.
-pub fn feed_reader(run: &mut LogRun, mut reader: impl BufRead) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(512);
-    let mut line = 0;
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            return Ok(());
-        }
-        line += 1;
-        match std::str::from_utf8(&buf) {
-            Ok(text) => run.feed_line(text, line),
-            Err(_) => run.malformed(line, "the line is not valid UTF-8".into()),
-        }
-    }
-}
-
-/// Feed a TOML case file: `[[events]]` tables, each an event; the index stands for the line.
-pub fn feed_toml(run: &mut LogRun, text: &str) -> Result<(), String> {
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-    let Some(events) = doc.get("events").and_then(toml::Value::as_array) else {
-        return Err("a case file needs an `events` array of tables ([[events]])".into());
-    };
-    run.feed_toml_events(events);
-    Ok(())
 }
 
 fn write_cases(run: &LogRun, format: Format, out: &mut impl Write) -> std::io::Result<()> {

@@ -39,7 +39,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
             }
         };
         let mut run = LogRun::new(&table, true, now);
-        if let Err(msg) = super::eval::feed(&mut run, log) {
+        if let Err(msg) = io::feed_log(&mut run, log) {
             eprintln!("{msg}");
             return USAGE;
         }

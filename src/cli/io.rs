@@ -2,6 +2,8 @@
 
 use crate::Compiled;
 use crate::diag::{self, Severity};
+use crate::eval::log::EventSink;
+use std::io::BufRead;
 use std::path::Path;
 
 /// Read and compile a policy; `Err` is an I/O problem already worded for the user.
@@ -11,11 +13,17 @@ pub fn load_policy(path: &Path) -> Result<Compiled, String> {
         return Err(format!("error: `{name}` is a directory, not a policy file"));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
-    let (file, decode_error) = crate::source_from_bytes(&name, bytes);
-    if let Some(d) = decode_error {
-        return Ok(Compiled { file, diagnostics: vec![d], table: None });
-    }
-    Ok(crate::compile_file(file))
+    Ok(crate::compile_bytes(&name, bytes))
+}
+
+/// The errors of a policy that did not compile, rendered for stderr.
+pub fn rendered_errors(compiled: &Compiled) -> String {
+    compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| diag::render_text(&compiled.file, d))
+        .collect()
 }
 
 /// An I/O error in words, without Rust's `(os error 2)` suffix.
@@ -35,9 +43,7 @@ pub fn load_table(path: &Path) -> Result<(Compiled, crate::compile::table::Trans
         super::USAGE
     })?;
     let Some(table) = compiled.table.take() else {
-        for d in compiled.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
-            eprint!("{}", diag::render_text(&compiled.file, d));
-        }
+        eprint!("{}", rendered_errors(&compiled));
         eprintln!("error: `{}` has problems; run `docket check` on it", compiled.file.name);
         return Err(super::USAGE);
     };
@@ -65,4 +71,52 @@ pub fn emit_then(bytes: &[u8], code: u8) -> u8 {
         super::OK => code,
         failed => failed,
     }
+}
+
+/// Feed an event log into a run (or a replay): JSON Lines from a file or `-` for stdin, read line
+/// by line, or a `.toml` case file.
+pub fn feed_log(run: &mut impl EventSink, path: &Path) -> Result<(), String> {
+    let name = path.display().to_string();
+    if path.extension().is_some_and(|e| e == "toml") {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
+        return feed_toml(run, &text).map_err(|e| format!("error: `{name}`: {e}"));
+    }
+    if path.is_dir() {
+        return Err(format!("error: `{name}` is a directory, not an event log"));
+    }
+    let reader: Box<dyn BufRead> = if name == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+    };
+    feed_reader(run, reader).map_err(|e| format!("error: reading `{name}`: {e}"))
+}
+
+/// Feed JSON Lines from a reader; a line that is not UTF-8 is malformed, not fatal.
+fn feed_reader(run: &mut impl EventSink, mut reader: impl BufRead) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(512);
+    let mut line = 0;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        line += 1;
+        match std::str::from_utf8(&buf) {
+            Ok(text) => run.feed_line(text, line),
+            Err(_) => run.malformed(line, "the line is not valid UTF-8".into()),
+        }
+    }
+}
+
+/// Feed a TOML case file: `[[events]]` tables, each an event; the index stands for the line.
+fn feed_toml(run: &mut impl EventSink, text: &str) -> Result<(), String> {
+    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let Some(events) = doc.get("events").and_then(toml::Value::as_array) else {
+        return Err("a case file needs an `events` array of tables ([[events]])".into());
+    };
+    run.feed_toml_events(events);
+    Ok(())
 }

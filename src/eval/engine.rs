@@ -464,13 +464,13 @@ impl<'t> Engine<'t> {
 
     /// Where the case would end up if this moving timer fired at `at` and nobody acted before:
     /// the timer's transition followed by any automatic ones. `None` if its condition is false.
-    pub fn timer_destination(&self, case: &CaseState, list: &'t [Transition], at: DateTime<Utc>) -> Option<StatusId> {
+    pub fn timer_destination(&self, case: &CaseState, armed: &'t ArmedTimer, at: DateTime<Utc>) -> Option<StatusId> {
+        let TimerEffect::Move(list) = &armed.effect else { return None };
         let scope = self.scope(case, None, at);
         let tr = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))?;
         // A scratch copy without history: only the resulting status matters.
         let mut scratch = case.clone_state();
-        let quiet = Engine { table: self.table, keep_history: false, actions_by_role: Vec::new() };
-        quiet.take(&mut scratch, tr, None, at, Cause::Automatic);
+        self.take(&mut scratch, tr, None, at, Cause::Timer(armed.timer));
         Some(scratch.status)
     }
 

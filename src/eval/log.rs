@@ -17,6 +17,53 @@ pub struct Malformed {
     pub message: String,
 }
 
+/// Whatever consumes a log's events: one run, or two side by side (`diff::Replay`). Reading a
+/// line or a TOML table into an event, and what counts as malformed, is decided here once.
+pub trait EventSink {
+    /// Take one event.
+    fn event(&mut self, event: &Event);
+
+    /// Record a line that is not an event.
+    fn malformed(&mut self, line: usize, message: String);
+
+    /// Feed one JSON Lines record; blank lines are skipped.
+    fn feed_line(&mut self, text: &str, line: usize) {
+        // The line break is not part of the record: a line cut short should read as cut short.
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            return;
+        }
+        match event::from_json_line(text, line) {
+            Ok(e) => self.event(&e),
+            Err(err) => self.malformed(line, err.to_string()),
+        }
+    }
+
+    /// Feed the `[[events]]` tables of a TOML case file; an event's index stands for its line.
+    fn feed_toml_events(&mut self, events: &[toml::Value]) {
+        for (i, ev) in events.iter().enumerate() {
+            let line = i + 1;
+            match ev.as_table().ok_or(event::EventError::NotObject).and_then(|t| event::from_toml_table(t, line)) {
+                Ok(e) => self.event(&e),
+                Err(err) => self.malformed(line, err.to_string()),
+            }
+        }
+    }
+}
+
+impl EventSink for LogRun<'_> {
+    fn event(&mut self, event: &Event) {
+        self.feed(event);
+    }
+
+    fn malformed(&mut self, line: usize, message: String) {
+        self.malformed_count += 1;
+        if self.engine.keep_history {
+            self.malformed.push(Malformed { line, message });
+        }
+    }
+}
+
 /// The state of a run over one log.
 pub struct LogRun<'t> {
     /// The engine.
@@ -55,42 +102,6 @@ impl<'t> LogRun<'t> {
             events: 0,
             future: 0,
             compact_closed: !keep_history,
-        }
-    }
-
-    /// Feed one JSON Lines record; blank lines are skipped.
-    pub fn feed_line(&mut self, text: &str, line: usize) {
-        // The line break is not part of the record: a line cut short should read as cut short.
-        let text = text.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() {
-            return;
-        }
-        match event::from_json_line(text, line) {
-            Ok(e) => {
-                self.feed(&e);
-            }
-            Err(err) => self.malformed(line, err.to_string()),
-        }
-    }
-
-    /// Feed the `[[events]]` tables of a TOML case file; an event's index stands for its line.
-    pub fn feed_toml_events(&mut self, events: &[toml::Value]) {
-        for (i, ev) in events.iter().enumerate() {
-            let line = i + 1;
-            match ev.as_table().ok_or(event::EventError::NotObject).and_then(|t| event::from_toml_table(t, line)) {
-                Ok(e) => {
-                    self.feed(&e);
-                }
-                Err(err) => self.malformed(line, err.to_string()),
-            }
-        }
-    }
-
-    /// Record a line that is not an event.
-    pub fn malformed(&mut self, line: usize, message: String) {
-        self.malformed_count += 1;
-        if self.engine.keep_history {
-            self.malformed.push(Malformed { line, message });
         }
     }
 

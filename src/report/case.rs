@@ -127,6 +127,15 @@ pub fn json_value(table: &TransitionTable, v: &Value) -> Json {
     }
 }
 
+/// A closed case's outcome, with its amount; `None` while the case is open.
+pub fn outcome(table: &TransitionTable, case: &CaseState) -> Option<OutcomeReport> {
+    let o = table.statuses[case.status].terminal.as_ref()?;
+    let now = case.clock.unwrap_or_default();
+    let scope = expr::Scope { fields: &case.fields, params: None, now, entered: &case.entered };
+    let amount = o.amount.as_ref().and_then(|a| expr::eval(a, &scope)).map(|v| table.show(&v));
+    Some(OutcomeReport { kind: table.outcomes[o.outcome].name.clone(), amount })
+}
+
 /// Build a case's report as of its clock.
 pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
     let table = engine.table;
@@ -136,12 +145,7 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
     for (def, v) in table.fields.iter().zip(&case.fields) {
         fields.insert(def.name.clone(), json_value(table, v));
     }
-    let outcome = status.terminal.as_ref().map(|o| {
-        let scope =
-            expr::Scope { fields: &case.fields, params: None, now: now.unwrap_or_default(), entered: &case.entered };
-        let amount = o.amount.as_ref().and_then(|a| expr::eval(a, &scope)).map(|v| table.show(&v));
-        OutcomeReport { kind: table.outcomes[o.outcome].name.clone(), amount }
-    });
+    let outcome = outcome(table, case);
     let (allowed, opens) = match now {
         Some(now) if status.terminal.is_none() && case.stuck().is_none() => allowed(engine, case, now),
         _ => (Map::new(), vec![]),
@@ -207,8 +211,8 @@ fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
         .filter_map(|(at, armed)| {
             let (effect, target) = match &armed.effect {
                 TimerEffect::Sla => ("sla", None),
-                TimerEffect::Move(list) => {
-                    let to = engine.timer_destination(case, list, at)?;
+                TimerEffect::Move(_) => {
+                    let to = engine.timer_destination(case, armed, at)?;
                     ("transition", Some(table.statuses[to].path.clone()))
                 }
             };

@@ -1,6 +1,6 @@
 //! Property tests for the evaluator: arbitrary logs never panic, and evaluation is deterministic.
 
-use docket::eval::log::LogRun;
+use docket::eval::log::{EventSink, LogRun};
 use proptest::prelude::*;
 
 fn table() -> docket::compile::table::TransitionTable {
