@@ -92,6 +92,7 @@ pub fn project(expected: &Json, actual: &Json, key: Option<&str>) -> Json {
 /// Run a scenario against its compiled policy; returns the expectations that failed.
 pub fn run(scenario: &Scenario, table: &TransitionTable) -> Result<Vec<Mismatch>, String> {
     let mut mismatches = Vec::new();
+    let mut runs: Vec<(Option<DateTime<Utc>>, Vec<Json>)> = Vec::new();
     for (i, expect) in scenario.expect.iter().enumerate() {
         let at = match expect.get("at") {
             None => None,
@@ -107,7 +108,14 @@ pub fn run(scenario: &Scenario, table: &TransitionTable) -> Result<Vec<Mismatch>
                 )
             }
         };
-        let reports = evaluate(scenario, table, at);
+        // Expectations at the same instant share one evaluation.
+        let reports: &Vec<Json> = match runs.iter().position(|(when, _)| *when == at) {
+            Some(i) => &runs[i].1,
+            None => {
+                runs.push((at, evaluate(scenario, table, at)));
+                &runs[runs.len() - 1].1
+            }
+        };
         let case_id = match expect.get("case").and_then(toml::Value::as_str) {
             Some(c) => c.to_string(),
             None if reports.len() == 1 => reports[0]["case"].as_str().unwrap_or_default().to_string(),
