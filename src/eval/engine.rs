@@ -328,7 +328,9 @@ impl<'t> Engine<'t> {
         }
         // Explain with the first candidate: which part of its condition failed.
         let names: Vec<String> = t.actions[action].params.iter().map(|p| p.name.clone()).collect();
-        let first = &candidates[0];
+        let Some(first) = candidates.first() else {
+            return Err(format!("`{} {}` has no rule in `{}`", event.role, event.action, status.path));
+        };
         let failed = first
             .guard
             .as_ref()
