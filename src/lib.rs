@@ -6,6 +6,7 @@
 //! The CLI in `src/cli/` is a thin layer over these.
 
 pub mod ast;
+pub mod calendar;
 pub mod check;
 pub mod codes;
 pub mod compile;
