@@ -1288,4 +1288,62 @@ mod tests {
         let e = parse_holidays("name = 3\nfirst = 2025-01-01\nlast = 2025-12-31\n").unwrap_err();
         assert_eq!(e.to_string(), e.message);
     }
+
+    // The shipped holiday files
+
+    const UK_FILE: &str = include_str!("../calendars/uk-england-wales.toml");
+    const US_FILE: &str = include_str!("../calendars/us-federal.toml");
+
+    #[test]
+    fn the_england_and_wales_file_parses_and_has_known_dates() {
+        let file = parse_holidays(UK_FILE).unwrap();
+        assert_eq!(file.name, "England and Wales bank holidays");
+        assert_eq!((file.first, file.last), (day("2025-01-01"), day("2030-12-31")));
+        assert_eq!(file.holidays.len(), 8 * 6, "eight bank holidays a year");
+        let name = |d: &str| file.holidays.get(&day(d)).map(String::as_str);
+        assert_eq!(name("2025-12-25"), Some("Christmas Day"));
+        assert_eq!(name("2026-05-04"), Some("Early May bank holiday"));
+        assert_eq!(name("2026-08-31"), Some("Summer bank holiday"));
+        assert_eq!(name("2026-12-28"), Some("Boxing Day (substitute day)"));
+        assert_eq!(name("2026-12-26"), None, "a Saturday: the substitute day is taken instead");
+        assert_eq!(name("2027-12-27"), Some("Christmas Day (substitute day)"));
+        assert_eq!(name("2028-01-03"), Some("New Year's Day (substitute day)"));
+        assert_eq!(name("2030-04-19"), Some("Good Friday"));
+    }
+
+    #[test]
+    fn the_us_federal_file_parses_and_has_known_dates() {
+        let file = parse_holidays(US_FILE).unwrap();
+        assert_eq!(file.name, "United States federal holidays");
+        assert_eq!((file.first, file.last), (day("2025-01-01"), day("2030-12-31")));
+        assert_eq!(file.holidays.len(), 11 * 6, "eleven holidays a year, 2028's New Year's Day observed in 2027");
+        let name = |d: &str| file.holidays.get(&day(d)).map(String::as_str);
+        assert_eq!(name("2025-12-25"), Some("Christmas Day"));
+        assert_eq!(name("2026-07-03"), Some("Independence Day (observed)"));
+        assert_eq!(name("2027-12-31"), Some("New Year's Day (observed)"));
+        assert_eq!(name("2028-01-01"), None, "a Saturday: observed the Friday before");
+        assert_eq!(name("2026-11-26"), Some("Thanksgiving Day"));
+        assert_eq!(name("2029-11-12"), Some("Veterans Day (observed)"));
+    }
+
+    #[test]
+    fn every_shipped_holiday_falls_on_a_weekday() {
+        for text in [UK_FILE, US_FILE] {
+            let file = parse_holidays(text).unwrap();
+            for d in file.holidays.keys() {
+                assert!(!matches!(d.weekday(), Weekday::Sat | Weekday::Sun), "{d} in {}", file.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_calendar_built_from_the_uk_file_flags_dates_past_its_coverage() {
+        let file = parse_holidays(UK_FILE).unwrap();
+        let cal =
+            Calendar { holidays: file.holidays, covers: Some((file.first, file.last)), ..Calendar::new("uk", London) };
+        // Thursday 24 Dec 2026 plus 1: Christmas Friday, the weekend, then the Boxing Day substitute.
+        assert_eq!(days(&cal, "2026-12-24T10:00:00Z", 1), "2026-12-29T10:00:00+00:00");
+        let got = cal.add_business_days(at("2030-12-31T10:00:00Z"), 1).unwrap();
+        assert_eq!(got.beyond, Some(day("2031-01-01")));
+    }
 }
