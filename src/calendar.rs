@@ -228,12 +228,12 @@ impl Calendar {
     }
 
     /// `t` plus `seconds` of business time, counted only within the business hours of business
-    /// days (see the module docs). `None` when the calendar has no hours, when `seconds` is
-    /// negative, outside chrono's range, or when no business day is found within
-    /// [`SEARCH_DAYS`].
+    /// days (see the module docs). `None` when the calendar has no hours or hours that do not
+    /// open before they close (no time would ever pass), when `seconds` is negative, outside
+    /// chrono's range, or when no business day is found within [`SEARCH_DAYS`].
     pub fn add_business_hours(&self, t: DateTime<Utc>, seconds: i64) -> Option<Counted> {
         let (open, close) = self.hours?;
-        if seconds < 0 {
+        if seconds < 0 || open >= close {
             return None;
         }
         let mut days = Days::new(self);
@@ -919,6 +919,14 @@ mod tests {
     fn business_hours_need_hours_and_a_count_that_is_not_negative() {
         assert_eq!(uk().add_business_hours(at("2026-03-23T10:00:00Z"), 60), None);
         assert_eq!(uk_hours().add_business_hours(at("2026-03-23T10:00:00Z"), -1), None);
+    }
+
+    #[test]
+    fn business_hours_that_do_not_open_before_they_close_answer_none() {
+        for (open, close) in [(hm(17, 0), hm(9, 0)), (hm(9, 0), hm(9, 0))] {
+            let cal = Calendar { hours: Some((open, close)), ..uk() };
+            assert_eq!(cal.add_business_hours(at("2026-03-23T10:00:00Z"), 60), None);
+        }
     }
 
     #[test]
