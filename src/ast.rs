@@ -28,6 +28,8 @@ pub struct Policy {
     pub roles: Vec<Ident>,
     /// Declared outcomes.
     pub outcomes: Vec<OutcomeDecl>,
+    /// Declared calendars.
+    pub calendars: Vec<CalendarDecl>,
     /// Declared timers, in declaration order (which breaks ties between timers due together).
     pub timers: Vec<TimerDecl>,
     /// Declared case fields.
@@ -47,24 +49,102 @@ pub struct OutcomeDecl {
     pub amount: Option<TypeExpr>,
 }
 
+/// `calendar uk { zone "Europe/London" ... }`.
+#[derive(Debug, Clone)]
+pub struct CalendarDecl {
+    /// Doc comments.
+    pub docs: Vec<String>,
+    /// Calendar name.
+    pub name: Ident,
+    /// `zone "Europe/London"`: the IANA zone, with the span of its string.
+    pub zone: Option<(String, Span)>,
+    /// `weekend sat, sun`; `None` when not written (Saturday and Sunday).
+    pub weekend: Option<(Vec<Ident>, Span)>,
+    /// `holidays "file.toml"`: the data file, relative to the policy file.
+    pub holidays: Option<(String, Span)>,
+    /// `hours 09:00 to 17:00`: business hours, as written, with their span.
+    pub hours: Option<(String, String, Span)>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
 /// How a timer's deadline is found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum TimerClock {
     /// A duration counted from entering the status that arms it.
-    After(DurationLit),
-    /// The time held in a field.
-    At(Ident),
+    After(DurationSpec),
+    /// An instant computed from the case's fields (`at delivery_due`, `at due_by + 75d`).
+    At(Expr),
+}
+
+/// Where a timer's duration comes from.
+#[derive(Debug, Clone)]
+pub enum DurationSpec {
+    /// `5d`, `3bd in uk`.
+    Literal(DurationTerm),
+    /// A duration field.
+    Field(Ident),
+    /// `by network { visa -> 30d, mastercard -> 45d }`.
+    Table {
+        /// The enum field that chooses.
+        field: Ident,
+        /// Per variant, its duration.
+        entries: Vec<(Ident, DurationTerm)>,
+        /// Where.
+        span: Span,
+    },
+}
+
+/// A duration literal and the calendar it is counted in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurationTerm {
+    /// The literal.
+    pub lit: DurationLit,
+    /// `in uk`.
+    pub calendar: Option<Ident>,
+}
+
+/// The unit family of a duration literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    /// Seconds, minutes, hours, days, weeks: `seconds` holds the length.
+    Exact,
+    /// `3bd`: business days; `seconds` holds the count of days.
+    BusinessDays,
+    /// `4bh`: business hours; `seconds` holds the length in seconds.
+    BusinessHours,
 }
 
 /// A duration literal such as `5d`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DurationLit {
-    /// Length in seconds (negative if written so; the checker rejects that).
+    /// Length in seconds (negative if written so; the checker rejects that), or a count of
+    /// business days for [`DurationUnit::BusinessDays`].
     pub seconds: i64,
+    /// Which family of units.
+    pub unit: DurationUnit,
     /// The literal as written.
     pub text: String,
     /// Where.
     pub span: Span,
+}
+
+/// `restart on any` / `restart on buyer, seller`.
+#[derive(Debug, Clone)]
+pub struct Restart {
+    /// The roles whose events restart the clock; `None` for any event.
+    pub roles: Option<Vec<Ident>>,
+    /// Where.
+    pub span: Span,
+}
+
+/// `pause in s1, s2` / `pause when cond`.
+#[derive(Debug, Clone)]
+pub enum Pause {
+    /// While the case is in any of these statuses.
+    In(Vec<Path>),
+    /// While the condition holds.
+    When(Expr),
 }
 
 /// `seller_response = 5d` or `delivery_overdue at delivery_due`.
@@ -76,6 +156,10 @@ pub struct TimerDecl {
     pub name: Ident,
     /// When it fires.
     pub clock: TimerClock,
+    /// `restart on ...`.
+    pub restart: Option<Restart>,
+    /// `pause ...`, with its span.
+    pub pause: Option<(Pause, Span)>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -264,8 +348,8 @@ pub enum ExprKind {
     Int(i64),
     /// `25.00`.
     Money(Decimal),
-    /// `5d`.
-    Duration(i64),
+    /// `5d`, `3bd in uk`.
+    Duration(DurationTerm),
     /// `"text"`.
     Text(String),
     /// A parameter, field, timer or enum variant; resolved by the checker.
@@ -276,6 +360,24 @@ pub enum ExprKind {
     TimeIn(Path),
     /// Time since the instant held in a field.
     TimeSince(Ident),
+    /// `end_of_day(t[, cal])` (`end` true) or `start_of_day(t[, cal])`.
+    DayEdge {
+        /// End rather than start.
+        end: bool,
+        /// The instant.
+        time: Box<Expr>,
+        /// The calendar whose zone counts; UTC without one.
+        calendar: Option<Ident>,
+    },
+    /// `at_time(t, 17:00[, cal])`.
+    AtTime {
+        /// The instant whose date is kept.
+        time: Box<Expr>,
+        /// The wall-clock time, as written (`17:00`), and its span.
+        clock: (String, Span),
+        /// The calendar whose zone counts; UTC without one.
+        calendar: Option<Ident>,
+    },
     /// `not x`, `-x`.
     Unary(UnaryOp, Box<Expr>),
     /// `a op b`.

@@ -6,7 +6,7 @@
 //! An edit is refused unless the policy checks without errors before it, and the edited text is
 //! checked again before it is returned: an edit never turns a working policy into a broken one.
 
-use crate::ast::{Policy, TimerClock, TimerDecl};
+use crate::ast::{DurationLit, DurationSpec, DurationUnit, Expr, ExprKind, Policy, TimerClock, TimerDecl};
 use crate::diag::{Diagnostic, Severity, suggest};
 use crate::span::{SourceFile, Span};
 
@@ -32,7 +32,7 @@ pub enum EditError {
         /// Advice: the suggestion, or the list of declared names.
         help: String,
     },
-    /// The timer fires at the time held in a field, so it has no duration.
+    /// The timer's deadline comes from a field, so it has no duration literal.
     #[error("timer `{name}` fires `at` the time in field `{field}`, so it has no duration to set")]
     NotADuration {
         /// The timer.
@@ -41,6 +41,24 @@ pub enum EditError {
         field: String,
         /// Where the field's name is written in the declaration.
         span: Span,
+    },
+    /// The timer lasts as long as a duration field says, so it has no duration literal.
+    #[error("timer `{name}` lasts as long as field `{field}` says, so it has no duration to set")]
+    FromField {
+        /// The timer.
+        name: String,
+        /// The duration field.
+        field: String,
+        /// Where the field's name is written in the declaration.
+        span: Span,
+    },
+    /// The timer holds several duration literals; one must be named.
+    #[error("timer `{name}` holds several durations; name one of them")]
+    Ambiguous {
+        /// The timer.
+        name: String,
+        /// The names of its durations (`representment.visa`).
+        choices: Vec<String>,
     },
     /// The duration given is not a valid one.
     #[error("`{text}` is not a valid duration: {reason}")]
@@ -72,9 +90,18 @@ impl EditError {
             EditError::NotADuration { field, .. } => {
                 Some(format!("its deadline is whatever time a case holds in `{field}`; change that field instead"))
             }
-            EditError::InvalidDuration { .. } => {
-                Some("write a number and a unit (s m h d w), or several, largest first: `7d`, `36h`, `1d12h`".into())
+            EditError::FromField { field, .. } => {
+                Some(format!("its length is whatever duration a case holds in `{field}`; change that field instead"))
             }
+            EditError::Ambiguous { choices, .. } => Some(format!(
+                "its durations are {}",
+                choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            )),
+            EditError::InvalidDuration { .. } => Some(
+                "write a number and a unit (s m h d w), or several, largest first: `7d`, `36h`, `1d12h`; \
+                 or business days or hours of the timer's calendar: `3bd`, `4bh`"
+                    .into(),
+            ),
             EditError::Invalid { .. } => Some("run `docket check` on the policy to see every problem".into()),
             EditError::WouldBreak { .. } => None,
         }
@@ -84,12 +111,13 @@ impl EditError {
 /// A timer's duration as written in a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimerDuration {
-    /// The timer's name.
+    /// What names this duration: the timer's name, or `timer.variant` for an entry of a
+    /// duration table (`representment.visa`).
     pub timer: String,
-    /// The duration literal as written (`5d`).
+    /// The duration literal as written (`5d`, `3bd`), with its calendar (`3bd in uk`).
     pub duration: String,
-    /// Its length in seconds.
-    pub seconds: i64,
+    /// Its length in seconds; `None` for business days, whose length depends on the day.
+    pub seconds: Option<i64>,
     /// Where the literal is written.
     pub span: Span,
     /// Where the timer's name is written.
@@ -101,6 +129,20 @@ pub struct TimerDuration {
 /// over-long durations are refused with the reason.
 pub fn parse_duration(text: &str) -> Result<i64, EditError> {
     let invalid = |reason: String| EditError::InvalidDuration { text: text.to_string(), reason };
+    if let Some(n) = text.strip_suffix("bd").or_else(|| text.strip_suffix("bh")) {
+        let per = if text.ends_with("bd") { 86_400 } else { 3600 };
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("business days and hours are a whole number and `bd` or `bh`: `3bd`, `4bh`".into()));
+        }
+        let n: i64 = n.parse().map_err(|_| invalid("it is too long".into()))?;
+        if n == 0 {
+            return Err(invalid("a timer must last at least one second".into()));
+        }
+        return n
+            .checked_mul(per)
+            .filter(|s| *s <= MAX_DURATION_SECONDS)
+            .ok_or_else(|| invalid("the longest duration is 100 years (`5214w`)".into()));
+    }
     if text.is_empty() {
         return Err(invalid("it is empty".into()));
     }
@@ -149,26 +191,79 @@ pub fn parse_duration(text: &str) -> Result<i64, EditError> {
     Ok(total)
 }
 
-/// Every declared timer, in declaration order, with its duration or the field it fires at. Only
-/// parses: the policy need not check cleanly.
+/// Every declared timer's durations, in declaration order: each duration literal (a table's
+/// entries as `timer.variant`), or the field it fires at. Only parses: the policy need not check.
 pub fn timers(text: &str) -> Result<Vec<TimerListing>, EditError> {
     let policy = parse(text)?;
-    Ok(policy
-        .timers
-        .iter()
-        .map(|t| match &t.clock {
-            TimerClock::After(d) => TimerListing::Duration(TimerDuration {
-                timer: t.name.name.clone(),
-                duration: d.text.clone(),
-                seconds: d.seconds,
-                span: d.span,
-                name_span: t.name.span,
-            }),
-            TimerClock::At(field) => {
-                TimerListing::At { timer: t.name.name.clone(), field: field.name.clone(), span: t.name.span }
-            }
-        })
-        .collect())
+    let mut out = Vec::new();
+    for t in &policy.timers {
+        let literals = literals_of(t);
+        if literals.is_empty() {
+            let field = match &t.clock {
+                TimerClock::After(DurationSpec::Field(f)) => f.name.clone(),
+                TimerClock::At(e) => crate::format::expr_text(text, e, 0),
+                _ => String::new(),
+            };
+            out.push(TimerListing::At { timer: t.name.name.clone(), field, span: t.name.span });
+        }
+        out.extend(
+            literals.into_iter().map(|(name, lit, calendar)| TimerListing::Duration(listing(t, name, lit, calendar))),
+        );
+    }
+    Ok(out)
+}
+
+/// The duration literals of a timer, each with the name that addresses it and its calendar.
+fn literals_of(t: &TimerDecl) -> Vec<(String, &DurationLit, Option<&str>)> {
+    let name = &t.name.name;
+    fn cal(term: &crate::ast::DurationTerm) -> Option<&str> {
+        term.calendar.as_ref().map(|c| c.name.as_str())
+    }
+    match &t.clock {
+        TimerClock::After(DurationSpec::Literal(term)) => vec![(name.clone(), &term.lit, cal(term))],
+        TimerClock::After(DurationSpec::Field(_)) => vec![],
+        TimerClock::After(DurationSpec::Table { entries, .. }) => {
+            entries.iter().map(|(v, term)| (format!("{name}.{}", v.name), &term.lit, cal(term))).collect()
+        }
+        TimerClock::At(e) => {
+            let mut found = Vec::new();
+            expr_literals(e, &mut found);
+            let many = found.len() > 1;
+            found
+                .into_iter()
+                .enumerate()
+                .map(|(i, (lit, c))| (if many { format!("{name}.{}", i + 1) } else { name.clone() }, lit, c))
+                .collect()
+        }
+    }
+}
+
+/// Duration literals of an expression, in source order.
+fn expr_literals<'a>(e: &'a Expr, out: &mut Vec<(&'a DurationLit, Option<&'a str>)>) {
+    match &e.kind {
+        ExprKind::Duration(term) => out.push((&term.lit, term.calendar.as_ref().map(|c| c.name.as_str()))),
+        ExprKind::Unary(_, x) => expr_literals(x, out),
+        ExprKind::Binary(_, l, r) => {
+            expr_literals(l, out);
+            expr_literals(r, out);
+        }
+        ExprKind::DayEdge { time, .. } | ExprKind::AtTime { time, .. } => expr_literals(time, out),
+        _ => {}
+    }
+}
+
+fn listing(t: &TimerDecl, name: String, lit: &DurationLit, calendar: Option<&str>) -> TimerDuration {
+    let duration = match calendar {
+        Some(c) => format!("{} in {c}", lit.text),
+        None => lit.text.clone(),
+    };
+    TimerDuration {
+        timer: name,
+        duration,
+        seconds: (lit.unit != DurationUnit::BusinessDays).then_some(lit.seconds),
+        span: lit.span,
+        name_span: t.name.span,
+    }
 }
 
 /// One timer of [`timers`].
@@ -187,11 +282,12 @@ pub enum TimerListing {
     },
 }
 
-/// The duration of one timer as written. Only parses: the policy need not check cleanly.
+/// The duration of one timer as written (`timer`, or `timer.variant` for a table's entry).
+/// Only parses: the policy need not check cleanly.
 pub fn get_duration(text: &str, timer: &str) -> Result<TimerDuration, EditError> {
     let policy = parse(text)?;
-    let decl = find_timer(&policy, timer)?;
-    duration_of(decl)
+    let decl = find_timer(&policy, timer.split('.').next().unwrap_or(timer))?;
+    duration_of(text, decl, timer)
 }
 
 /// Set one timer's duration, changing only the bytes of its duration literal. The policy must check
@@ -200,13 +296,13 @@ pub fn get_duration(text: &str, timer: &str) -> Result<TimerDuration, EditError>
 pub fn set_duration(text: &str, timer: &str, duration: &str) -> Result<String, EditError> {
     let seconds = parse_duration(duration)?;
     let policy = parse(text)?;
-    let decl = find_timer(&policy, timer)?;
-    let current = duration_of(decl)?;
+    let decl = find_timer(&policy, timer.split('.').next().unwrap_or(timer))?;
+    let current = duration_of(text, decl, timer)?;
     let before = crate::compile_file(SourceFile::new("policy", text));
     if before.table.is_none() || errors(&before.diagnostics) > 0 {
         return Err(EditError::Invalid { diagnostics: before.diagnostics });
     }
-    if current.duration == duration {
+    if text.get(current.span.start..current.span.end) == Some(duration) {
         return Ok(text.to_string());
     }
     // The parser's spans fall on character boundaries; `get` keeps a wrong span from panicking.
@@ -219,8 +315,9 @@ pub fn set_duration(text: &str, timer: &str, duration: &str) -> Result<String, E
         return Err(EditError::WouldBreak { diagnostics: after.diagnostics, edited });
     }
     // The edit must have landed on the timer asked for, with the length asked for.
+    let expected = if duration.ends_with("bd") { None } else { Some(seconds) };
     match get_duration(&edited, timer) {
-        Ok(d) if d.seconds == seconds && d.duration == duration => Ok(edited),
+        Ok(d) if d.seconds == expected && edited.get(d.span.start..d.span.end) == Some(duration) => Ok(edited),
         _ => Err(EditError::WouldBreak { diagnostics: Vec::new(), edited }),
     }
 }
@@ -243,17 +340,30 @@ fn find_timer<'a>(policy: &'a Policy, name: &str) -> Result<&'a TimerDecl, EditE
     Err(EditError::UnknownTimer { name: name.to_string(), suggestion, help })
 }
 
-fn duration_of(decl: &TimerDecl) -> Result<TimerDuration, EditError> {
+/// The duration literal `address` names in a timer (`timer`, or `timer.variant`).
+fn duration_of(text: &str, decl: &TimerDecl, address: &str) -> Result<TimerDuration, EditError> {
+    let name = decl.name.name.clone();
+    let literals = literals_of(decl);
+    if let Some((n, lit, cal)) = literals.iter().find(|(n, _, _)| n == address) {
+        return Ok(listing(decl, n.clone(), lit, *cal));
+    }
     match &decl.clock {
-        TimerClock::After(d) => Ok(TimerDuration {
-            timer: decl.name.name.clone(),
-            duration: d.text.clone(),
-            seconds: d.seconds,
-            span: d.span,
-            name_span: decl.name.span,
-        }),
-        TimerClock::At(field) => {
-            Err(EditError::NotADuration { name: decl.name.name.clone(), field: field.name.clone(), span: field.span })
+        TimerClock::After(DurationSpec::Field(f)) => {
+            Err(EditError::FromField { name, field: f.name.clone(), span: f.span })
+        }
+        TimerClock::At(e) if literals.is_empty() => {
+            let field = crate::format::expr_text(text, e, 0);
+            Err(EditError::NotADuration { name, field, span: e.span })
+        }
+        _ if address == name => {
+            Err(EditError::Ambiguous { name, choices: literals.into_iter().map(|(n, _, _)| n).collect() })
+        }
+        _ => {
+            let choices: Vec<String> = literals.into_iter().map(|(n, _, _)| n).collect();
+            let help = suggest(address, choices.iter().map(String::as_str)).unwrap_or_else(|| {
+                format!("its durations are {}", choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
+            });
+            Err(EditError::UnknownTimer { name: address.to_string(), suggestion: None, help })
         }
     }
 }
@@ -282,7 +392,7 @@ mod tests {
     fn set_replaces_only_the_literal() {
         let out = set_duration(POLICY, "wait", "1d12h").unwrap();
         assert_eq!(out, POLICY.replace("wait = 5d", "wait = 1d12h"));
-        assert_eq!(get_duration(&out, "wait").unwrap().seconds, 36 * 3600);
+        assert_eq!(get_duration(&out, "wait").unwrap().seconds, Some(36 * 3600));
     }
 
     #[test]

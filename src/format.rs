@@ -58,6 +58,7 @@ enum Section {
     Timers,
     Fields,
     Actions,
+    Calendar(usize),
     Status(usize),
 }
 
@@ -173,10 +174,6 @@ impl<'a> Printer<'a> {
         }
     }
 
-    fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start..span.end).unwrap_or("")
-    }
-
     fn policy(&mut self, p: &Policy) {
         let mut header = format!("policy {} {}", p.name.name, quote(&p.title));
         let header_span = Span::new(p.name.span.start, p.name.span.end);
@@ -196,6 +193,7 @@ impl<'a> Printer<'a> {
         if let Some(first) = p.outcomes.first() {
             sections.push((first.name.span.start, Section::Outcomes));
         }
+        sections.extend(p.calendars.iter().enumerate().map(|(i, c)| (c.span.start, Section::Calendar(i))));
         if let Some(first) = p.timers.first() {
             sections.push((first.name.span.start, Section::Timers));
         }
@@ -211,6 +209,7 @@ impl<'a> Printer<'a> {
             match section {
                 Section::Roles => self.roles(p),
                 Section::Outcomes => self.outcomes(p),
+                Section::Calendar(i) => self.calendar(&p.calendars[i]),
                 Section::Timers => self.timers(p),
                 Section::Fields => self.fields(p),
                 Section::Actions => self.actions(p),
@@ -249,13 +248,48 @@ impl<'a> Printer<'a> {
                 let width = p.timers.iter().map(|t| t.name.name.len()).max().unwrap_or(0);
                 for t in &p.timers {
                     let clock = match &t.clock {
-                        TimerClock::After(d) => format!("= {}", d.text),
-                        TimerClock::At(f) => format!("at {}", f.name),
+                        TimerClock::After(_) => format!("= {}", timer_clock_text(pr.text, t)),
+                        TimerClock::At(_) => timer_clock_text(pr.text, t),
                     };
-                    pr.emit(Span::new(t.name.span.start, t.span.end), format!("{:<width$} {clock}", t.name.name));
+                    let end = pr.code_end(t.name.span.start, t.span.end);
+                    pr.emit(Span::new(t.name.span.start, end), format!("{:<width$} {clock}", t.name.name));
                 }
             });
         }
+    }
+
+    fn calendar(&mut self, c: &CalendarDecl) {
+        let start = self.skip_docs(c.span.start);
+        self.blank();
+        self.flush_before(start);
+        self.emit(Span::new(start, c.name.span.end), format!("calendar {} {{", c.name.name));
+        self.indent += 1;
+        let mut items: Vec<(Span, String)> = Vec::new();
+        if let Some((zone, span)) = &c.zone {
+            items.push((*span, format!("zone {}", quote(zone))));
+        }
+        if let Some((days, span)) = &c.weekend {
+            let list: Vec<&str> = days.iter().map(|d| d.name.as_str()).collect();
+            let text =
+                if list.is_empty() { "weekend none".to_string() } else { format!("weekend {}", list.join(", ")) };
+            items.push((*span, text));
+        }
+        if let Some((file, span)) = &c.holidays {
+            items.push((*span, format!("holidays {}", quote(file))));
+        }
+        if let Some((open, close, span)) = &c.hours {
+            items.push((*span, format!("hours {open} to {close}")));
+        }
+        items.sort_by_key(|(span, _)| span.start);
+        for (span, text) in items {
+            let end = self.code_end(span.start, span.end);
+            self.emit(Span::new(span.start, end), text);
+        }
+        let close = c.span.end.saturating_sub(1);
+        self.flush_before(close);
+        self.indent -= 1;
+        self.lines.push(Line { indent: self.indent, code: "}".into(), trailing: None });
+        self.last_pos = c.span.end;
     }
 
     fn fields(&mut self, p: &Policy) {
@@ -430,19 +464,83 @@ impl<'a> Printer<'a> {
 
     /// An expression with as few parentheses as its meaning needs; literals as written.
     fn expr(&self, e: &Expr, outer: u8) -> String {
-        match &e.kind {
-            ExprKind::Unary(UnaryOp::Not, x) => wrap(format!("not {}", self.expr(x, 3)), 3, outer),
-            ExprKind::Unary(UnaryOp::Neg, x) => format!("-{}", self.expr(x, 7)),
-            ExprKind::Binary(op, l, r) => {
-                let p = op.precedence();
-                // Comparisons do not chain, so both sides bind tighter.
-                let left = if op.is_comparison() { p + 1 } else { p };
-                wrap(format!("{} {} {}", self.expr(l, left), op.symbol(), self.expr(r, p + 1)), p, outer)
-            }
-            ExprKind::TimeIn(path) => format!("time_in({})", path.dotted()),
-            ExprKind::TimeSince(f) => format!("time_since({})", f.name),
-            _ => self.slice(e.span).to_string(),
+        expr_text(self.text, e, outer)
+    }
+}
+
+/// An expression in canonical layout, with as few parentheses as its meaning needs; literals
+/// as written in `src`. `outer` is the precedence of the operator around it (0 for none).
+pub fn expr_text(src: &str, e: &Expr, outer: u8) -> String {
+    let sub = |x: &Expr, p: u8| expr_text(src, x, p);
+    let cal = |c: &Option<Ident>| c.as_ref().map(|c| format!(", {}", c.name)).unwrap_or_default();
+    match &e.kind {
+        ExprKind::Unary(UnaryOp::Not, x) => wrap(format!("not {}", sub(x, 3)), 3, outer),
+        ExprKind::Unary(UnaryOp::Neg, x) => format!("-{}", sub(x, 7)),
+        ExprKind::Binary(op, l, r) => {
+            let p = op.precedence();
+            // Comparisons do not chain, so both sides bind tighter.
+            let left = if op.is_comparison() { p + 1 } else { p };
+            wrap(format!("{} {} {}", sub(l, left), op.symbol(), sub(r, p + 1)), p, outer)
         }
+        ExprKind::TimeIn(path) => format!("time_in({})", path.dotted()),
+        ExprKind::TimeSince(f) => format!("time_since({})", f.name),
+        ExprKind::Duration(term) => term_text(term),
+        ExprKind::DayEdge { end, time, calendar } => {
+            let name = if *end { "end_of_day" } else { "start_of_day" };
+            format!("{name}({}{})", sub(time, 0), cal(calendar))
+        }
+        ExprKind::AtTime { time, clock, calendar } => {
+            format!("at_time({}, {}{})", sub(time, 0), clock.0, cal(calendar))
+        }
+        _ => src.get(e.span.start..e.span.end).unwrap_or("").to_string(),
+    }
+}
+
+/// `3bd in uk`.
+pub fn term_text(term: &DurationTerm) -> String {
+    match &term.calendar {
+        Some(c) => format!("{} in {}", term.lit.text, c.name),
+        None => term.lit.text.clone(),
+    }
+}
+
+/// A timer's clock in canonical layout, without its name or `=`: `5d`, `3bd in uk restart on
+/// any`, `by network { visa -> 30d }`, `at due_by + 75d`, then its pause. What `diff` compares.
+pub fn timer_clock_text(src: &str, t: &TimerDecl) -> String {
+    let mut out = match &t.clock {
+        TimerClock::After(DurationSpec::Literal(term)) => term_text(term),
+        TimerClock::After(DurationSpec::Field(f)) => f.name.clone(),
+        TimerClock::After(DurationSpec::Table { field, entries, .. }) => {
+            let list: Vec<String> =
+                entries.iter().map(|(v, term)| format!("{} -> {}", v.name, term_text(term))).collect();
+            format!("by {} {{ {} }}", field.name, list.join(", "))
+        }
+        TimerClock::At(e) => format!("at {}", expr_text(src, e, 0)),
+    };
+    if let Some(r) = &t.restart {
+        match &r.roles {
+            None => out.push_str(" restart on any"),
+            Some(roles) => {
+                let names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
+                out.push_str(&format!(" restart on {}", names.join(", ")));
+            }
+        }
+    }
+    if let Some((pause, _)) = &t.pause {
+        out.push(' ');
+        out.push_str(&pause_text(src, pause));
+    }
+    out
+}
+
+/// `pause in a, b.c` / `pause when cond`.
+pub fn pause_text(src: &str, p: &Pause) -> String {
+    match p {
+        Pause::In(paths) => {
+            let list: Vec<String> = paths.iter().map(Path::dotted).collect();
+            format!("pause in {}", list.join(", "))
+        }
+        Pause::When(e) => format!("pause when {}", expr_text(src, e, 0)),
     }
 }
 

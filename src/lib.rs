@@ -59,13 +59,43 @@ pub fn compile_bytes(name: &str, bytes: Vec<u8>) -> Compiled {
     }
 }
 
-/// Parse, check and compile a policy.
+/// Decode, parse, check and compile a policy read as bytes, reading the files it names with
+/// `read` (a policy from a git revision reads its holidays from that revision).
+pub fn compile_bytes_with(name: &str, bytes: Vec<u8>, read: check::ReadFile) -> Compiled {
+    match source_from_bytes(name, bytes) {
+        (file, Some(d)) => Compiled { file, diagnostics: vec![d], table: None },
+        (file, None) => compile_file_with(file, read),
+    }
+}
+
+/// Parse, check and compile a policy; files it names (a calendar's holidays) are read from the
+/// file system, relative to the policy's own path.
 pub fn compile_file(file: SourceFile) -> Compiled {
+    let dir = std::path::Path::new(&file.name).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    let read = move |path: &str| read_beside(&dir, path);
+    compile_file_with(file, &read)
+}
+
+/// Read a file named by a policy, relative to the policy's directory.
+pub fn read_beside(dir: &std::path::Path, path: &str) -> Result<String, String> {
+    let full = dir.join(path);
+    std::fs::read_to_string(&full).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        };
+        format!("{reason} (looked for `{}`)", full.display())
+    })
+}
+
+/// Parse, check and compile a policy, reading the files it names with `read`.
+pub fn compile_file_with(file: SourceFile, read: check::ReadFile) -> Compiled {
     let ast = match syntax::parse(&file.text) {
         Ok(ast) => ast,
         Err(d) => return Compiled { file, diagnostics: vec![d], table: None },
     };
-    let outcome = check::check(&file, &ast);
+    let outcome = check::check(&file, &ast, read);
     let table = outcome.checked.map(compile::compile);
     Compiled { file, diagnostics: outcome.diagnostics, table }
 }

@@ -2,7 +2,7 @@
 //! the table, with duplicates, unknown types, bad durations and missing initial statuses reported.
 //! The [`Context`] here is the checker's working state, shared by every family of checks.
 
-use crate::ast::{self, Policy, StatusDecl, TimerClock, TypeKind};
+use crate::ast::{self, DurationSpec, DurationTerm, DurationUnit, Policy, StatusDecl, TimerClock, TypeKind};
 use crate::compile::table::*;
 use crate::diag::{Diagnostic, suggest};
 use crate::span::{SourceFile, Span};
@@ -45,10 +45,22 @@ pub struct Context<'a> {
     suggestions_left: Cell<usize>,
     /// Fields and parameters whose declaration failed; see [`Context::is_broken`].
     broken_names: HashSet<String>,
+    /// Reads a file a policy refers to (a calendar's holidays), by the path as written.
+    pub read: ReadFile<'a>,
+    /// Calendar name to id.
+    calendar_index: HashMap<String, CalendarId>,
+    /// Where each calendar was declared.
+    pub calendar_spans: Vec<Span>,
+    /// Calendar usage marks.
+    pub calendar_used: Vec<bool>,
     /// Some rule could not be resolved, so the status graph is missing an edge and the
     /// reachability checks would report statuses that only look unreachable.
     pub dropped_rule: bool,
 }
+
+/// How the checker reads a file a policy names (a calendar's holidays): given the path as
+/// written, its text or the reason it cannot be read, in words.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// How many unknown names in one file get a "did you mean" search. Each search weighs up to
 /// [`crate::diag::MAX_CANDIDATES`] names; a real policy has a few typos, and the budget keeps a
@@ -57,7 +69,7 @@ const SUGGESTION_BUDGET: usize = 1000;
 
 impl<'a> Context<'a> {
     /// A fresh context for one file.
-    pub fn new(file: &'a SourceFile) -> Self {
+    pub fn new(file: &'a SourceFile, read: ReadFile<'a>) -> Self {
         Context {
             file,
             table: TransitionTable {
@@ -67,6 +79,7 @@ impl<'a> Context<'a> {
                 roles: vec![],
                 enums: vec![],
                 outcomes: vec![],
+                calendars: vec![],
                 fields: vec![],
                 timers: vec![],
                 actions: vec![],
@@ -91,6 +104,10 @@ impl<'a> Context<'a> {
             status_by_name: HashMap::new(),
             suggestions_left: Cell::new(SUGGESTION_BUDGET),
             broken_names: HashSet::new(),
+            read,
+            calendar_index: HashMap::new(),
+            calendar_spans: vec![],
+            calendar_used: vec![],
             dropped_rule: false,
         }
     }
@@ -150,6 +167,7 @@ impl<'a> Context<'a> {
             self.outcome_index.insert(outcome.name.name.clone(), self.table.outcomes.len());
             self.table.outcomes.push(OutcomeDef { name: outcome.name.name.clone(), amount });
         }
+        self.declare_calendars(ast);
         self.declare_fields(ast);
         self.declare_timers(ast);
         self.declare_actions(ast);
@@ -215,51 +233,22 @@ impl<'a> Context<'a> {
                 self.duplicate(&format!("timer `{}`", timer.name.name), timer.name.span, first);
                 continue;
             }
-            let (clock, written) = match &timer.clock {
-                TimerClock::After(d) => {
-                    if d.seconds <= 0 {
-                        self.report(
-                            Diagnostic::error(
-                                "E045",
-                                d.span,
-                                format!(
-                                    "timer `{}` lasts {}, which is not a positive duration",
-                                    timer.name.name, d.text
-                                ),
-                            )
-                            .with_help("a timer must last at least one second, such as `5d`"),
-                        );
-                    }
-                    (Clock::After(TimeDelta::seconds(d.seconds)), d.text.clone())
-                }
-                TimerClock::At(field) => {
-                    let Some(id) = self.field(field) else { continue };
-                    self.field_used[id] = true;
-                    if self.table.fields[id].ty != Type::Time {
-                        let got = self.table.type_name(self.table.fields[id].ty);
-                        self.report(
-                            Diagnostic::error(
-                                "E034",
-                                field.span,
-                                format!(
-                                    "timer `{}` fires at field `{}`, which holds {got}, not a time",
-                                    timer.name.name, field.name
-                                ),
-                            )
-                            .with_help(format!(
-                                "declare `{}` as `time?`, or give the timer a duration, such as `{} = 5d`",
-                                field.name, timer.name.name
-                            )),
-                        );
-                    }
-                    (Clock::At(id), field.name.clone())
-                }
+            let Some((clock, calendar)) = self.timer_clock(timer) else {
+                // Its uses are not reported as unknown: the one error says what is wrong.
+                self.broken_names.insert(timer.name.name.clone());
+                continue;
             };
+            let restart = timer.restart.as_ref().and_then(|r| self.restart(r));
             self.timer_index.insert(timer.name.name.clone(), self.table.timers.len());
             self.table.timers.push(TimerDef {
                 name: timer.name.name.clone(),
                 clock,
-                written,
+                written: crate::format::timer_clock_text(&self.file.text, timer),
+                restart,
+                // Pauses name statuses, so they are resolved once the statuses are declared.
+                pause: None,
+                pause_written: timer.pause.as_ref().map(|(p, _)| crate::format::pause_text(&self.file.text, p)),
+                calendar,
                 span: timer.span,
                 line: self.line(timer.span.start),
                 docs: timer.docs.clone(),
@@ -267,6 +256,267 @@ impl<'a> Context<'a> {
             self.timer_name_spans.push(timer.name.span);
             self.timer_used.push(false);
         }
+    }
+
+    /// A timer's clock and the calendar it is counted in; `None` after reporting a problem.
+    fn timer_clock(&mut self, timer: &'a ast::TimerDecl) -> Option<(Clock, Option<CalendarId>)> {
+        let name = &timer.name.name;
+        match &timer.clock {
+            TimerClock::After(DurationSpec::Literal(term)) => {
+                let step = self.timer_step(name, term)?;
+                Some((Clock::After(step), step.calendar))
+            }
+            TimerClock::After(DurationSpec::Field(field)) => {
+                let id = self.field(field)?;
+                self.field_used[id] = true;
+                if self.table.fields[id].ty != Type::Duration {
+                    let got = self.table.type_name(self.table.fields[id].ty);
+                    self.report(
+                        Diagnostic::error(
+                            "E034",
+                            field.span,
+                            format!(
+                                "timer `{name}` lasts as long as field `{}`, which holds {got}, not a duration",
+                                field.name
+                            ),
+                        )
+                        .with_help(format!(
+                            "declare `{}` as `duration`, or give the timer a duration, such as `{name} = 5d`",
+                            field.name
+                        )),
+                    );
+                    return None;
+                }
+                Some((Clock::FromField(id), None))
+            }
+            TimerClock::After(DurationSpec::Table { field, entries, span }) => {
+                self.duration_table(name, field, entries, *span)
+            }
+            TimerClock::At(expr) => {
+                let scope = super::types::Scope::fields_only();
+                let (c, t) = super::types::typed(self, &scope, expr, Some(Type::Time))?;
+                if t != Type::Time {
+                    let got = self.table.type_name(t);
+                    if let CExpr::Field(f) = c {
+                        let field = self.table.fields[f].name.clone();
+                        self.report(
+                            Diagnostic::error(
+                                "E034",
+                                expr.span,
+                                format!("timer `{name}` fires at field `{field}`, which holds {got}, not a time"),
+                            )
+                            .with_help(format!(
+                                "declare `{field}` as `time?`, or give the timer a duration, such as `{name} = 5d`"
+                            )),
+                        );
+                        return None;
+                    }
+                    self.report(
+                        Diagnostic::error(
+                            "E034",
+                            expr.span,
+                            format!("timer `{name}` fires at a {got} value, not a time"),
+                        )
+                        .with_help(format!(
+                            "give an instant, such as a `time?` field or `due_by + 75d`, or a duration: `{name} = 5d`"
+                        )),
+                    );
+                    return None;
+                }
+                let calendar = super::types::calendar_of(&c);
+                Some((Clock::At(c), calendar))
+            }
+        }
+    }
+
+    /// A timer's duration literal as a step, refusing one that is not positive.
+    fn timer_step(&mut self, name: &str, term: &DurationTerm) -> Option<Step> {
+        if term.lit.seconds <= 0 {
+            self.report(
+                Diagnostic::error(
+                    "E045",
+                    term.lit.span,
+                    format!("timer `{name}` lasts {}, which is not a positive duration", term.lit.text),
+                )
+                .with_help("a timer must last at least one second, such as `5d`"),
+            );
+            // Still declared, so its uses are not reported as unknown too.
+        }
+        self.step(term)
+    }
+
+    /// `by FIELD { variant -> duration, ... }`: every variant of the field's enum, once each.
+    fn duration_table(
+        &mut self,
+        name: &str,
+        field: &ast::Ident,
+        entries: &[(ast::Ident, DurationTerm)],
+        span: Span,
+    ) -> Option<(Clock, Option<CalendarId>)> {
+        let id = self.field(field)?;
+        self.field_used[id] = true;
+        let Type::Enum(en) = self.table.fields[id].ty else {
+            let got = self.table.type_name(self.table.fields[id].ty);
+            self.report(
+                Diagnostic::error(
+                    "E034",
+                    field.span,
+                    format!("timer `{name}` is chosen by field `{}`, which holds {got}, not an enum", field.name),
+                )
+                .with_help(
+                    "a duration table is keyed by an enum field: `by network { visa -> 30d, mastercard -> 45d }`",
+                ),
+            );
+            return None;
+        };
+        let variants = self.table.enums[en].clone();
+        let mut steps: Vec<Option<Step>> = vec![None; variants.len()];
+        let mut ok = true;
+        for (variant, term) in entries {
+            let Some(i) = variants.iter().position(|v| *v == variant.name) else {
+                let help = self.suggest(&variant.name, variants.iter().map(String::as_str));
+                self.report(
+                    Diagnostic::error(
+                        "E026",
+                        variant.span,
+                        format!("`{}` is not a variant of field `{}`", variant.name, field.name),
+                    )
+                    .with_help(help.unwrap_or_else(|| format!("the variants are {}", variants.join(", ")))),
+                );
+                ok = false;
+                continue;
+            };
+            if steps[i].is_some() {
+                self.report(
+                    Diagnostic::error("E010", variant.span, format!("variant `{}` has two durations", variant.name))
+                        .with_help("give each variant one duration"),
+                );
+                ok = false;
+                continue;
+            }
+            match self.timer_step(name, term) {
+                Some(step) => steps[i] = Some(step),
+                None => ok = false,
+            }
+        }
+        let missing: Vec<&str> =
+            variants.iter().zip(&steps).filter(|(_, s)| s.is_none()).map(|(v, _)| v.as_str()).collect();
+        if ok && !missing.is_empty() {
+            self.report(
+                Diagnostic::error(
+                    "E062",
+                    span,
+                    format!(
+                        "timer `{name}` has no duration for {}",
+                        missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .with_label("every variant needs a duration")
+                .with_help(format!("add `{} -> 30d` (with its real duration) to the table", missing[0])),
+            );
+            return None;
+        }
+        let steps: Vec<Step> = steps.into_iter().collect::<Option<_>>()?;
+        // Local time is shown when every entry counts in the same calendar.
+        let calendar = steps.first().and_then(|s| s.calendar).filter(|c| steps.iter().all(|s| s.calendar == Some(*c)));
+        Some((Clock::ByEnum { field: id, steps }, calendar))
+    }
+
+    /// A duration literal with its calendar as a step; business units need a calendar.
+    pub fn step(&mut self, term: &DurationTerm) -> Option<Step> {
+        let lit = &term.lit;
+        let calendar = match &term.calendar {
+            Some(c) => Some(self.calendar(c)?),
+            None => None,
+        };
+        let amount = match (lit.unit, calendar) {
+            (DurationUnit::Exact, None) => StepAmount::Exact(TimeDelta::seconds(lit.seconds)),
+            (DurationUnit::Exact, Some(_)) => {
+                // Whole days count on the local calendar; hours and less stay exact.
+                let days = lit.seconds.div_euclid(86_400);
+                StepAmount::LocalDays { days, rest: TimeDelta::seconds(lit.seconds.rem_euclid(86_400)) }
+            }
+            (DurationUnit::BusinessDays | DurationUnit::BusinessHours, None) => {
+                let example = self.table.calendars.first().map_or("uk".to_string(), |c| c.name.clone());
+                let kind = if lit.unit == DurationUnit::BusinessDays { "business days" } else { "business hours" };
+                let d = Diagnostic::error("E061", lit.span, format!("`{}` counts {kind}, so it needs a calendar", lit.text))
+                    .with_label("whose working days?")
+                    .with_help(if self.table.calendars.is_empty() {
+                        format!(
+                            "declare one, such as `calendar {example} {{ zone \"Europe/London\" holidays \"calendars/uk-england-wales.toml\" }}`, and write `{} in {example}`",
+                            lit.text
+                        )
+                    } else {
+                        format!("write `{} in {example}`", lit.text)
+                    });
+                self.report(d);
+                return None;
+            }
+            (DurationUnit::BusinessDays, Some(_)) => StepAmount::BusinessDays(u32::try_from(lit.seconds).ok()?),
+            (DurationUnit::BusinessHours, Some(c)) => {
+                if self.table.calendars[c].hours.is_none() {
+                    let cal = self.table.calendars[c].name.clone();
+                    self.report(
+                        Diagnostic::error(
+                            "E060",
+                            lit.span,
+                            format!("calendar `{cal}` has no business hours, so `{}` cannot be counted", lit.text),
+                        )
+                        .with_help(format!("declare them in calendar `{cal}`: `hours 09:00 to 17:00`")),
+                    );
+                    return None;
+                }
+                StepAmount::BusinessHours(lit.seconds)
+            }
+        };
+        Some(Step { amount, calendar })
+    }
+
+    /// `restart on ...`: the roles whose events restart the clock.
+    fn restart(&mut self, r: &ast::Restart) -> Option<Restart> {
+        match &r.roles {
+            None => Some(Restart::Any),
+            Some(roles) => {
+                let ids: Option<Vec<RoleId>> = roles.iter().map(|role| self.role(role)).collect();
+                Some(Restart::Roles(ids?))
+            }
+        }
+    }
+
+    fn declare_calendars(&mut self, ast: &'a Policy) {
+        for decl in &ast.calendars {
+            if let Some(&id) = self.calendar_index.get(&decl.name.name) {
+                let first = self.calendar_spans[id];
+                self.duplicate(&format!("calendar `{}`", decl.name.name), decl.name.span, first);
+                continue;
+            }
+            let Some(calendar) = super::calendars::build(self, decl) else { continue };
+            self.calendar_index.insert(decl.name.name.clone(), self.table.calendars.len());
+            self.table.calendars.push(calendar);
+            self.calendar_spans.push(decl.name.span);
+            self.calendar_used.push(false);
+        }
+    }
+
+    /// Look up a calendar; reports an unknown one.
+    pub fn calendar(&mut self, name: &ast::Ident) -> Option<CalendarId> {
+        if let Some(&id) = self.calendar_index.get(&name.name) {
+            self.calendar_used[id] = true;
+            return Some(id);
+        }
+        if self.broken_names.contains(&name.name) {
+            return None;
+        }
+        let help = self
+            .suggest(&name.name, self.table.calendars.iter().map(|c| c.name.as_str()))
+            .unwrap_or_else(|| format!("declare it: `calendar {} {{ zone \"Europe/London\" }}`", name.name));
+        self.report(Diagnostic::error("E063", name.span, format!("unknown calendar `{}`", name.name)).with_help(help));
+        None
+    }
+
+    /// Mark a name whose declaration failed, so its uses are not reported as unknown too.
+    pub fn mark_broken(&mut self, name: &str) {
+        self.broken_names.insert(name.to_string());
     }
 
     fn declare_actions(&mut self, ast: &'a Policy) {
@@ -517,6 +767,9 @@ impl<'a> Context<'a> {
         if let Some(id) = self.timer_id(&name.name) {
             self.timer_used[id] = true;
             return Some(id);
+        }
+        if self.is_broken(&name.name) {
+            return None;
         }
         let help = self
             .suggest(&name.name, self.table.timers.iter().map(|t| t.name.as_str()))

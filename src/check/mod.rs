@@ -3,6 +3,7 @@
 //! errors, is a [`CheckedPolicy`]: the table's declarations plus each status's own rules, which
 //! `compile` flattens. Each family of checks lives in its own file.
 
+mod calendars;
 mod declare;
 mod graph;
 mod overlap;
@@ -57,10 +58,13 @@ pub struct CheckOutcome {
     pub checked: Option<CheckedPolicy>,
 }
 
-/// Check a parsed policy.
-pub fn check(file: &SourceFile, ast: &Policy) -> CheckOutcome {
-    let mut cx = declare::Context::new(file);
+pub use declare::ReadFile;
+
+/// Check a parsed policy; `read` reads the files it names (a calendar's holidays).
+pub fn check(file: &SourceFile, ast: &Policy, read: ReadFile) -> CheckOutcome {
+    let mut cx = declare::Context::new(file, read);
     cx.declare(ast);
+    rules::resolve_pauses(&mut cx, ast);
     let own = rules::resolve_statuses(&mut cx, ast);
     graph::check(&mut cx, &own, ast);
     overlap::check(&mut cx, &own);

@@ -3,9 +3,9 @@
 
 use super::OwnRules;
 use super::declare::Context;
-use super::types::{Scope, typed};
+use super::types::{Scope, Timeless, typed};
 use crate::ast::{self, Assignment, Policy, StatusItem, Trigger};
-use crate::compile::table::{Effect, StatusId, TerminalOutcome, Transition, Type};
+use crate::compile::table::{Effect, PauseRule, StatusId, TerminalOutcome, Transition, Type};
 use crate::diag::{Diagnostic, MAX_CANDIDATES};
 use crate::span::Span;
 
@@ -21,7 +21,7 @@ fn resolve_status(cx: &mut Context, s: StatusId) -> OwnRules {
     for item in &decl.items {
         match item {
             StatusItem::Entry(effects, _) => {
-                let scope = Scope { params: vec![], status: Some(s), dynamic: true };
+                let scope = Scope { params: vec![], status: Some(s), dynamic: true, timeless: None };
                 let effects = assignments(cx, &scope, effects);
                 cx.table.statuses[s].on_entry.extend(effects);
             }
@@ -34,6 +34,62 @@ fn resolve_status(cx: &mut Context, s: StatusId) -> OwnRules {
         }
     }
     own
+}
+
+/// Resolve each timer's `pause`: statuses by full path, or a condition over fields.
+pub fn resolve_pauses(cx: &mut Context, ast: &Policy) {
+    for decl in &ast.timers {
+        let Some((pause, span)) = &decl.pause else { continue };
+        let Some(id) = cx.timer_id(&decl.name.name) else { continue };
+        // A duplicate declaration's pause is not this timer's.
+        if cx.table.timers[id].span != decl.span {
+            continue;
+        }
+        let counted = match &cx.table.timers[id].clock {
+            crate::compile::table::Clock::After(step) => step.calendar,
+            crate::compile::table::Clock::ByEnum { steps, .. } => steps.iter().find_map(|s| s.calendar),
+            _ => None,
+        };
+        if let Some(cal) = counted {
+            let written = cx.table.timers[id].written.clone();
+            let name = cx.table.calendars[cal].name.clone();
+            cx.report(
+                Diagnostic::error(
+                    "E066",
+                    *span,
+                    format!(
+                        "timer `{}` counts `{written}` on calendar `{name}`, and such a clock cannot pause",
+                        decl.name.name
+                    ),
+                )
+                .with_label("a paused clock resumes with the exact time it had left")
+                .with_help("give the paused timer an exact duration, such as `48h`"),
+            );
+            continue;
+        }
+        let rule = match pause {
+            ast::Pause::In(paths) => {
+                let ids: Option<Vec<StatusId>> = paths.iter().map(|p| resolve_path(cx, None, p)).collect();
+                let Some(ids) = ids else { continue };
+                PauseRule::In(ids)
+            }
+            ast::Pause::When(e) => {
+                let scope = Scope { params: vec![], status: None, dynamic: true, timeless: Some(Timeless::Pause) };
+                let Some((c, t)) = typed(cx, &scope, e, Some(Type::Bool)) else { continue };
+                if t != Type::Bool {
+                    let got = cx.table.type_name(t);
+                    cx.report(Diagnostic::error(
+                        "E032",
+                        e.span,
+                        format!("a pause condition must be true or false, and this is {got}"),
+                    ));
+                    continue;
+                }
+                PauseRule::When(c)
+            }
+        };
+        cx.table.timers[id].pause = Some(rule);
+    }
 }
 
 /// Record a timer armed in a status; a status arms each timer once.
@@ -74,7 +130,8 @@ fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRu
             (vec![], rule_start(cx, rule, anchor, Some("when")))
         }
     };
-    let scope = Scope { params, status: Some(s), dynamic: true };
+    let timeless = matches!(rule.trigger, Trigger::Automatic).then_some(Timeless::Automatic);
+    let scope = Scope { params, status: Some(s), dynamic: true, timeless };
     // The condition, the target and the effects are each checked, so one run reports all of
     // their problems; the rule joins the table only if all three resolve.
     let guard = rule.guard.as_ref().map(|g| {
@@ -198,7 +255,7 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
     let amount = match (&o.amount, want) {
         (None, None) => None,
         (Some(expr), Some(want)) => {
-            let scope = Scope { params: vec![], status: Some(s), dynamic: true };
+            let scope = Scope { params: vec![], status: Some(s), dynamic: true, timeless: None };
             let Some((c, got)) = typed(cx, &scope, expr, Some(want)) else { return };
             if got != want {
                 let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));

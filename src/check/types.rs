@@ -2,8 +2,8 @@
 //! every operator gets operands it can combine. Produces the compiled expression.
 
 use super::declare::Context;
-use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
-use crate::compile::table::{CExpr, Clock, ParamDef, StatusId, Type, Value};
+use crate::ast::{BinaryOp, DurationTerm, DurationUnit, Expr, ExprKind, UnaryOp};
+use crate::compile::table::{CExpr, CalendarId, Clock, ParamDef, StatusId, Type, Value};
 use crate::diag::Diagnostic;
 use chrono::TimeDelta;
 use rust_decimal::Decimal;
@@ -16,12 +16,53 @@ pub struct Scope {
     pub status: Option<StatusId>,
     /// Whether fields and time may be read (not in a field's default).
     pub dynamic: bool,
+    /// Where the clock may not be read (`now`, `time_in`, `time_since`): what the expression
+    /// is, for the message. A value that changes by time passing alone would be noticed only
+    /// at the case's next event.
+    pub timeless: Option<Timeless>,
+}
+
+/// Expressions whose value must not change by time passing alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeless {
+    /// An automatic transition's condition.
+    Automatic,
+    /// A timer's instant (`at ...`).
+    TimerAt,
+    /// A pause condition.
+    Pause,
 }
 
 impl Scope {
     /// A scope for constant expressions.
     pub fn constant() -> Self {
-        Scope { params: vec![], status: None, dynamic: false }
+        Scope { params: vec![], status: None, dynamic: false, timeless: None }
+    }
+
+    /// A scope that reads fields but not the clock: a timer's instant.
+    pub fn fields_only() -> Self {
+        Scope { params: vec![], status: None, dynamic: true, timeless: Some(Timeless::TimerAt) }
+    }
+}
+
+/// The first calendar an expression counts in, for showing its result in local time.
+pub fn calendar_of(e: &CExpr) -> Option<CalendarId> {
+    match e {
+        CExpr::Shift(inner, step) => step.calendar.or_else(|| calendar_of(inner)),
+        CExpr::DayEdge { time, calendar, .. } | CExpr::AtTime { time, calendar, .. } => {
+            calendar.or_else(|| calendar_of(time))
+        }
+        CExpr::Not(x) | CExpr::Neg(x) => calendar_of(x),
+        CExpr::Binary(_, l, r) => calendar_of(l).or_else(|| calendar_of(r)),
+        _ => None,
+    }
+}
+
+/// A duration literal that has no fixed length: counted in a calendar or in business units.
+fn counted_term(e: &Expr) -> Option<&DurationTerm> {
+    match &e.kind {
+        ExprKind::Duration(term) if term.calendar.is_some() || term.lit.unit != DurationUnit::Exact => Some(term),
+        _ => None,
     }
 }
 
@@ -35,16 +76,56 @@ pub fn typed(cx: &mut Context, scope: &Scope, e: &Expr, hint: Option<Type>) -> O
             _ => (CExpr::Const(Value::Int(*i)), Type::Int),
         }),
         ExprKind::Money(m) => Some((CExpr::Const(Value::Money(*m)), Type::Money)),
-        ExprKind::Duration(s) => Some((CExpr::Const(Value::Duration(TimeDelta::seconds(*s))), Type::Duration)),
+        ExprKind::Duration(term) if counted_term(e).is_none() => {
+            Some((CExpr::Const(Value::Duration(TimeDelta::seconds(term.lit.seconds))), Type::Duration))
+        }
+        ExprKind::Duration(term) => {
+            // Checked for its calendar's problems first; then it is refused here, since only
+            // `+` gives a counted duration a time to count from.
+            cx.step(term)?;
+            cx.report(
+                Diagnostic::error(
+                    "E065",
+                    e.span,
+                    format!("`{}` is counted on a calendar, so it has no fixed length", cx.file.slice(e.span)),
+                )
+                .with_label("its length depends on the day it starts")
+                .with_help(format!("add it to a time, such as `opened_at + {}`", cx.file.slice(e.span))),
+            );
+            None
+        }
         ExprKind::Text(t) => Some((CExpr::Const(Value::Text(t.clone())), Type::Text)),
-        ExprKind::Now => dynamic(cx, scope, e).map(|_| (CExpr::Now, Type::Time)),
+        ExprKind::Now => {
+            dynamic(cx, scope, e)?;
+            clockless(cx, scope, e)?;
+            Some((CExpr::Now, Type::Time))
+        }
+        ExprKind::DayEdge { end, time, calendar } => {
+            let time = timed(cx, scope, time, if *end { "`end_of_day`" } else { "`start_of_day`" })?;
+            let calendar = calendar.as_ref().map(|c| cx.calendar(c)).map_or(Some(None), |c| c.map(Some))?;
+            Some((CExpr::DayEdge { end: *end, time: Box::new(time), calendar }, Type::Time))
+        }
+        ExprKind::AtTime { time, clock, calendar } => {
+            let time = timed(cx, scope, time, "`at_time`")?;
+            let calendar = calendar.as_ref().map(|c| cx.calendar(c)).map_or(Some(None), |c| c.map(Some))?;
+            let Ok(wall) = chrono::NaiveTime::parse_from_str(&clock.0, "%H:%M") else {
+                cx.report(
+                    Diagnostic::error("E030", clock.1, format!("`{}` is not a time of day", clock.0))
+                        .with_help("write hours and minutes from 00:00 to 23:59, such as `17:00`"),
+                );
+                return None;
+            };
+            Some((CExpr::AtTime { time: Box::new(time), clock: wall, calendar }, Type::Time))
+        }
         ExprKind::TimeIn(path) => {
             dynamic(cx, scope, e)?;
+            clockless(cx, scope, e)?;
             let status = super::rules::resolve_path(cx, scope.status, path)?;
             Some((CExpr::TimeIn(status), Type::Duration))
         }
         ExprKind::TimeSince(field) => {
             dynamic(cx, scope, e)?;
+            clockless(cx, scope, e)?;
             let id = cx.field(field)?;
             cx.field_used[id] = true;
             if cx.table.fields[id].ty != Type::Time {
@@ -75,6 +156,50 @@ pub fn typed(cx: &mut Context, scope: &Scope, e: &Expr, hint: Option<Type>) -> O
         }
         ExprKind::Binary(op, l, r) => binary(cx, scope, e, *op, l, r),
     }
+}
+
+/// Type an expression that must be a time, for a function's argument.
+fn timed(cx: &mut Context, scope: &Scope, e: &Expr, what: &str) -> Option<CExpr> {
+    let (c, t) = typed(cx, scope, e, Some(Type::Time))?;
+    if t == Type::Time {
+        return Some(c);
+    }
+    let got = cx.table.type_name(t);
+    cx.report(
+        Diagnostic::error("E030", e.span, format!("{what} needs a time, and this is {got}"))
+            .with_help("give it a time field, `now`, or a time plus a duration"),
+    );
+    None
+}
+
+/// Refuse the clock where a value must not change by time passing alone.
+fn clockless(cx: &mut Context, scope: &Scope, e: &Expr) -> Option<()> {
+    let Some(kind) = scope.timeless else { return Some(()) };
+    let read = cx.file.slice(e.span).to_string();
+    let (what, help) = match kind {
+        Timeless::Automatic => (
+            "an automatic transition's condition",
+            "time passing changes it with no event to notice, so the case would move only at its next event; \
+             declare a timer that fires at that instant instead, such as `idle at last_activity + 21d` in `timers` \
+             and `after idle -> closed` in the status",
+        ),
+        Timeless::TimerAt => (
+            "a timer's instant",
+            "a deadline is an instant computed from the case's fields, such as `at due_by + 75d`; \
+             to count from entering the status, give a duration: `name = 5d`",
+        ),
+        Timeless::Pause => (
+            "a pause condition",
+            "a clock pauses while the case is in given statuses (`pause in awaiting_info`) or while fields say so \
+             (`pause when info_requested`)",
+        ),
+    };
+    cx.report(
+        Diagnostic::error("E064", e.span, format!("{what} cannot read the clock (`{read}`)"))
+            .with_label("this changes by time passing alone")
+            .with_help(help),
+    );
+    None
 }
 
 fn dynamic(cx: &mut Context, scope: &Scope, e: &Expr) -> Option<()> {
@@ -111,6 +236,17 @@ fn binary(cx: &mut Context, scope: &Scope, e: &Expr, op: BinaryOp, l: &Expr, r: 
         expect_bool(cx, l, lt, &format!("`{}`", op.symbol()))?;
         expect_bool(cx, r, rt, &format!("`{}`", op.symbol()))?;
         return Some((CExpr::Binary(op, Box::new(lc), Box::new(rc)), Type::Bool));
+    }
+    if op == BinaryOp::Add
+        && let Some((time, term)) = match (counted_term(l), counted_term(r)) {
+            (None, Some(term)) => Some((l, term)),
+            (Some(term), None) => Some((r, term)),
+            _ => None,
+        }
+    {
+        let base = timed(cx, scope, time, "adding a calendar duration");
+        let step = cx.step(term);
+        return Some((CExpr::Shift(Box::new(base?), step?), Type::Time));
     }
     // Type the side that knows its type first, so `reason == damaged` and `amount > 0` resolve.
     // A factor is a count, not an amount: `claim * 2` multiplies money by the int 2.
@@ -211,14 +347,30 @@ fn name_ref(cx: &mut Context, scope: &Scope, e: &Expr, name: &str, hint: Option<
     }
     if let Some(id) = cx.timer_id(name) {
         cx.timer_used[id] = true;
-        return match cx.table.timers[id].clock {
-            Clock::After(d) => Some((CExpr::Const(Value::Duration(d)), Type::Duration)),
-            Clock::At(_) => {
+        let fixed = match &cx.table.timers[id].clock {
+            Clock::After(step) => step.fixed(),
+            _ => None,
+        };
+        return match (fixed, &cx.table.timers[id].clock) {
+            (Some(d), _) => Some((CExpr::Const(Value::Duration(d)), Type::Duration)),
+            (None, Clock::At(_)) => {
                 cx.report(Diagnostic::error(
                     "E030",
                     e.span,
-                    format!("timer `{name}` fires at a field's time; it has no duration to compare"),
+                    format!("timer `{name}` fires at an instant; it has no duration to compare"),
                 ));
+                None
+            }
+            (None, _) => {
+                let written = cx.table.timers[id].written.clone();
+                cx.report(
+                    Diagnostic::error(
+                        "E030",
+                        e.span,
+                        format!("timer `{name}` lasts `{written}`, which has no fixed length to compare"),
+                    )
+                    .with_help("compare with a duration literal, or arm the timer and act when it fires"),
+                );
                 None
             }
         };

@@ -140,6 +140,7 @@ fn mark_expr(cx: &mut Context, params: &[String], e: &Expr) {
                 todo.push(l);
                 todo.push(r);
             }
+            ExprKind::DayEdge { time, .. } | ExprKind::AtTime { time, .. } => todo.push(time),
             ExprKind::Bool(_)
             | ExprKind::Int(_)
             | ExprKind::Money(_)

@@ -119,6 +119,7 @@ type Loaded = (Compiled, crate::compile::table::TransitionTable);
 /// Read a policy from a file or `REV:path`, and compile it; errors are printed as diagnostics.
 fn load(spec: &str) -> Result<Loaded, String> {
     let path = Path::new(spec);
+    let mut revision = None;
     let bytes = if path.exists() {
         if path.is_dir() {
             return Err(format!("error: `{spec}` is a directory, not a policy file"));
@@ -133,17 +134,49 @@ fn load(spec: &str) -> Result<Loaded, String> {
             let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
             return Err(format!("error: cannot read `{spec}` from git: {why}"));
         }
+        revision = spec.split_once(':');
         out.stdout
     } else {
         return Err(format!("error: cannot read `{spec}`: no such file (for a git revision write REV:path)"));
     };
-    let mut compiled = crate::compile_bytes(spec, bytes);
+    let mut compiled = match revision {
+        // Files the policy names come from the same revision, beside it.
+        Some((rev, file)) => {
+            let dir = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+            let read = move |named: &str| git_show(rev, &dir.join(named));
+            crate::compile_bytes_with(spec, bytes, &read)
+        }
+        None => crate::compile_bytes(spec, bytes),
+    };
     match compiled.table.take() {
         Some(t) => Ok((compiled, t)),
         None => {
             Err(format!("{}error: `{spec}` has problems; fix them before comparing", io::rendered_errors(&compiled)))
         }
     }
+}
+
+/// A file's text at a git revision; `..` and `.` in the path are resolved first, as git wants.
+fn git_show(rev: &str, path: &Path) -> Result<String, String> {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    let spec = format!("{rev}:{}", parts.join("/"));
+    let out = std::process::Command::new("git")
+        .args(["show", &spec])
+        .output()
+        .map_err(|e| format!("cannot run git to read `{spec}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("not in git at `{spec}`: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    String::from_utf8(out.stdout).map_err(|_| format!("`{spec}` is not UTF-8 text"))
 }
 
 fn replay(

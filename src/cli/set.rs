@@ -121,7 +121,7 @@ pub fn run_get(args: &GetArgs) -> u8 {
             let json = TimerJson {
                 timer: d.timer,
                 duration: Some(d.duration),
-                seconds: Some(d.seconds),
+                seconds: d.seconds,
                 at: None,
                 line: file.line_col(d.span.start).0,
             };
@@ -143,7 +143,7 @@ fn list(file: &SourceFile, format: GetFormat) -> u8 {
             TimerListing::Duration(d) => TimerJson {
                 timer: d.timer,
                 duration: Some(d.duration),
-                seconds: Some(d.seconds),
+                seconds: d.seconds,
                 at: None,
                 line: file.line_col(d.span.start).0,
             },
@@ -216,8 +216,15 @@ fn report(file: &SourceFile, e: &EditError, editing: bool) -> u8 {
             eprint!("{}", located(file, timer_name(file, suggestion.as_deref()), &e.to_string(), e.help()));
             USAGE
         }
-        EditError::NotADuration { span, .. } => {
+        EditError::NotADuration { span, .. } | EditError::FromField { span, .. } => {
             eprint!("{}", located(file, Some(*span), &e.to_string(), e.help()));
+            USAGE
+        }
+        EditError::Ambiguous { .. } => {
+            eprintln!("error: {e}");
+            if let Some(help) = e.help() {
+                eprintln!("  = help: {help}");
+            }
             USAGE
         }
         EditError::InvalidDuration { .. } => {

@@ -16,6 +16,8 @@ pub enum Kind {
     Role,
     /// An outcome kind.
     Outcome,
+    /// A calendar: its zone, weekend, hours, coverage, and each holiday.
+    Calendar,
     /// A timer's duration or field.
     Timer,
     /// A case field.
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::Role => "roles",
             Kind::Outcome => "outcomes",
+            Kind::Calendar => "calendars",
             Kind::Timer => "timers",
             Kind::Field => "fields",
             Kind::Action => "actions",
@@ -78,11 +81,27 @@ pub fn meaning(t: &TransitionTable) -> Vec<Item> {
     for o in &t.outcomes {
         push(Kind::Outcome, o.name.clone(), o.amount.map(|a| t.type_name(a)).unwrap_or_default(), 0);
     }
+    for c in &t.calendars {
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let weekend: Vec<&str> = DAYS.iter().zip(c.weekend).filter(|(_, off)| *off).map(|(d, _)| *d).collect();
+        let mut value = format!(
+            "zone {}, weekend {}",
+            c.zone.name(),
+            if weekend.is_empty() { "none".into() } else { weekend.join(", ") }
+        );
+        if let Some((open, close)) = c.hours {
+            value.push_str(&format!(", hours {} to {}", open.format("%H:%M"), close.format("%H:%M")));
+        }
+        if let Some((first, last)) = c.covers {
+            value.push_str(&format!(", holiday data {first} to {last}"));
+        }
+        push(Kind::Calendar, c.name.clone(), value, 0);
+        for (day, name) in &c.holidays {
+            push(Kind::Calendar, format!("{} holiday {day}", c.name), name.clone(), 0);
+        }
+    }
     for timer in &t.timers {
-        let value = match timer.clock {
-            Clock::After(_) => timer.written.clone(),
-            Clock::At(_) => format!("at {}", timer.written),
-        };
+        let value = timer.written.clone();
         push(Kind::Timer, timer.name.clone(), value, timer.line);
     }
     for f in &t.fields {

@@ -1,6 +1,6 @@
 //! Printing compiled expressions back as policy text, for reasons and reports.
 
-use super::table::{CExpr, TransitionTable};
+use super::table::{CExpr, Step, StepAmount, TransitionTable};
 
 /// An effect as policy text: `refund = claim`.
 pub fn effect_text(table: &TransitionTable, params: &[String], effect: &super::table::Effect) -> String {
@@ -29,10 +29,44 @@ fn text(table: &TransitionTable, params: &[String], e: &CExpr, outer: u8) -> Str
             if outer > 3 { format!("({s})") } else { s }
         }
         CExpr::Neg(x) => format!("-{}", text(table, params, x, 7)),
+        CExpr::Shift(x, step) => {
+            let s = format!("{} + {}", text(table, params, x, 5), step_text(table, step));
+            if outer > 5 { format!("({s})") } else { s }
+        }
+        CExpr::DayEdge { end, time, calendar } => {
+            let name = if *end { "end_of_day" } else { "start_of_day" };
+            format!("{name}({}{})", text(table, params, time, 0), calendar_arg(table, *calendar))
+        }
+        CExpr::AtTime { time, clock, calendar } => format!(
+            "at_time({}, {}{})",
+            text(table, params, time, 0),
+            clock.format("%H:%M"),
+            calendar_arg(table, *calendar)
+        ),
         CExpr::Binary(op, l, r) => {
             let p = op.precedence();
             let s = format!("{} {} {}", text(table, params, l, p), op.symbol(), text(table, params, r, p + 1));
             if p < outer { format!("({s})") } else { s }
         }
+    }
+}
+
+fn calendar_arg(table: &TransitionTable, calendar: Option<usize>) -> String {
+    calendar.and_then(|c| table.calendars.get(c)).map(|c| format!(", {}", c.name)).unwrap_or_default()
+}
+
+/// A step as policy text: `5d`, `3bd in uk`, `20d in uk`.
+pub fn step_text(table: &TransitionTable, step: &Step) -> String {
+    use crate::eval::time::format_duration;
+    let amount = match step.amount {
+        StepAmount::Exact(d) => format_duration(d),
+        StepAmount::LocalDays { days, rest } => format_duration(chrono::TimeDelta::days(days) + rest),
+        StepAmount::BusinessDays(n) => format!("{n}bd"),
+        StepAmount::BusinessHours(s) if s % 3600 == 0 => format!("{}bh", s / 3600),
+        StepAmount::BusinessHours(s) => format!("{s}s of business time"),
+    };
+    match step.calendar.and_then(|c| table.calendars.get(c)) {
+        Some(c) => format!("{amount} in {}", c.name),
+        None => amount,
     }
 }

@@ -23,6 +23,8 @@ pub type ActionId = usize;
 pub type RoleId = usize;
 /// Index of an enum type.
 pub type EnumId = usize;
+/// Index of a calendar in [`TransitionTable::calendars`].
+pub type CalendarId = usize;
 
 /// A value's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -79,6 +81,27 @@ pub enum CExpr {
     TimeIn(StatusId),
     /// Time since the instant in a field.
     TimeSince(FieldId),
+    /// A time moved on by a step counted in a calendar (`opened_at + 3bd in uk`).
+    Shift(Box<CExpr>, Step),
+    /// The first instant (`end` false) or the last whole second (`end` true) of a time's day,
+    /// in a calendar's zone or in UTC.
+    DayEdge {
+        /// End rather than start.
+        end: bool,
+        /// The instant.
+        time: Box<CExpr>,
+        /// Whose zone; UTC for `None`.
+        calendar: Option<CalendarId>,
+    },
+    /// A time's date at a wall-clock time, in a calendar's zone or in UTC.
+    AtTime {
+        /// The instant whose date is kept.
+        time: Box<CExpr>,
+        /// The wall-clock time.
+        clock: chrono::NaiveTime,
+        /// Whose zone; UTC for `None`.
+        calendar: Option<CalendarId>,
+    },
     /// Boolean negation.
     Not(Box<CExpr>),
     /// Arithmetic negation.
@@ -141,13 +164,92 @@ pub struct ArmedTimer {
     pub line: usize,
 }
 
+/// How far a duration moves a time: exact seconds, or counted in a calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepAmount {
+    /// Exact seconds (`5d` without a calendar is 432,000 s).
+    Exact(TimeDelta),
+    /// Local calendar days, then exact time (`20d in uk`, `1d12h in uk`).
+    LocalDays {
+        /// Whole local days.
+        days: i64,
+        /// Exact time after them.
+        rest: TimeDelta,
+    },
+    /// Business days of the calendar.
+    BusinessDays(u32),
+    /// Business hours of the calendar, in seconds.
+    BusinessHours(i64),
+}
+
+/// A duration and the calendar it is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// How far.
+    pub amount: StepAmount,
+    /// Counted in this calendar; `None` for exact time.
+    pub calendar: Option<CalendarId>,
+}
+
+impl Step {
+    /// An exact step.
+    pub fn exact(d: TimeDelta) -> Step {
+        Step { amount: StepAmount::Exact(d), calendar: None }
+    }
+
+    /// The exact length, if the step has one whatever the date.
+    pub fn fixed(&self) -> Option<TimeDelta> {
+        match self.amount {
+            StepAmount::Exact(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
 /// When a timer fires.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Clock {
-    /// This long after entering the arming status.
-    After(TimeDelta),
-    /// At the time held in this field.
-    At(FieldId),
+    /// This long after the timer starts (entering the arming status, or its last restart).
+    After(Step),
+    /// As long as the duration held in this field.
+    FromField(FieldId),
+    /// As long as the entry for the variant this enum field holds.
+    ByEnum {
+        /// The enum field.
+        field: FieldId,
+        /// Per variant, by index.
+        steps: Vec<Step>,
+    },
+    /// At the instant this expression gives (fields and constants only).
+    At(CExpr),
+}
+
+/// Which applied events restart a timer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restart {
+    /// Every applied event of the case.
+    Any,
+    /// Events sent by these roles.
+    Roles(Vec<RoleId>),
+}
+
+impl Restart {
+    /// Whether an event by this role restarts the timer.
+    pub fn by(&self, role: RoleId) -> bool {
+        match self {
+            Restart::Any => true,
+            Restart::Roles(roles) => roles.contains(&role),
+        }
+    }
+}
+
+/// When a timer's clock stops.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PauseRule {
+    /// While the case is in (or inside) any of these statuses.
+    In(Vec<StatusId>),
+    /// While this condition holds (fields and constants only).
+    When(CExpr),
 }
 
 /// A declared timer.
@@ -157,8 +259,16 @@ pub struct TimerDef {
     pub name: String,
     /// When it fires.
     pub clock: Clock,
-    /// The duration as written (`5d`), or the field name.
+    /// The clock as written, normalized (`5d`, `3bd in uk`, `at due_by + 75d`).
     pub written: String,
+    /// Which events restart it, if any.
+    pub restart: Option<Restart>,
+    /// When its clock stops, if ever.
+    pub pause: Option<PauseRule>,
+    /// The pause as written, normalized (`pause in escalated.awaiting_info`).
+    pub pause_written: Option<String>,
+    /// The calendar its deadline is counted in, for showing it in local time.
+    pub calendar: Option<CalendarId>,
     /// Declaration.
     pub span: Span,
     /// Line.
@@ -272,6 +382,8 @@ pub struct TransitionTable {
     pub enums: Vec<Vec<String>>,
     /// Outcome kinds.
     pub outcomes: Vec<OutcomeDef>,
+    /// Calendars, in declaration order.
+    pub calendars: Vec<crate::calendar::Calendar>,
     /// Case fields.
     pub fields: Vec<FieldDef>,
     /// Timers, in declaration order.

@@ -81,8 +81,12 @@ pub struct CaseState {
     /// Field values, by field id.
     pub fields: Vec<Value>,
     /// Timers already fired (or passed with a false condition) in the current stay: timer,
-    /// arming status, and that status's entry time.
+    /// arming status, and the instant its clock started (the status's entry, or a restart).
     spent: SmallVec<[(TimerId, StatusId, DateTime<Utc>); 2]>,
+    /// For timers that restart on events: the last applied event that restarted each.
+    restarts: SmallVec<[(TimerId, DateTime<Utc>); 0]>,
+    /// For timers whose clock can pause: how long each has been paused.
+    pauses: SmallVec<[PauseState; 0]>,
     /// SLA deadlines missed.
     pub breached: Vec<Breach>,
     /// The instant the case has been evaluated up to.
@@ -100,6 +104,21 @@ pub struct CaseState {
     pub rejected_count: u32,
     /// Redeliveries ignored.
     pub duplicate_count: u32,
+}
+
+/// How long a pausable timer's clock has stood still in its current run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PauseState {
+    /// Which timer.
+    timer: TimerId,
+    /// The status that arms it.
+    owner: StatusId,
+    /// When its clock started; a new start begins a new run.
+    start: DateTime<Utc>,
+    /// Paused time before the current pause.
+    total: TimeDelta,
+    /// Paused since, if paused now.
+    since: Option<DateTime<Utc>>,
 }
 
 /// When a case entered each status it is in, outermost first. Inline: a case sits a few levels
@@ -158,6 +177,8 @@ pub struct CaseLog {
     pub rejected: Vec<Rejection>,
     /// A policy bug stopped the case (automatic transitions that do not settle).
     pub stuck: Option<String>,
+    /// Things the case's evaluation had to assume, in words (a day beyond a calendar's data).
+    pub warnings: Vec<String>,
 }
 
 impl CaseState {
@@ -176,10 +197,17 @@ impl CaseState {
         self.log.as_ref().and_then(|l| l.stuck.as_deref())
     }
 
+    /// What the evaluation had to assume (empty unless history is kept).
+    pub fn warnings(&self) -> &[String] {
+        self.log.as_ref().map_or(&[], |l| &l.warnings)
+    }
+
     /// Drop the timer bookkeeping of a closed case (a terminal status arms no timers); its
     /// breaches go too, so only call this when no report will be written for the case.
     pub fn forget_timers(&mut self) {
         self.spent = SmallVec::new();
+        self.restarts = SmallVec::new();
+        self.pauses = SmallVec::new();
         self.breached = Vec::new();
     }
 
@@ -195,6 +223,8 @@ impl CaseState {
             entered: self.entered.clone(),
             fields: self.fields.clone(),
             spent: self.spent.clone(),
+            restarts: self.restarts.clone(),
+            pauses: self.pauses.clone(),
             breached: self.breached.clone(),
             clock: self.clock,
             last_event: self.last_event,
@@ -215,6 +245,12 @@ pub struct Engine<'t> {
     pub keep_history: bool,
     /// Per role, action name to id: looked up for every event.
     actions_by_role: Vec<FxHashMap<String, ActionId>>,
+    /// Per role, the timers its applied events restart (empty for most policies).
+    restarted_by_role: Vec<SmallVec<[TimerId; 2]>>,
+    /// Whether any timer can pause: if not, no pause bookkeeping runs.
+    has_pauses: bool,
+    /// The first day a calendar computation needed beyond the holiday data, since last reset.
+    beyond: expr::Beyond,
 }
 
 impl<'t> Engine<'t> {
@@ -224,7 +260,19 @@ impl<'t> Engine<'t> {
         for (id, a) in table.actions.iter().enumerate() {
             actions_by_role[a.role].insert(a.name.clone(), id);
         }
-        Engine { table, keep_history, actions_by_role }
+        let restarted_by_role = (0..table.roles.len())
+            .map(|r| {
+                table
+                    .timers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.restart.as_ref().is_some_and(|x| x.by(r)))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
+        let has_pauses = table.timers.iter().any(|t| t.pause.is_some());
+        Engine { table, keep_history, actions_by_role, restarted_by_role, has_pauses, beyond: Default::default() }
     }
 
     /// A new case in the initial status, before any event.
@@ -235,6 +283,8 @@ impl<'t> Engine<'t> {
             entered: Entered::new(),
             fields: self.table.fields.iter().map(|f| f.default.clone()).collect(),
             spent: SmallVec::new(),
+            restarts: SmallVec::new(),
+            pauses: SmallVec::new(),
             breached: vec![],
             clock: None,
             last_event: None,
@@ -246,8 +296,16 @@ impl<'t> Engine<'t> {
         }
     }
 
-    fn scope<'a>(&self, case: &'a CaseState, params: Option<&'a [Value]>, now: DateTime<Utc>) -> Scope<'a> {
-        Scope { fields: &case.fields, params, now, entered: &case.entered }
+    /// What an expression over this case can see.
+    pub fn scope<'a>(&'a self, case: &'a CaseState, params: Option<&'a [Value]>, now: DateTime<Utc>) -> Scope<'a> {
+        Scope {
+            fields: &case.fields,
+            params,
+            now,
+            entered: &case.entered,
+            calendars: &self.table.calendars,
+            beyond: &self.beyond,
+        }
     }
 
     /// Apply one event to its case.
@@ -270,9 +328,7 @@ impl<'t> Engine<'t> {
         }
         case.last_event = Some(event.at);
         if case.clock.is_none() {
-            // The case begins with its first event, in the initial status.
-            case.clock = Some(event.at);
-            case.entered = self.table.chain(self.table.initial).into_iter().map(|s| (s, event.at)).collect();
+            self.start(case, event.at);
         }
         self.advance(case, event.at);
         if case.stuck().is_some() {
@@ -285,10 +341,84 @@ impl<'t> Engine<'t> {
                 }
                 case.applied_count += 1;
                 self.take(case, transition, Some(&params), event.at, Cause::Event { line: event.line, action });
+                self.restart(case, self.table.actions[action].role, event.at);
                 self.advance(case, event.at);
             }
             Err(reason) => self.reject(case, event, reason),
         }
+    }
+
+    /// The case begins with its first event, in the initial status, whose `on entry` effects
+    /// run as any entered status's do.
+    fn start(&self, case: &mut CaseState, at: DateTime<Utc>) {
+        case.clock = Some(at);
+        let chain = self.table.chain(self.table.initial);
+        case.entered = chain.iter().map(|s| (*s, at)).collect();
+        for &s in &chain {
+            self.run_entry(case, s, at);
+        }
+        self.update_pauses(case, at);
+    }
+
+    fn run_entry(&self, case: &mut CaseState, status: StatusId, at: DateTime<Utc>) {
+        for effect in &self.table.statuses[status].on_entry {
+            let value = expr::eval(&effect.value, &self.scope(case, None, at)).unwrap_or(Value::Null);
+            case.fields[effect.field] = value;
+        }
+    }
+
+    /// An applied event by `role` restarts the timers that restart on its events.
+    fn restart(&self, case: &mut CaseState, role: RoleId, at: DateTime<Utc>) {
+        let timers = &self.restarted_by_role[role];
+        if timers.is_empty() {
+            return;
+        }
+        for &t in timers {
+            match case.restarts.iter_mut().find(|(x, _)| *x == t) {
+                Some(entry) => entry.1 = at,
+                None => case.restarts.push((t, at)),
+            }
+        }
+        self.update_pauses(case, at);
+    }
+
+    /// Start, stop or carry on the clocks of pausable timers after the case changed at `at`.
+    fn update_pauses(&self, case: &mut CaseState, at: DateTime<Utc>) {
+        if !self.has_pauses {
+            return;
+        }
+        let t = self.table;
+        let mut next: SmallVec<[PauseState; 0]> = SmallVec::new();
+        for armed in &t.statuses[case.status].timers {
+            let Some(rule) = &t.timers[armed.timer].pause else { continue };
+            let Some(start) = self.start_of(case, armed) else { continue };
+            let mut state = case
+                .pauses
+                .iter()
+                .find(|p| p.timer == armed.timer && p.owner == armed.owner && p.start == start)
+                .copied()
+                .unwrap_or(PauseState {
+                    timer: armed.timer,
+                    owner: armed.owner,
+                    start,
+                    total: TimeDelta::zero(),
+                    since: None,
+                });
+            let paused = match rule {
+                PauseRule::In(statuses) => statuses.iter().any(|s| t.is_within(case.status, *s)),
+                PauseRule::When(cond) => expr::holds(Some(cond), &self.scope(case, None, at)) == Some(true),
+            };
+            match (paused, state.since) {
+                (true, None) => state.since = Some(at.max(start)),
+                (false, Some(since)) => {
+                    state.total += at - since;
+                    state.since = None;
+                }
+                _ => {}
+            }
+            next.push(state);
+        }
+        case.pauses = next;
     }
 
     fn reject(&self, case: &mut CaseState, event: &Event, reason: String) {
@@ -345,7 +475,7 @@ impl<'t> Engine<'t> {
             })
             .unwrap_or_default();
         let mut reason = format!("the condition `{failed}` does not hold (policy line {})", first.line);
-        if let Some(at) = self.opens_at(case, candidates, event.at) {
+        if let Some(at) = self.opens_at(case, candidates, event.at, Some(&params)) {
             reason.push_str(&format!("; it opens at {}", super::time::format(&at)));
         }
         Err(reason)
@@ -445,19 +575,16 @@ impl<'t> Engine<'t> {
                 keep = keep.min(i);
             }
             case.entered.truncate(keep);
-            case.spent.retain(|(_, owner, entered)| case.entered.iter().any(|(s, e)| s == owner && e == entered));
+            case.spent.retain(|(_, owner, started)| case.entered.iter().any(|(s, e)| s == owner && e <= started));
             for &s in &new_chain[keep..] {
                 case.entered.push((s, at));
             }
             case.status = leaf;
             for &s in &new_chain[keep..] {
-                for effect in &t.statuses[s].on_entry {
-                    let scope = self.scope(case, None, at);
-                    let value = expr::eval(&effect.value, &scope).unwrap_or(Value::Null);
-                    case.fields[effect.field] = value;
-                }
+                self.run_entry(case, s, at);
             }
         }
+        self.update_pauses(case, at);
         if self.keep_history {
             let to = case.status;
             case.log().history.push(Step { at, from, to, cause, policy_line: tr.line });
@@ -476,23 +603,102 @@ impl<'t> Engine<'t> {
         Some(scratch.status)
     }
 
-    /// Deadline of an armed timer as things stand, if it has one.
-    pub fn deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
-        match self.table.timers[armed.timer].clock {
-            Clock::After(d) => {
-                let entered = case.entered.iter().find(|(s, _)| *s == armed.owner)?.1;
-                entered.checked_add_signed(d)
-            }
-            Clock::At(f) => match case.fields.get(f) {
+    /// When an armed timer's clock started: entering its status, or its last restart since.
+    fn start_of(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
+        let entered = case.entered.iter().find(|(s, _)| *s == armed.owner)?.1;
+        let restarted = case.restarts.iter().find(|(t, _)| *t == armed.timer).map(|(_, at)| *at);
+        Some(restarted.map_or(entered, |r| r.max(entered)))
+    }
+
+    /// Where the timer's deadline falls with no pause, from its start.
+    fn unpaused_deadline(&self, case: &CaseState, armed: &ArmedTimer, start: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let cals = &self.table.calendars;
+        match &self.table.timers[armed.timer].clock {
+            Clock::After(step) => match step.fixed() {
+                Some(d) => start.checked_add_signed(d),
+                None => expr::apply_step(cals, &self.beyond, start, step),
+            },
+            Clock::FromField(f) => match case.fields.get(*f) {
+                Some(Value::Duration(d)) => start.checked_add_signed(*d),
+                _ => None,
+            },
+            Clock::ByEnum { field, steps } => match case.fields.get(*field) {
+                Some(Value::Enum(_, i)) => expr::apply_step(cals, &self.beyond, start, steps.get(*i as usize)?),
+                _ => None,
+            },
+            Clock::At(CExpr::Field(f)) => match case.fields.get(*f) {
                 Some(Value::Time(t)) => Some(*t),
+                _ => None,
+            },
+            Clock::At(e) => match expr::eval(e, &self.scope(case, None, start)) {
+                Some(Value::Time(t)) => Some(t),
                 _ => None,
             },
         }
     }
 
+    /// Deadline of an armed timer as things stand, if it has one; a paused timer has none.
+    pub fn deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
+        let start = self.start_of(case, armed)?;
+        let base = self.unpaused_deadline(case, armed, start)?;
+        if !self.has_pauses {
+            return Some(base);
+        }
+        match case.pauses.iter().find(|p| p.timer == armed.timer && p.owner == armed.owner && p.start == start) {
+            Some(PauseState { since: Some(_), .. }) => None,
+            Some(p) => base.checked_add_signed(p.total),
+            None => Some(base),
+        }
+    }
+
+    /// The armed timers whose clocks are paused now, with the time each has left.
+    pub fn paused(&self, case: &CaseState) -> Vec<(&'t ArmedTimer, TimeDelta)> {
+        let mut out = Vec::new();
+        for armed in &self.table.statuses[case.status].timers {
+            let Some(start) = self.start_of(case, armed) else { continue };
+            let Some(p) =
+                case.pauses.iter().find(|p| p.timer == armed.timer && p.owner == armed.owner && p.start == start)
+            else {
+                continue;
+            };
+            let (Some(since), Some(base)) = (p.since, self.unpaused_deadline(case, armed, start)) else { continue };
+            if !self.is_spent(case, armed) {
+                out.push((armed, (base + p.total - since).max(TimeDelta::zero())));
+            }
+        }
+        out
+    }
+
+    /// The first day beyond a calendar's holiday data that this timer's deadline needs, if any.
+    pub fn deadline_beyond(&self, case: &CaseState, armed: &ArmedTimer) -> Option<(CalendarId, chrono::NaiveDate)> {
+        if self.table.calendars.is_empty() {
+            return None;
+        }
+        self.beyond.set(None);
+        let start = self.start_of(case, armed)?;
+        self.unpaused_deadline(case, armed, start)?;
+        self.beyond.take()
+    }
+
+    /// A warning, in words, that a calendar's holiday data ran out for a timer.
+    pub fn beyond_warning(&self, timer: TimerId, (calendar, day): (CalendarId, chrono::NaiveDate)) -> String {
+        let cal = &self.table.calendars[calendar];
+        let until = cal.covers.map(|(_, last)| format!(" (its holiday data ends {last})")).unwrap_or_default();
+        format!(
+            "timer `{}` was counted over {day}, beyond calendar `{}`'s holiday data{until}: the day was taken as a {} by its weekday alone",
+            self.table.timers[timer].name,
+            cal.name,
+            if cal.weekend[chrono::Datelike::weekday(&day).num_days_from_monday() as usize] {
+                "day off"
+            } else {
+                "working day"
+            },
+        )
+    }
+
     fn is_spent(&self, case: &CaseState, armed: &ArmedTimer) -> bool {
-        let entered = case.entered.iter().find(|(s, _)| *s == armed.owner).map(|(_, e)| *e);
-        case.spent.iter().any(|(t, o, e)| *t == armed.timer && *o == armed.owner && Some(*e) == entered)
+        let start = self.start_of(case, armed);
+        case.spent.iter().any(|(t, o, e)| *t == armed.timer && *o == armed.owner && Some(*e) == start)
     }
 
     /// Timers armed and not yet spent, with their deadlines, in firing order (deadline, then
@@ -546,8 +752,16 @@ impl<'t> Engine<'t> {
                 ));
                 break;
             }
-            let entered = case.entered.iter().find(|(s, _)| *s == armed.owner).map_or(at, |(_, e)| *e);
-            case.spent.push((armed.timer, armed.owner, entered));
+            let started = self.start_of(case, armed).unwrap_or(at);
+            if self.keep_history
+                && let Some(beyond) = self.deadline_beyond(case, armed)
+            {
+                let warning = self.beyond_warning(armed.timer, beyond);
+                if !case.warnings().contains(&warning) {
+                    case.log().warnings.push(warning);
+                }
+            }
+            case.spent.push((armed.timer, armed.owner, started));
             case.clock = Some(at);
             match &armed.effect {
                 TimerEffect::Sla => {
@@ -570,31 +784,35 @@ impl<'t> Engine<'t> {
     }
 
     /// For an action whose conditions are all false now, the first later instant at which one
-    /// of them holds, assuming nothing else changes (time-gated rules such as R11).
-    pub fn opens_at(&self, case: &CaseState, candidates: &[Transition], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let mut bases: Vec<DateTime<Utc>> = case.entered.iter().map(|(_, e)| *e).collect();
-        bases.extend(case.fields.iter().filter_map(|v| if let Value::Time(t) = v { Some(*t) } else { None }));
+    /// of them holds, assuming nothing else changes (time-gated rules such as R11). With the
+    /// event's `params`, the condition must hold with them; without, it must be able to hold.
+    ///
+    /// The candidates are the instants where a comparison between the clock (`now`,
+    /// `time_in`, `time_since`) and a value that does not move with it changes its truth: the
+    /// value's instant, and one second after it (for strict comparisons).
+    pub fn opens_at(
+        &self,
+        case: &CaseState,
+        candidates: &[Transition],
+        now: DateTime<Utc>,
+        params: Option<&[Value]>,
+    ) -> Option<DateTime<Utc>> {
+        let scope = self.scope(case, params, now);
         let mut instants = Vec::new();
         for c in candidates {
-            let mut durations = Vec::new();
             if let Some(g) = &c.guard {
-                expr::durations_in(g, &mut durations);
-            }
-            for b in &bases {
-                for d in &durations {
-                    if let Some(at) = b.checked_add_signed(*d) {
-                        instants.push(at);
-                        instants.extend(at.checked_add_signed(TimeDelta::seconds(1)));
-                    }
-                }
+                expr::thresholds(g, &scope, &mut instants);
             }
         }
         instants.retain(|at| *at > now);
         instants.sort();
         instants.dedup();
         instants.into_iter().find(|at| {
-            let scope = self.scope(case, None, *at);
-            candidates.iter().any(|c| expr::holds(c.guard.as_ref(), &scope) != Some(false))
+            let scope = self.scope(case, params, *at);
+            candidates.iter().any(|c| match params {
+                Some(_) => expr::holds(c.guard.as_ref(), &scope) == Some(true),
+                None => expr::holds(c.guard.as_ref(), &scope) != Some(false),
+            })
         })
     }
 }

@@ -3,8 +3,10 @@
 //! so `docket eval` can tell which actions are possible before anyone sends them.
 
 use crate::ast::BinaryOp;
-use crate::compile::table::{CExpr, StatusId, Value};
-use chrono::{DateTime, TimeDelta, Utc};
+use crate::calendar::{Calendar, Counted};
+use crate::compile::table::{CExpr, CalendarId, StatusId, Step, StepAmount, Value};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 /// What an expression can see.
@@ -17,6 +19,35 @@ pub struct Scope<'a> {
     pub now: DateTime<Utc>,
     /// When the case entered each status it is in, outermost first.
     pub entered: &'a [(StatusId, DateTime<Utc>)],
+    /// The policy's calendars.
+    pub calendars: &'a [Calendar],
+    /// The first day a calendar computation needed beyond its calendar's holiday data.
+    pub beyond: &'a Beyond,
+}
+
+/// Where a calendar computation first needed a day beyond its holiday data, so the caller can
+/// warn (the day was counted by its weekday alone).
+pub type Beyond = Cell<Option<(CalendarId, NaiveDate)>>;
+
+/// Move a time on by a step, in its calendar; `None` past chrono's range. A day beyond the
+/// calendar's holiday data is noted in `beyond`.
+pub fn apply_step(calendars: &[Calendar], beyond: &Beyond, t: DateTime<Utc>, step: &Step) -> Option<DateTime<Utc>> {
+    let calendar = match step.calendar {
+        None => return t.checked_add_signed(step.fixed()?),
+        Some(c) => calendars.get(c)?,
+    };
+    let counted = match step.amount {
+        StepAmount::Exact(d) => Counted { at: t.checked_add_signed(d)?, beyond: None },
+        StepAmount::LocalDays { days, rest } => {
+            Counted { at: calendar.add_local_days(t, days)?.checked_add_signed(rest)?, beyond: None }
+        }
+        StepAmount::BusinessDays(n) => calendar.add_business_days(t, n)?,
+        StepAmount::BusinessHours(s) => calendar.add_business_hours(t, s)?,
+    };
+    if let (Some(day), None, Some(c)) = (counted.beyond, beyond.get(), step.calendar) {
+        beyond.set(Some((c, day)));
+    }
+    Some(counted.at)
 }
 
 /// Evaluate; `None` is unknown.
@@ -32,6 +63,21 @@ pub fn eval(e: &CExpr, s: &Scope) -> Option<Value> {
         },
         CExpr::TimeSince(f) => match s.fields.get(*f) {
             Some(Value::Time(t)) => Value::Duration(s.now - *t),
+            _ => Value::Null,
+        },
+        CExpr::Shift(inner, step) => match eval(inner, s)? {
+            Value::Time(t) => apply_step(s.calendars, s.beyond, t, step).map_or(Value::Null, Value::Time),
+            _ => Value::Null,
+        },
+        CExpr::DayEdge { end, time, calendar } => match eval(time, s)? {
+            Value::Time(t) => day_edge(s.calendars, *calendar, t, *end).map_or(Value::Null, Value::Time),
+            _ => Value::Null,
+        },
+        CExpr::AtTime { time, clock, calendar } => match eval(time, s)? {
+            Value::Time(t) => match calendar.and_then(|c| s.calendars.get(c)) {
+                Some(cal) => cal.at_time(t, *clock).map_or(Value::Null, Value::Time),
+                None => Value::Time(t.date_naive().and_time(*clock).and_utc()),
+            },
             _ => Value::Null,
         },
         CExpr::Not(inner) => match eval(inner, s)? {
@@ -51,6 +97,23 @@ pub fn eval(e: &CExpr, s: &Scope) -> Option<Value> {
             if op.is_comparison() { Value::Bool(compare(*op, &a, &b)) } else { arithmetic(*op, &a, &b) }
         }
     })
+}
+
+/// The first instant or the last whole second of a time's day, in a calendar's zone or in UTC.
+fn day_edge(
+    calendars: &[Calendar],
+    calendar: Option<CalendarId>,
+    t: DateTime<Utc>,
+    end: bool,
+) -> Option<DateTime<Utc>> {
+    match calendar.and_then(|c| calendars.get(c)) {
+        Some(cal) if end => cal.end_of_day(t),
+        Some(cal) => cal.start_of_day(t),
+        None => {
+            let start = t.date_naive().and_hms_opt(0, 0, 0)?.and_utc();
+            if end { start.checked_add_signed(TimeDelta::seconds(86_399)) } else { Some(start) }
+        }
+    }
 }
 
 /// `and` (`dominant` false) or `or` (`dominant` true) with unknowns: a dominant value decides.
@@ -133,16 +196,60 @@ pub fn holds(guard: Option<&CExpr>, s: &Scope) -> Option<bool> {
     }
 }
 
-/// Durations written in a condition, for finding when a time-gated condition opens.
-pub fn durations_in(e: &CExpr, out: &mut Vec<TimeDelta>) {
+/// The instants at which a comparison between the clock and a value that does not move with it
+/// can change its truth, for finding when a time-gated condition opens. For `now >= X` that is
+/// X; for `time_in(s) >= d`, entering `s` plus d; for `time_since(f) >= d`, the time in `f`
+/// plus d. Each is pushed with the second after it, where strict comparisons turn.
+pub fn thresholds(e: &CExpr, s: &Scope, out: &mut Vec<DateTime<Utc>>) {
     match e {
-        CExpr::Const(Value::Duration(d)) => out.push(*d),
-        CExpr::Not(x) | CExpr::Neg(x) => durations_in(x, out),
+        CExpr::Not(x) => thresholds(x, s, out),
+        CExpr::Binary(op, l, r) if op.is_comparison() => {
+            for (clock, other) in [(l, r), (r, l)] {
+                if reads_clock(other) {
+                    continue;
+                }
+                let at = match (&**clock, eval(other, s)) {
+                    (CExpr::Now, Some(Value::Time(t))) => Some(t),
+                    (CExpr::TimeIn(status), Some(Value::Duration(d))) => {
+                        s.entered.iter().find(|(st, _)| st == status).and_then(|(_, e)| e.checked_add_signed(d))
+                    }
+                    (CExpr::TimeSince(f), Some(Value::Duration(d))) => match s.fields.get(*f) {
+                        Some(Value::Time(t)) => t.checked_add_signed(d),
+                        _ => None,
+                    },
+                    // `now - paid_at >= 7d`.
+                    (CExpr::Binary(BinaryOp::Sub, a, b), Some(Value::Duration(d)))
+                        if **a == CExpr::Now && !reads_clock(b) =>
+                    {
+                        match eval(b, s) {
+                            Some(Value::Time(t)) => t.checked_add_signed(d),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(at) = at {
+                    out.push(at);
+                    out.extend(at.checked_add_signed(TimeDelta::seconds(1)));
+                }
+            }
+        }
         CExpr::Binary(_, l, r) => {
-            durations_in(l, out);
-            durations_in(r, out);
+            thresholds(l, s, out);
+            thresholds(r, s, out);
         }
         _ => {}
+    }
+}
+
+/// Whether an expression's value moves with the clock.
+pub fn reads_clock(e: &CExpr) -> bool {
+    match e {
+        CExpr::Now | CExpr::TimeIn(_) | CExpr::TimeSince(_) => true,
+        CExpr::Not(x) | CExpr::Neg(x) | CExpr::Shift(x, _) => reads_clock(x),
+        CExpr::DayEdge { time, .. } | CExpr::AtTime { time, .. } => reads_clock(time),
+        CExpr::Binary(_, l, r) => reads_clock(l) || reads_clock(r),
+        CExpr::Const(_) | CExpr::Field(_) | CExpr::Param(_) => false,
     }
 }
 

@@ -23,14 +23,23 @@ pub struct OutcomeReport {
 pub struct DeadlineReport {
     /// Timer name.
     pub timer: String,
-    /// When.
-    pub at: String,
+    /// When, in UTC; null while the timer's clock is paused.
+    pub at: Option<String>,
+    /// The same instant in the zone of the calendar the timer counts in, if it counts in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local: Option<String>,
     /// `transition` or `sla`.
     pub effect: &'static str,
     /// Where the case would go (null for an SLA).
     pub target: Option<String>,
     /// The policy line that arms it.
     pub policy_line: usize,
+    /// True while the timer's clock is paused.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
+    /// For a paused timer, the time its clock has left (`1d4h`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<String>,
 }
 
 /// A missed SLA deadline.
@@ -115,6 +124,9 @@ pub struct CaseReport {
     /// Why the case stopped, if a policy error stopped it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the evaluation had to assume, such as a day beyond a calendar's holiday data.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A field value as JSON.
@@ -131,7 +143,15 @@ pub fn json_value(table: &TransitionTable, v: &Value) -> Json {
 pub fn outcome(table: &TransitionTable, case: &CaseState) -> Option<OutcomeReport> {
     let o = table.statuses[case.status].terminal.as_ref()?;
     let now = case.clock.unwrap_or_default();
-    let scope = expr::Scope { fields: &case.fields, params: None, now, entered: &case.entered };
+    let beyond = expr::Beyond::default();
+    let scope = expr::Scope {
+        fields: &case.fields,
+        params: None,
+        now,
+        entered: &case.entered,
+        calendars: &table.calendars,
+        beyond: &beyond,
+    };
     let amount = o.amount.as_ref().and_then(|a| expr::eval(a, &scope)).map(|v| table.show(&v));
     Some(OutcomeReport { kind: table.outcomes[o.outcome].name.clone(), amount })
 }
@@ -199,38 +219,76 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
             .collect(),
         as_of: now.map(|n| t(&n)),
         error: case.stuck().map(str::to_string),
+        warnings: warnings(engine, case),
     }
+}
+
+/// The case's warnings, and those of its pending deadlines.
+fn warnings(engine: &Engine, case: &CaseState) -> Vec<String> {
+    let mut out: Vec<String> = case.warnings().to_vec();
+    if engine.table.calendars.is_empty() {
+        return out;
+    }
+    for armed in &engine.table.statuses[case.status].timers {
+        if let Some(beyond) = engine.deadline_beyond(case, armed) {
+            let w = engine.beyond_warning(armed.timer, beyond);
+            if !out.contains(&w) {
+                out.push(w);
+            }
+        }
+    }
+    out
 }
 
 /// Pending timers, leaving out a moving timer whose condition is false as things stand.
 fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
     let table = engine.table;
-    engine
-        .pending(case)
-        .into_iter()
-        .filter_map(|(at, armed)| {
-            let (effect, target) = match &armed.effect {
-                TimerEffect::Sla => ("sla", None),
-                TimerEffect::Move(_) => {
-                    let to = engine.timer_destination(case, armed, at)?;
-                    ("transition", Some(table.statuses[to].path.clone()))
-                }
-            };
-            Some(DeadlineReport {
-                timer: table.timers[armed.timer].name.clone(),
-                at: t(&at),
-                effect,
-                target,
-                policy_line: armed.line,
-            })
+    let timed = engine.pending(case).into_iter().filter_map(|(at, armed)| {
+        let (effect, target) = match &armed.effect {
+            TimerEffect::Sla => ("sla", None),
+            TimerEffect::Move(_) => {
+                let to = engine.timer_destination(case, armed, at)?;
+                ("transition", Some(table.statuses[to].path.clone()))
+            }
+        };
+        let def = &table.timers[armed.timer];
+        Some(DeadlineReport {
+            timer: def.name.clone(),
+            at: Some(t(&at)),
+            local: def.calendar.and_then(|c| table.calendars.get(c)).map(|c| c.local_text(at)),
+            effect,
+            target,
+            policy_line: armed.line,
+            paused: false,
+            remaining: None,
         })
-        .collect()
+    });
+    // Paused clocks have no instant: they follow the timed ones, in declaration order.
+    let paused = engine.paused(case).into_iter().map(|(armed, left)| {
+        let (effect, target) = match &armed.effect {
+            TimerEffect::Sla => ("sla", None),
+            TimerEffect::Move(list) => {
+                ("transition", list.first().and_then(|tr| tr.target).map(|s| table.statuses[s].path.clone()))
+            }
+        };
+        DeadlineReport {
+            timer: table.timers[armed.timer].name.clone(),
+            at: None,
+            local: None,
+            effect,
+            target,
+            policy_line: armed.line,
+            paused: true,
+            remaining: Some(crate::eval::time::format_duration(left)),
+        }
+    });
+    timed.chain(paused).collect()
 }
 
 /// What each role may do now, and which closed actions open later by themselves.
 fn allowed(engine: &Engine, case: &CaseState, now: DateTime<Utc>) -> (Map<String, Json>, Vec<OpensReport>) {
     let table = engine.table;
-    let scope = expr::Scope { fields: &case.fields, params: None, now, entered: &case.entered };
+    let scope = engine.scope(case, None, now);
     let mut allowed = Map::new();
     let mut opens = Vec::new();
     for (role_id, role) in table.roles.iter().enumerate() {
@@ -242,7 +300,7 @@ fn allowed(engine: &Engine, case: &CaseState, now: DateTime<Utc>) -> (Map<String
             }
             if list.iter().any(|c| expr::holds(c.guard.as_ref(), &scope) != Some(false)) {
                 actions.push(Json::String(def.name.clone()));
-            } else if let Some(at) = engine.opens_at(case, list, now) {
+            } else if let Some(at) = engine.opens_at(case, list, now, None) {
                 opens.push(OpensReport { role: role.clone(), action: def.name.clone(), at: t(&at) });
             }
         }
@@ -307,8 +365,17 @@ pub fn render_text(r: &CaseReport) -> String {
                 Some(target) => format!("-> {target}"),
                 None => "SLA".to_string(),
             };
-            out.push_str(&format!("    {}  {} {what} (policy line {})\n", d.at, d.timer, d.policy_line));
+            let when = match (&d.at, &d.remaining) {
+                (Some(at), _) => at.clone(),
+                (None, Some(left)) => format!("paused, {left} left"),
+                (None, None) => "paused".to_string(),
+            };
+            let local = d.local.as_ref().map(|l| format!(" ({l} local)")).unwrap_or_default();
+            out.push_str(&format!("    {when}{local}  {} {what} (policy line {})\n", d.timer, d.policy_line));
         }
+    }
+    for w in &r.warnings {
+        out.push_str(&format!("  warning: {w}\n"));
     }
     if !r.breached.is_empty() {
         out.push_str("  breached:\n");

@@ -123,8 +123,8 @@ pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
         for armed in &st.timers {
             let def = &t.timers[armed.timer];
             let when = match def.clock {
-                Clock::After(_) => format!("{} after the case entered {}", def.written, t.statuses[armed.owner].path),
-                Clock::At(_) => format!("at the time in {}", def.written),
+                Clock::At(_) => def.written.clone(),
+                _ => format!("{} after the case entered {}", def.written, t.statuses[armed.owner].path),
             };
             match &armed.effect {
                 TimerEffect::Sla => out.push_str(&format!(

@@ -11,7 +11,7 @@
 //! Output depends only on the table: statuses in table order, edges in policy-line order.
 
 use crate::compile::print::expr_text;
-use crate::compile::table::{Clock, StatusId, TimerEffect, Transition, TransitionTable};
+use crate::compile::table::{StatusId, TimerEffect, Transition, TransitionTable};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -87,10 +87,7 @@ pub fn diagram(table: &TransitionTable) -> Diagram {
         }
         for armed in status.timers.iter().filter(|a| a.owner == s) {
             let def = &table.timers[armed.timer];
-            let clock = match def.clock {
-                Clock::After(_) => def.written.clone(),
-                Clock::At(_) => format!("at {}", def.written),
-            };
+            let clock = def.written.clone();
             match &armed.effect {
                 TimerEffect::Sla => notes[s].push(format!("deadline {} ({clock})", def.name)),
                 TimerEffect::Move(list) => {

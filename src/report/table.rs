@@ -96,10 +96,8 @@ pub fn view(table: &TransitionTable) -> Vec<StatusView> {
                 .map(|armed| {
                     let def = &table.timers[armed.timer];
                     let clock = match def.clock {
-                        Clock::After(_) => {
-                            format!("{} after entering {}", def.written, table.statuses[armed.owner].path)
-                        }
-                        Clock::At(_) => format!("at {}", def.written),
+                        Clock::At(_) => def.written.clone(),
+                        _ => format!("{} after entering {}", def.written, table.statuses[armed.owner].path),
                     };
                     let (effect, transitions) = match &armed.effect {
                         TimerEffect::Sla => ("sla", vec![]),

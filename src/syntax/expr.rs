@@ -2,7 +2,7 @@
 
 use super::lower::{ident, path, span_of};
 use super::{MAX_OPERATORS, Rule};
-use crate::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
+use crate::ast::{BinaryOp, DurationLit, DurationTerm, DurationUnit, Expr, ExprKind, UnaryOp};
 use crate::diag::Diagnostic;
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
@@ -116,7 +116,39 @@ fn primary(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
             Diagnostic::error("E003", span, format!("the amount `{text}` is too large"))
                 .with_help("an amount has at most 28 digits")
         })?),
-        Rule::duration => ExprKind::Duration(duration_seconds(text).ok_or_else(|| too_long(text, span))?),
+        Rule::duration_term => ExprKind::Duration(duration_term(pair)?),
+        Rule::day_edge => {
+            let mut end = false;
+            let mut time = None;
+            let mut calendar = None;
+            for p in pair.into_inner() {
+                match p.as_rule() {
+                    Rule::day_edge_name => end = p.as_str() == "end_of_day",
+                    Rule::expr => time = Some(Box::new(tree(p)?)),
+                    Rule::calendar_name => calendar = Some(ident(&p)),
+                    _ => {}
+                }
+            }
+            ExprKind::DayEdge { end, time: time.ok_or_else(|| grammar_bug(span))?, calendar }
+        }
+        Rule::at_time => {
+            let mut time = None;
+            let mut clock = None;
+            let mut calendar = None;
+            for p in pair.into_inner() {
+                match p.as_rule() {
+                    Rule::expr => time = Some(Box::new(tree(p)?)),
+                    Rule::clock_time => clock = Some((p.as_str().to_string(), span_of(&p))),
+                    Rule::calendar_name => calendar = Some(ident(&p)),
+                    _ => {}
+                }
+            }
+            ExprKind::AtTime {
+                time: time.ok_or_else(|| grammar_bug(span))?,
+                clock: clock.ok_or_else(|| grammar_bug(span))?,
+                calendar,
+            }
+        }
         Rule::string => ExprKind::Text(unquote(text)),
         Rule::time_in => {
             let inner = pair.into_inner().next().map(path);
@@ -132,6 +164,41 @@ fn primary(pair: Pair<Rule>) -> Result<Expr, Diagnostic> {
         _ => ExprKind::Name(text.to_string()),
     };
     Ok(Expr { kind, span })
+}
+
+/// Lower a `duration_term` pair: a literal and the calendar it is counted in.
+pub fn duration_term(pair: Pair<Rule>) -> Result<DurationTerm, Diagnostic> {
+    let span = span_of(&pair);
+    let mut lit = None;
+    let mut calendar = None;
+    for p in pair.into_inner() {
+        match p.as_rule() {
+            Rule::duration => lit = Some(duration_lit(&p)?),
+            Rule::calendar_name => calendar = Some(ident(&p)),
+            _ => {}
+        }
+    }
+    Ok(DurationTerm { lit: lit.ok_or_else(|| grammar_bug(span))?, calendar })
+}
+
+/// Lower a `duration` pair: `5d`, `1d12h`, `3bd`, `4bh`.
+pub fn duration_lit(pair: &Pair<Rule>) -> Result<DurationLit, Diagnostic> {
+    let text = pair.as_str();
+    let span = span_of(pair);
+    let (unit, seconds) = if let Some(days) = text.strip_suffix("bd") {
+        let n: i64 = days.parse().map_err(|_| too_long(text, span))?;
+        if n > MAX_DURATION_SECONDS / 86_400 {
+            return Err(too_long(text, span));
+        }
+        (DurationUnit::BusinessDays, n)
+    } else if let Some(hours) = text.strip_suffix("bh") {
+        let n: i64 = hours.parse().map_err(|_| too_long(text, span))?;
+        let seconds = n.checked_mul(3600).filter(|s| *s <= MAX_DURATION_SECONDS).ok_or_else(|| too_long(text, span))?;
+        (DurationUnit::BusinessHours, seconds)
+    } else {
+        (DurationUnit::Exact, duration_seconds(text).ok_or_else(|| too_long(text, span))?)
+    };
+    Ok(DurationLit { seconds, unit, text: text.to_string(), span })
 }
 
 /// A grammar rule produced a shape the lowering did not expect; reported, never a panic.

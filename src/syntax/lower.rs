@@ -2,7 +2,7 @@
 //! this code does not expect is an internal mismatch, reported as a diagnostic rather than a panic.
 
 use super::Rule;
-use super::expr::{duration_seconds, expr, grammar_bug, too_long, unquote};
+use super::expr::{duration_term, expr, grammar_bug, unquote};
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use crate::span::Span;
@@ -66,6 +66,7 @@ pub fn policy(pair: Pair<Rule>) -> Result<Policy> {
                     policy.outcomes.push(OutcomeDecl { name, amount });
                 }
             }
+            Rule::calendar_decl => policy.calendars.push(calendar_decl(item)?),
             Rule::timers_decl => {
                 for decl in item.into_inner().filter(|p| p.as_rule() == Rule::timer_decl) {
                     policy.timers.push(timer_decl(decl)?);
@@ -110,6 +111,7 @@ fn header_of(pair: Pair<Rule>) -> Result<Policy> {
         docs,
         roles: vec![],
         outcomes: vec![],
+        calendars: vec![],
         timers: vec![],
         fields: vec![],
         actions: vec![],
@@ -117,26 +119,90 @@ fn header_of(pair: Pair<Rule>) -> Result<Policy> {
     })
 }
 
+fn calendar_decl(pair: Pair<Rule>) -> Result<CalendarDecl> {
+    let span = span_of(&pair);
+    let mut cal = CalendarDecl {
+        docs: vec![],
+        name: Ident { name: String::new(), span },
+        zone: None,
+        weekend: None,
+        holidays: None,
+        hours: None,
+        span,
+    };
+    for p in pair.into_inner() {
+        let pspan = span_of(&p);
+        match p.as_rule() {
+            Rule::doc => cal.docs.push(doc_text(&p)),
+            Rule::calendar_name => cal.name = ident(&p),
+            Rule::calendar_zone => {
+                let s = child(&p, Rule::string).ok_or_else(|| grammar_bug(pspan))?;
+                cal.zone = Some((unquote(s.as_str()), span_of(&s)));
+            }
+            Rule::calendar_weekend => {
+                let days = p.into_inner().filter(|d| d.as_rule() == Rule::weekday).map(|d| ident(&d)).collect();
+                cal.weekend = Some((days, pspan));
+            }
+            Rule::calendar_holidays => {
+                let s = child(&p, Rule::string).ok_or_else(|| grammar_bug(pspan))?;
+                cal.holidays = Some((unquote(s.as_str()), span_of(&s)));
+            }
+            Rule::calendar_hours => {
+                let times: Vec<String> = p
+                    .into_inner()
+                    .filter(|t| t.as_rule() == Rule::clock_time)
+                    .map(|t| t.as_str().to_string())
+                    .collect();
+                let [open, close] = <[String; 2]>::try_from(times).map_err(|_| grammar_bug(pspan))?;
+                cal.hours = Some((open, close, pspan));
+            }
+            _ => {}
+        }
+    }
+    Ok(cal)
+}
+
 fn timer_decl(pair: Pair<Rule>) -> Result<TimerDecl> {
     let span = span_of(&pair);
     let mut docs = Vec::new();
     let mut name = None;
     let mut clock = None;
+    let mut restart = None;
+    let mut pause = None;
     for p in pair.into_inner() {
+        let pspan = span_of(&p);
         match p.as_rule() {
             Rule::doc => docs.push(doc_text(&p)),
             Rule::timer_name => name = Some(ident(&p)),
             Rule::timer_after => {
-                let lit = child(&p, Rule::duration).ok_or_else(|| grammar_bug(span))?;
-                let lit_span = span_of(&lit);
-                let seconds = duration_seconds(lit.as_str()).ok_or_else(|| too_long(lit.as_str(), lit_span))?;
-                clock =
-                    Some(TimerClock::After(DurationLit { seconds, text: lit.as_str().to_string(), span: lit_span }));
+                let inner = p.into_inner().find(|q| q.as_rule() != Rule::equals).ok_or_else(|| grammar_bug(span))?;
+                clock = Some(TimerClock::After(match inner.as_rule() {
+                    Rule::duration_term => DurationSpec::Literal(duration_term(inner)?),
+                    Rule::duration_table => duration_table(inner)?,
+                    _ => DurationSpec::Field(ident(&inner)),
+                }));
             }
             Rule::timer_at => {
-                let field =
-                    p.into_inner().find(|q| q.as_rule() == Rule::field_name).ok_or_else(|| grammar_bug(span))?;
-                clock = Some(TimerClock::At(ident(&field)));
+                let e = child(&p, Rule::expr).ok_or_else(|| grammar_bug(span))?;
+                clock = Some(TimerClock::At(expr(e)?));
+            }
+            Rule::timer_restart => {
+                let any = child(&p, Rule::kw_any).is_some();
+                let roles: Vec<Ident> =
+                    p.into_inner().filter(|q| q.as_rule() == Rule::role_name).map(|q| ident(&q)).collect();
+                restart = Some(Restart { roles: (!any).then_some(roles), span: pspan });
+            }
+            Rule::timer_pause => {
+                let inner = p.into_inner().next().ok_or_else(|| grammar_bug(pspan))?;
+                let what = match inner.as_rule() {
+                    Rule::pause_in => {
+                        Pause::In(inner.into_inner().filter(|q| q.as_rule() == Rule::status_path).map(path).collect())
+                    }
+                    _ => {
+                        Pause::When(child(&inner, Rule::expr).map(expr).transpose()?.ok_or_else(|| grammar_bug(pspan))?)
+                    }
+                };
+                pause = Some((what, pspan));
             }
             _ => {}
         }
@@ -145,8 +211,24 @@ fn timer_decl(pair: Pair<Rule>) -> Result<TimerDecl> {
         docs,
         name: name.ok_or_else(|| grammar_bug(span))?,
         clock: clock.ok_or_else(|| grammar_bug(span))?,
+        restart,
+        pause,
         span,
     })
+}
+
+fn duration_table(pair: Pair<Rule>) -> Result<DurationSpec> {
+    let span = span_of(&pair);
+    let field = child(&pair, Rule::field_name).map(|p| ident(&p)).ok_or_else(|| grammar_bug(span))?;
+    let mut entries = Vec::new();
+    for entry in pair.into_inner().filter(|p| p.as_rule() == Rule::duration_entry) {
+        let espan = span_of(&entry);
+        let variant = child(&entry, Rule::variant_name).map(|p| ident(&p)).ok_or_else(|| grammar_bug(espan))?;
+        let term =
+            child(&entry, Rule::duration_term).map(duration_term).transpose()?.ok_or_else(|| grammar_bug(espan))?;
+        entries.push((variant, term));
+    }
+    Ok(DurationSpec::Table { field, entries, span })
 }
 
 fn type_expr(pair: Pair<Rule>) -> Result<TypeExpr> {
