@@ -51,14 +51,13 @@ pub fn resolve_pauses(cx: &mut Context, ast: &Policy) {
             _ => None,
         };
         if let Some(cal) = counted {
-            let written = cx.table.timers[id].written.clone();
             let name = cx.table.calendars[cal].name.clone();
             cx.report(
                 Diagnostic::error(
                     "E066",
                     *span,
                     format!(
-                        "timer `{}` counts `{written}` on calendar `{name}`, and such a clock cannot pause",
+                        "timer `{}` is counted on calendar `{name}`, and such a clock cannot pause",
                         decl.name.name
                     ),
                 )

@@ -180,7 +180,7 @@ fn clockless(cx: &mut Context, scope: &Scope, e: &Expr) -> Option<()> {
         Timeless::Automatic => (
             "an automatic transition's condition",
             "time passing changes it with no event to notice, so the case would move only at its next event; \
-             declare a timer that fires at that instant instead, such as `idle at last_activity + 21d` in `timers` \
+             declare a timer that fires at that instant instead, such as `idle at last_event + 21d` in `timers` \
              and `after idle -> closed` in the status",
         ),
         Timeless::TimerAt => (

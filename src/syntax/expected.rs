@@ -254,6 +254,9 @@ pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
     if let Some(d) = bad_duration(pos, &found, rules) {
         return d;
     }
+    if let Some(d) = word_after_timer_duration(text, pos, rules) {
+        return d;
+    }
     let at_end = found.is_empty();
     // At the end of the file, point just after the last thing written, not at a blank line.
     let start = if at_end { text.trim_end().len() } else { pos };
@@ -430,6 +433,47 @@ fn bad_duration(pos: usize, found: &str, rules: &[Rule]) -> Option<Diagnostic> {
         Diagnostic::error("E001", Span::new(pos, pos + found.len()), format!("`{found}` is not a duration"))
             .with_label("unknown unit")
             .with_help("a duration is a whole number and a unit, s m h d or w, such as `5d` or `1d12h`"),
+    )
+}
+
+/// A word after a timer's duration that the parser took for the next timer's name:
+/// `wait = 3d business` fails only at the next line, where `business` lacks its `=`. The
+/// diagnostic points at the word instead, and says how to write what was meant.
+fn word_after_timer_duration(text: &str, pos: usize, rules: &[Rule]) -> Option<Diagnostic> {
+    if !rules.iter().any(|r| matches!(r, Rule::timer_after | Rule::equals)) {
+        return None;
+    }
+    // The timer name pest just read: the last word before `pos`.
+    let before = text.get(..pos)?.trim_end();
+    let name_start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    let word = &before[name_start..];
+    // It must sit on the line of a complete `NAME = DURATION`, after the duration.
+    let line_start = before[..name_start].rfind('\n').map_or(0, |i| i + 1);
+    let head = without_comment(&before[line_start..name_start]).trim();
+    let (_, value) = head.split_once('=')?;
+    let value = value.trim();
+    let is_duration = !value.is_empty()
+        && value.starts_with(|c: char| c.is_ascii_digit())
+        && value.chars().all(|c| c.is_ascii_alphanumeric());
+    if word.is_empty() || !is_duration {
+        return None;
+    }
+    let span = Span::new(name_start, name_start + word.len());
+    let business = ["business", "working", "workdays", "weekdays", "bank"].contains(&word);
+    let help = if business {
+        let n: String = value.chars().take_while(char::is_ascii_digit).collect();
+        format!(
+            "to count business days write `{n}bd in uk` (hours: `{n}bh in uk`), with the calendar declared, such as \
+             `calendar uk {{ zone \"Europe/London\" }}`"
+        )
+    } else {
+        "a timer is `NAME = DURATION [in CALENDAR] [restart on ...] [pause ...]` or `NAME at INSTANT`, one per line"
+            .to_string()
+    };
+    Some(
+        Diagnostic::error("E001", span, format!("`{word}` after the duration `{value}` is not part of a timer"))
+            .with_label("unexpected word")
+            .with_help(help),
     )
 }
 
