@@ -37,6 +37,8 @@ pub struct Context<'a> {
     field_index: HashMap<String, FieldId>,
     timer_index: HashMap<String, TimerId>,
     outcome_index: HashMap<String, usize>,
+    /// Each enum type by its variants, so inline enums that list the same ones share an id.
+    enum_index: HashMap<Vec<String>, usize>,
     /// Each status by its parent (`None` at the top level) and its name, for resolving paths.
     status_children: HashMap<(Option<StatusId>, String), StatusId>,
     /// The first status declared with each name, wherever it is nested.
@@ -87,6 +89,7 @@ impl<'a> Context<'a> {
             field_index: HashMap::new(),
             timer_index: HashMap::new(),
             outcome_index: HashMap::new(),
+            enum_index: HashMap::new(),
             status_children: HashMap::new(),
             status_by_name: HashMap::new(),
             suggestions_left: Cell::new(SUGGESTION_BUDGET),
@@ -453,8 +456,18 @@ impl<'a> Context<'a> {
                         names.push(v.name.clone());
                     }
                 }
-                self.table.enums.push(names);
-                Type::Enum(self.table.enums.len() - 1)
+                // An enum type is its variants in order: two inline enums that list the same
+                // variants are one type, so a parameter `kind: enum { a, b }` can set a field
+                // declared `enum { a, b }`.
+                match self.enum_index.get(&names) {
+                    Some(&id) => Type::Enum(id),
+                    None => {
+                        let id = self.table.enums.len();
+                        self.enum_index.insert(names.clone(), id);
+                        self.table.enums.push(names);
+                        Type::Enum(id)
+                    }
+                }
             }
             TypeKind::Named(name) => match name.name.as_str() {
                 "money" => Type::Money,

@@ -3,7 +3,7 @@
 
 use super::OwnRules;
 use super::declare::Context;
-use super::types::{Scope, typed};
+use super::types::{Scope, enum_difference, typed};
 use crate::ast::{self, Assignment, Policy, StatusItem, Trigger};
 use crate::compile::table::{Effect, StatusId, TerminalOutcome, Transition, Type};
 use crate::diag::{Diagnostic, MAX_CANDIDATES};
@@ -152,13 +152,15 @@ fn assignments(cx: &mut Context, scope: &Scope, list: &[Assignment]) -> Vec<Effe
         let Some((value, got)) = typed(cx, scope, &a.value, Some(want)) else { continue };
         if got != want {
             let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));
+            let help = enum_difference(cx, got, "the value", want, &format!("field `{}`", a.field.name));
             cx.report(
                 Diagnostic::error(
                     "E031",
                     a.value.span,
                     format!("cannot assign {g} to field `{}`, which holds {w}", a.field.name),
                 )
-                .with_label(format!("this is {g}")),
+                .with_label(format!("this is {g}"))
+                .with_help_opt(help),
             );
             continue;
         }
@@ -204,6 +206,7 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
                 let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));
                 let example = cx.table.fields.iter().find(|f| f.ty == want).map(|f| f.name.clone());
                 let example = example.or_else(|| cx.example_of(want));
+                let differs = enum_difference(cx, got, "the amount", want, &format!("outcome `{}`", o.name.name));
                 cx.report(
                     Diagnostic::error(
                         "E033",
@@ -211,7 +214,11 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
                         format!("outcome `{}` needs a {w} amount, and this is {g}", o.name.name),
                     )
                     .with_label(format!("this is {g}"))
-                    .with_help_opt(example.map(|f| format!("give it a {w} value, such as `{}({f})`", o.name.name))),
+                    .with_help_opt(
+                        differs.or_else(|| {
+                            example.map(|f| format!("give it a {w} value, such as `{}({f})`", o.name.name))
+                        }),
+                    ),
                 );
                 return;
             }
