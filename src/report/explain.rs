@@ -90,10 +90,18 @@ fn where_(file: &SourceFile, t: &TransitionTable, line: usize, declared_in: Stat
 pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
     let st = &t.statuses[id];
     let mut out = format!("{} \"{}\"\n", st.path, st.label);
-    for a in t.chain(id) {
-        for d in &t.statuses[a].docs {
-            out.push_str(&format!("  {d}\n"));
+    // A status's doc comments are its own; an enclosing status's are said to be that status's,
+    // innermost first, since they describe where the case is but not this status.
+    for d in &st.docs {
+        out.push_str(&format!("  {d}\n"));
+    }
+    let mut parent = st.parent;
+    while let Some(p) = parent {
+        let outer = &t.statuses[p];
+        if !outer.docs.is_empty() {
+            out.push_str(&format!("  Inside {}: {}\n", outer.path, outer.docs.join(" ")));
         }
+        parent = outer.parent;
     }
     if let Some(o) = &st.terminal {
         out.push_str(&format!("  The case is closed here with the outcome {}", t.outcomes[o.outcome].name));

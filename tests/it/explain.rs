@@ -103,3 +103,23 @@ fn automatic_and_timer_rules_after_the_first_read_as_otherwise() {
     assert!(out.contains("  - t (1d after the case entered s), otherwise: the case goes to z"), "{out}");
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn a_nested_status_shows_its_own_doc_and_names_its_parents() {
+    let path = temp_policy(
+        "docs",
+        "policy demo \"Demo\"\nroles buyer\noutcomes done\nactions {\n  buyer poke\n  buyer close\n}\n\
+         ## The parent's doc.\ninitial status p \"P\" {\n  ## The child's doc.\n  initial status c \"C\" {\n\
+         \x20   buyer poke -> d\n  }\n  status d \"D\" {\n    buyer poke -> c\n  }\n  buyer close -> y\n}\n\
+         terminal status y \"Y\" outcome done\n",
+    );
+    let explain = |status: &str| {
+        let (out, err, code) = docket(&["explain", path.to_str().unwrap(), status]);
+        assert_eq!(code, 0, "{err}");
+        out.lines().take_while(|l| !l.starts_with("  Who may")).map(|l| format!("{l}\n")).collect::<String>()
+    };
+    assert_eq!(explain("p"), "p \"P\"\n  The parent's doc.\n  Entering it enters p.c.\n");
+    assert_eq!(explain("p.c"), "p.c \"C\"\n  The child's doc.\n  Inside p: The parent's doc.\n");
+    assert_eq!(explain("p.d"), "p.d \"D\"\n  Inside p: The parent's doc.\n");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
