@@ -58,6 +58,11 @@ fn arm(cx: &mut Context, own: &mut OwnRules, timer: usize, rules: Option<Transit
 
 fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRules) {
     let (params, start) = match &rule.trigger {
+        Trigger::Action { role, action } if role.name == "on" && !cx.table.role_index.contains_key("on") => {
+            on_event(cx, rule, role, action);
+            cx.dropped_rule = true;
+            return;
+        }
         Trigger::Action { role, action } => {
             let resolved = cx.role(role).and_then(|r| cx.action(r, action));
             let Some(action_id) = resolved else {
@@ -125,6 +130,32 @@ fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRu
             own.automatic.push(transition);
         }
     }
+}
+
+/// `on event { ... }` parses as a rule of a role `on`; say what `on` means and what rule to
+/// write. When the word after `on` is an action of one role, the rule is written out for it.
+fn on_event(cx: &mut Context, rule: &ast::Rule, on: &ast::Ident, word: &ast::Ident) {
+    let mut named = cx.table.actions.iter().enumerate().filter(|(_, a)| a.name == word.name);
+    let (example, exact) = match (named.next(), named.next()) {
+        (Some((id, a)), None) => {
+            cx.action_used[id] = true;
+            let guard = rule.guard.as_ref().map(|g| format!(" when {}", cx.file.slice(g.span))).unwrap_or_default();
+            let target = match &rule.target {
+                Some(t) => format!(" -> {}", t.dotted()),
+                // Without a target the rule keeps the case where it is, which is a rule too.
+                None if !rule.effects.is_empty() => String::new(),
+                None => " -> STATUS".into(),
+            };
+            let effects = if rule.effects.is_empty() { "" } else { " { ... }" };
+            (Some(format!("{} {}{guard}{target}{effects}", cx.table.roles[a.role], a.name)), true)
+        }
+        _ => {
+            let first = cx.table.actions.first();
+            (first.map(|a| format!("{} {} -> STATUS {{ ... }}", cx.table.roles[a.role], a.name)), false)
+        }
+    };
+    let span = Span::new(on.span.start, word.span.end);
+    cx.report(crate::syntax::on_is_only_entry(span, example.as_deref(), exact));
 }
 
 /// Where a rule starts, for its span: its first keyword (`else`, `after`, `when`) or its role,

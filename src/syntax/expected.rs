@@ -10,7 +10,8 @@
 //!
 //! A few mistakes get a message of their own: an empty file, a quoted text left open at the end
 //! of its line, a duration written the way people say it (`48 hours`, `1.5d`), with the literal
-//! to write, and a number with a unit that does not exist (`5x`).
+//! to write, `on` followed by anything but `entry` (`on buyer close { ... }`), with the rule to
+//! write, and a number with a unit that does not exist (`5x`).
 
 use super::Rule;
 use crate::diag::Diagnostic;
@@ -251,7 +252,7 @@ pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
     if let Some(d) = unclosed_text(text, pos) {
         return d;
     }
-    if let Some(d) = spoken_duration(text, pos) {
+    if let Some(d) = spoken_duration(text, pos).or_else(|| on_other_than_entry(text, pos)) {
         return d;
     }
     let found = found_at(text, pos);
@@ -435,6 +436,51 @@ fn bad_duration(pos: usize, found: &str, rules: &[Rule]) -> Option<Diagnostic> {
             .with_label("unknown unit")
             .with_help("a duration is a whole number and a unit, s m h d or w, such as `5d` or `1d12h`"),
     )
+}
+
+/// A line starting with `on` and a word other than `entry`, such as `on buyer close { ... }`,
+/// holds the failure: the author meant to react to an event. Unless a role is named `on`.
+fn on_other_than_entry(text: &str, pos: usize) -> Option<Diagnostic> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    let line = without_comment(&text[line_start..line_end]);
+    let code = line.trim_start();
+    let on_start = line_start + (line.len() - code.len());
+    let rest = code.strip_prefix("on")?;
+    if !rest.starts_with([' ', '\t', '.']) {
+        return None;
+    }
+    // The words after `on`, up to what is not a name (`{`, `->`, `(`) or the keyword `when`.
+    let mut words: Vec<&str> = Vec::new();
+    let mut end = on_start + 2;
+    let mut at = 0;
+    let bytes = rest.as_bytes();
+    loop {
+        let skip = bytes[at..].iter().take_while(|b| matches!(b, b' ' | b'\t' | b'.')).count();
+        let len = bytes[at + skip..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        let word = &rest[at + skip..at + skip + len];
+        if len == 0 || word == "when" || words.len() == 2 {
+            break;
+        }
+        words.push(word);
+        at += skip + len;
+        end = on_start + 2 + at;
+    }
+    if words.first().is_none_or(|w| *w == "entry") || declares_role_on(text) {
+        return None;
+    }
+    let rule = match words.as_slice() {
+        [role, action] => Some(format!("{role} {action} -> STATUS {{ ... }}")),
+        _ => None,
+    };
+    Some(super::on_is_only_entry(Span::new(on_start, end), rule.as_deref(), true))
+}
+
+/// Whether a `roles` line declares a role named `on`.
+fn declares_role_on(text: &str) -> bool {
+    text.lines()
+        .filter_map(|l| without_comment(l).trim().strip_prefix("roles"))
+        .any(|names| names.split(',').any(|n| n.trim() == "on"))
 }
 
 /// The units of a duration literal, with the words people write for them.
