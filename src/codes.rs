@@ -9,6 +9,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("E004", "the file is not valid UTF-8 text"),
     ("E005", "the file is larger than a policy may be"),
     ("E010", "a name is declared twice in the same scope, or a timer is armed twice in one status"),
+    (
+        "E011",
+        "a parameter written with a type has a field's name and hides the field; an error when their types differ",
+    ),
     ("E020", "a status name does not match any status in scope"),
     ("E021", "a role is used but never declared"),
     ("E022", "a field is used but never declared"),

@@ -409,24 +409,24 @@ impl<'a> Printer<'a> {
             }
             StatusItem::Rule(rule) => {
                 let start = self.skip_docs(rule.span.start);
-                let mut head = String::new();
+                // The head's words, joined by one space: an automatic rule has no trigger
+                // words, so `else` is followed directly by `when`.
+                let mut words: Vec<String> = Vec::new();
                 if rule.otherwise {
-                    head.push_str("else ");
+                    words.push("else".into());
                 }
                 match &rule.trigger {
-                    Trigger::Action { role, action } => head.push_str(&format!("{} {}", role.name, action.name)),
-                    Trigger::Timer(t) => head.push_str(&format!("after {}", t.name)),
+                    Trigger::Action { role, action } => words.push(format!("{} {}", role.name, action.name)),
+                    Trigger::Timer(t) => words.push(format!("after {}", t.name)),
                     Trigger::Automatic => {}
                 }
                 if let Some(g) = &rule.guard {
-                    if !head.is_empty() {
-                        head.push(' ');
-                    }
-                    head.push_str(&format!("when {}", self.expr(g, 0)));
+                    words.push(format!("when {}", self.expr(g, 0)));
                 }
                 if let Some(t) = &rule.target {
-                    head.push_str(&format!(" -> {}", t.dotted()));
+                    words.push(format!("-> {}", t.dotted()));
                 }
+                let head = words.join(" ");
                 self.with_effects(Span::new(start, rule.span.end), head, &rule.effects, rule.span.end);
             }
         }

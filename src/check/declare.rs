@@ -37,6 +37,8 @@ pub struct Context<'a> {
     field_index: HashMap<String, FieldId>,
     timer_index: HashMap<String, TimerId>,
     outcome_index: HashMap<String, usize>,
+    /// Each enum type by its variants, so inline enums that list the same ones share an id.
+    enum_index: HashMap<Vec<String>, usize>,
     /// Each status by its parent (`None` at the top level) and its name, for resolving paths.
     status_children: HashMap<(Option<StatusId>, String), StatusId>,
     /// The first status declared with each name, wherever it is nested.
@@ -100,6 +102,7 @@ impl<'a> Context<'a> {
             field_index: HashMap::new(),
             timer_index: HashMap::new(),
             outcome_index: HashMap::new(),
+            enum_index: HashMap::new(),
             status_children: HashMap::new(),
             status_by_name: HashMap::new(),
             suggestions_left: Cell::new(SUGGESTION_BUDGET),
@@ -558,6 +561,9 @@ impl<'a> Context<'a> {
                         }
                     },
                 };
+                if let (Some(t), Some((ty, optional))) = (&p.ty, resolved) {
+                    self.typed_param_named_like_a_field(action, p, t, ty, optional);
+                }
                 match resolved {
                     Some((ty, optional)) => params.push(ParamDef { name: p.name.name.clone(), ty, optional }),
                     None => {
@@ -570,6 +576,51 @@ impl<'a> Context<'a> {
             self.action_name_spans.push(action.name.span);
             self.action_used.push(false);
         }
+    }
+
+    /// A parameter written with a type and the name of a field hides the field in its rules:
+    /// `amount <= amount` compares the parameter with itself. Without a type, sharing the name is
+    /// how a parameter says it sets that field, so only a typed one is ambiguous: an error if its
+    /// type is not the field's, since it cannot even be what the field holds, else a warning.
+    fn typed_param_named_like_a_field(
+        &mut self,
+        action: &ast::ActionDecl,
+        p: &ast::ParamDecl,
+        written: &ast::TypeExpr,
+        ty: Type,
+        optional: bool,
+    ) {
+        let Some(&f) = self.field_index.get(&p.name.name) else { return };
+        let field = &self.table.fields[f];
+        let (name, line) = (&p.name.name, self.line(self.field_spans[f].start));
+        let what = format!("parameter `{name}` of `{} {}`", action.role.name, action.name.name);
+        let span = Span::new(p.name.span.start, written.span.end);
+        // The field's line goes in the help, which every output format shows.
+        let field_at = format!("field `{name}` is declared on line {line}");
+        let d = if field.ty != ty {
+            let (got, want) = (self.table.type_name(ty), self.table.type_name(field.ty));
+            Diagnostic::error(
+                "E011",
+                span,
+                format!("{what} has the name of field `{name}` but is {got}, and the field holds {want}"),
+            )
+            .with_label(format!("{got}, not the field's {want}"))
+            .with_help(format!(
+                "{field_at}; rename the parameter, or write it as `{name}` without a type to give it the field's type"
+            ))
+        } else {
+            let became = if field.optional && !optional { " (it may then be left out, as the field may)" } else { "" };
+            Diagnostic::warning(
+                "E011",
+                span,
+                format!("{what} has the name of field `{name}` and hides it in its rules"),
+            )
+            .with_label("hides the field")
+            .with_help(format!(
+                "{field_at}; rename the parameter, or write it as `{name}` without a type to mean the field{became}"
+            ))
+        };
+        self.report(d);
     }
 
     fn declare_statuses(&mut self, ast: &'a Policy) {
@@ -703,8 +754,18 @@ impl<'a> Context<'a> {
                         names.push(v.name.clone());
                     }
                 }
-                self.table.enums.push(names);
-                Type::Enum(self.table.enums.len() - 1)
+                // An enum type is its variants in order: two inline enums that list the same
+                // variants are one type, so a parameter `kind: enum { a, b }` can set a field
+                // declared `enum { a, b }`.
+                match self.enum_index.get(&names) {
+                    Some(&id) => Type::Enum(id),
+                    None => {
+                        let id = self.table.enums.len();
+                        self.enum_index.insert(names.clone(), id);
+                        self.table.enums.push(names);
+                        Type::Enum(id)
+                    }
+                }
             }
             TypeKind::Named(name) => match name.name.as_str() {
                 "money" => Type::Money,

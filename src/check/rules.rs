@@ -3,7 +3,7 @@
 
 use super::OwnRules;
 use super::declare::Context;
-use super::types::{Scope, Timeless, typed};
+use super::types::{Scope, Timeless, enum_difference, typed};
 use crate::ast::{self, Assignment, Policy, StatusItem, Trigger};
 use crate::compile::table::{Effect, PauseRule, StatusId, TerminalOutcome, Transition, Type};
 use crate::diag::{Diagnostic, MAX_CANDIDATES};
@@ -113,6 +113,11 @@ fn arm(cx: &mut Context, own: &mut OwnRules, timer: usize, rules: Option<Transit
 
 fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRules) {
     let (params, start) = match &rule.trigger {
+        Trigger::Action { role, action } if role.name == "on" && !cx.table.role_index.contains_key("on") => {
+            on_event(cx, rule, role, action);
+            cx.dropped_rule = true;
+            return;
+        }
         Trigger::Action { role, action } => {
             let resolved = cx.role(role).and_then(|r| cx.action(r, action));
             let Some(action_id) = resolved else {
@@ -183,6 +188,32 @@ fn resolve_rule(cx: &mut Context, s: StatusId, rule: &ast::Rule, own: &mut OwnRu
     }
 }
 
+/// `on event { ... }` parses as a rule of a role `on`; say what `on` means and what rule to
+/// write. When the word after `on` is an action of one role, the rule is written out for it.
+fn on_event(cx: &mut Context, rule: &ast::Rule, on: &ast::Ident, word: &ast::Ident) {
+    let mut named = cx.table.actions.iter().enumerate().filter(|(_, a)| a.name == word.name);
+    let (example, exact) = match (named.next(), named.next()) {
+        (Some((id, a)), None) => {
+            cx.action_used[id] = true;
+            let guard = rule.guard.as_ref().map(|g| format!(" when {}", cx.file.slice(g.span))).unwrap_or_default();
+            let target = match &rule.target {
+                Some(t) => format!(" -> {}", t.dotted()),
+                // Without a target the rule keeps the case where it is, which is a rule too.
+                None if !rule.effects.is_empty() => String::new(),
+                None => " -> STATUS".into(),
+            };
+            let effects = if rule.effects.is_empty() { "" } else { " { ... }" };
+            (Some(format!("{} {}{guard}{target}{effects}", cx.table.roles[a.role], a.name)), true)
+        }
+        _ => {
+            let first = cx.table.actions.first();
+            (first.map(|a| format!("{} {} -> STATUS {{ ... }}", cx.table.roles[a.role], a.name)), false)
+        }
+    };
+    let span = Span::new(on.span.start, word.span.end);
+    cx.report(crate::syntax::on_is_only_entry(span, example.as_deref(), exact));
+}
+
 /// Where a rule starts, for its span: its first keyword (`else`, `after`, `when`) or its role,
 /// found by stepping back from `anchor` (the role, the timer's name or the condition) over the
 /// keywords the grammar puts before it. Doc comments are not part of it.
@@ -208,13 +239,15 @@ fn assignments(cx: &mut Context, scope: &Scope, list: &[Assignment]) -> Vec<Effe
         let Some((value, got)) = typed(cx, scope, &a.value, Some(want)) else { continue };
         if got != want {
             let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));
+            let help = enum_difference(cx, got, "the value", want, &format!("field `{}`", a.field.name));
             cx.report(
                 Diagnostic::error(
                     "E031",
                     a.value.span,
                     format!("cannot assign {g} to field `{}`, which holds {w}", a.field.name),
                 )
-                .with_label(format!("this is {g}")),
+                .with_label(format!("this is {g}"))
+                .with_help_opt(help),
             );
             continue;
         }
@@ -260,6 +293,7 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
                 let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));
                 let example = cx.table.fields.iter().find(|f| f.ty == want).map(|f| f.name.clone());
                 let example = example.or_else(|| cx.example_of(want));
+                let differs = enum_difference(cx, got, "the amount", want, &format!("outcome `{}`", o.name.name));
                 cx.report(
                     Diagnostic::error(
                         "E033",
@@ -267,7 +301,11 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
                         format!("outcome `{}` needs a {w} amount, and this is {g}", o.name.name),
                     )
                     .with_label(format!("this is {g}"))
-                    .with_help_opt(example.map(|f| format!("give it a {w} value, such as `{}({f})`", o.name.name))),
+                    .with_help_opt(
+                        differs.or_else(|| {
+                            example.map(|f| format!("give it a {w} value, such as `{}({f})`", o.name.name))
+                        }),
+                    ),
                 );
                 return;
             }

@@ -265,9 +265,11 @@ fn binary(cx: &mut Context, scope: &Scope, e: &Expr, op: BinaryOp, l: &Expr, r: 
         if lt != rt {
             let (a, b) = (cx.table.type_name(lt), cx.table.type_name(rt));
             let help = if matches!((lt, rt), (Type::Time, Type::Duration) | (Type::Duration, Type::Time)) {
-                "a time and a duration do not compare; `time_since(FIELD)` is the duration since a time field"
+                "a time and a duration do not compare; `time_since(FIELD)` is the duration since a time field".into()
+            } else if let Some(differs) = enum_difference(cx, lt, "the left side", rt, "the right side") {
+                differs
             } else {
-                "both sides of a comparison must hold the same type"
+                "both sides of a comparison must hold the same type".to_string()
             };
             cx.report(
                 Diagnostic::error("E030", e.span, format!("cannot compare {a} with {b}"))
@@ -413,4 +415,26 @@ fn listing(names: &[String]) -> String {
         Some((last, [])) => last.clone(),
         Some((last, init)) => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// How two different enum types differ, as advice: which variants each lacks, or that they
+/// list the same ones in another order. `None` unless both types are enums. `a_is` and `b_is`
+/// name the two sides, such as "the value" and "field `offer_kind`".
+pub fn enum_difference(cx: &Context, a: Type, a_is: &str, b: Type, b_is: &str) -> Option<String> {
+    let (Type::Enum(a), Type::Enum(b)) = (a, b) else { return None };
+    let (a, b) = (cx.table.enums.get(a)?, cx.table.enums.get(b)?);
+    let lacking = |have: &[String], other: &[String]| -> Vec<String> {
+        other.iter().filter(|v| !have.contains(v)).cloned().collect()
+    };
+    let (a_lacks, b_lacks) = (lacking(a, b), lacking(b, a));
+    let mut parts = Vec::new();
+    if !b_lacks.is_empty() {
+        parts.push(format!("{b_is} lacks {}", listing(&b_lacks)));
+    }
+    if !a_lacks.is_empty() {
+        parts.push(format!("{a_is} lacks {}", listing(&a_lacks)));
+    }
+    let how =
+        if parts.is_empty() { "both list the same variants in another order".to_string() } else { parts.join(" and ") };
+    Some(format!("{how}; two enums are the same type only when they list the same variants in the same order"))
 }

@@ -63,6 +63,17 @@ fn consequence(t: &TransitionTable, params: &[String], tr: &Transition) -> Strin
     parts.join("; ")
 }
 
+/// The condition of the `k`th rule for one trigger, in words. The first rule whose condition
+/// holds is taken, so every rule after the first applies only when those above it do not.
+fn condition(t: &TransitionTable, params: &[String], tr: &Transition, k: usize) -> String {
+    match (&tr.guard, k) {
+        (Some(g), 0) => format!(", if {}", words(t, params, g)),
+        (Some(g), _) => format!(", otherwise if {}", words(t, params, g)),
+        (None, 0) => String::new(),
+        (None, _) => ", otherwise".into(),
+    }
+}
+
 fn where_(file: &SourceFile, t: &TransitionTable, line: usize, declared_in: StatusId, here: StatusId) -> String {
     let mut s = format!("line {line}");
     if declared_in != here {
@@ -79,10 +90,18 @@ fn where_(file: &SourceFile, t: &TransitionTable, line: usize, declared_in: Stat
 pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
     let st = &t.statuses[id];
     let mut out = format!("{} \"{}\"\n", st.path, st.label);
-    for a in t.chain(id) {
-        for d in &t.statuses[a].docs {
-            out.push_str(&format!("  {d}\n"));
+    // A status's doc comments are its own; an enclosing status's are said to be that status's,
+    // innermost first, since they describe where the case is but not this status.
+    for d in &st.docs {
+        out.push_str(&format!("  {d}\n"));
+    }
+    let mut parent = st.parent;
+    while let Some(p) = parent {
+        let outer = &t.statuses[p];
+        if !outer.docs.is_empty() {
+            out.push_str(&format!("  Inside {}: {}\n", outer.path, outer.docs.join(" ")));
         }
+        parent = outer.parent;
     }
     if let Some(o) = &st.terminal {
         out.push_str(&format!("  The case is closed here with the outcome {}", t.outcomes[o.outcome].name));
@@ -102,12 +121,7 @@ pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
             let def = &t.actions[*action];
             let params: Vec<String> = def.params.iter().map(|p| p.name.clone()).collect();
             for (k, tr) in list.iter().enumerate() {
-                let cond = match (&tr.guard, k) {
-                    (Some(g), 0) => format!(", if {}", words(t, &params, g)),
-                    (Some(g), _) => format!(", otherwise if {}", words(t, &params, g)),
-                    (None, 0) => String::new(),
-                    (None, _) => ", otherwise".into(),
-                };
+                let cond = condition(t, &params, tr, k);
                 out.push_str(&format!(
                     "  - {} {}{cond}: {}. ({})\n",
                     t.roles[def.role],
@@ -133,8 +147,8 @@ pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
                     where_(file, t, armed.line, armed.owner, id)
                 )),
                 TimerEffect::Move(list) => {
-                    for tr in list {
-                        let cond = tr.guard.as_ref().map(|g| format!(", if {}", words(t, &[], g))).unwrap_or_default();
+                    for (k, tr) in list.iter().enumerate() {
+                        let cond = condition(t, &[], tr, k);
                         out.push_str(&format!(
                             "  - {} ({when}){cond}: {}. ({})\n",
                             def.name,
@@ -146,10 +160,13 @@ pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
             }
         }
     }
-    for tr in &st.automatic {
+    // The first automatic transition whose condition holds is taken, so each one after the first
+    // applies only when those above it do not, as with `else`.
+    for (k, tr) in st.automatic.iter().enumerate() {
         let cond = tr.guard.as_ref().map(|g| words(t, &[], g)).unwrap_or_default();
+        let lead = if k == 0 { "As soon as" } else { "Otherwise, as soon as" };
         out.push_str(&format!(
-            "  - As soon as {cond}: {}. ({})\n",
+            "  - {lead} {cond}: {}. ({})\n",
             consequence(t, &[], tr),
             where_(file, t, tr.line, tr.declared_in, id)
         ));

@@ -9,7 +9,9 @@
 //! something better to say. Doc comments, allowed almost everywhere, are never suggested.
 //!
 //! A few mistakes get a message of their own: an empty file, a quoted text left open at the end
-//! of its line, and a number with a unit that does not exist (`5x`).
+//! of its line, a duration written the way people say it (`48 hours`, `1.5d`), with the literal
+//! to write, `on` followed by anything but `entry` (`on buyer close { ... }`), with the rule to
+//! write, and a number with a unit that does not exist (`5x`).
 
 use super::Rule;
 use crate::diag::Diagnostic;
@@ -250,6 +252,9 @@ pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
     if let Some(d) = unclosed_text(text, pos) {
         return d;
     }
+    if let Some(d) = spoken_duration(text, pos).or_else(|| on_other_than_entry(text, pos)) {
+        return d;
+    }
     let found = found_at(text, pos);
     if let Some(d) = bad_duration(pos, &found, rules) {
         return d;
@@ -477,6 +482,216 @@ fn word_after_timer_duration(text: &str, pos: usize, rules: &[Rule]) -> Option<D
     )
 }
 
+/// A line starting with `on` and a word other than `entry`, such as `on buyer close { ... }`,
+/// holds the failure: the author meant to react to an event. Unless a role is named `on`.
+fn on_other_than_entry(text: &str, pos: usize) -> Option<Diagnostic> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    let line = without_comment(&text[line_start..line_end]);
+    let code = line.trim_start();
+    let on_start = line_start + (line.len() - code.len());
+    let rest = code.strip_prefix("on")?;
+    if !rest.starts_with([' ', '\t', '.']) {
+        return None;
+    }
+    // The words after `on`, up to what is not a name (`{`, `->`, `(`) or the keyword `when`.
+    let mut words: Vec<&str> = Vec::new();
+    let mut end = on_start + 2;
+    let mut at = 0;
+    let bytes = rest.as_bytes();
+    loop {
+        let skip = bytes[at..].iter().take_while(|b| matches!(b, b' ' | b'\t' | b'.')).count();
+        let len = bytes[at + skip..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        let word = &rest[at + skip..at + skip + len];
+        if len == 0 || word == "when" || words.len() == 2 {
+            break;
+        }
+        words.push(word);
+        at += skip + len;
+        end = on_start + 2 + at;
+    }
+    if words.first().is_none_or(|w| *w == "entry") || declares_role_on(text) {
+        return None;
+    }
+    let rule = match words.as_slice() {
+        [role, action] => Some(format!("{role} {action} -> STATUS {{ ... }}")),
+        _ => None,
+    };
+    Some(super::on_is_only_entry(Span::new(on_start, end), rule.as_deref(), true))
+}
+
+/// Whether a `roles` line declares a role named `on`.
+fn declares_role_on(text: &str) -> bool {
+    text.lines()
+        .filter_map(|l| without_comment(l).trim().strip_prefix("roles"))
+        .any(|names| names.split(',').any(|n| n.trim() == "on"))
+}
+
+/// The units of a duration literal, with the words people write for them.
+const UNIT_WORDS: &[(&str, i64, &[&str])] = &[
+    ("s", 1, &["s", "sec", "secs", "second", "seconds"]),
+    ("m", 60, &["m", "min", "mins", "minute", "minutes"]),
+    ("h", 3600, &["h", "hr", "hrs", "hour", "hours"]),
+    ("d", 86_400, &["d", "day", "days"]),
+    ("w", 604_800, &["w", "wk", "wks", "week", "weeks"]),
+];
+
+/// Words for lengths of time that no duration unit measures.
+const NO_UNIT_WORDS: &[&str] = &["mo", "month", "months", "y", "yr", "yrs", "year", "years"];
+
+/// How many lines with code, up to the failure's own, may hold the duration that misled the
+/// parser. `48 hours` parses as the number `48` and then a rule whose role is `hours`, so the
+/// failure comes a few tokens later, at most a line or two on.
+const SPOKEN_DURATION_LINES: usize = 3;
+
+/// A duration written as people say it, `48 hours`, `2 d`, `48hours`, `1.5d` or `1.5 days`,
+/// near the failure: the parser read the number as a value and the unit as the start of
+/// something else, so its own message would point past the mistake.
+fn spoken_duration(text: &str, pos: usize) -> Option<Diagnostic> {
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    // The start of the region searched: the [`SPOKEN_DURATION_LINES`]th line with code, counting
+    // back from the failure's line.
+    let mut start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let mut code_lines = usize::from(!without_comment(&text[start..line_end]).trim().is_empty());
+    while start > 0 && code_lines < SPOKEN_DURATION_LINES {
+        let prev = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+        if !without_comment(&text[prev..start - 1]).trim().is_empty() {
+            code_lines += 1;
+        }
+        start = prev;
+    }
+    let mut last = None;
+    let mut at = start;
+    for line in text[start..line_end].split('\n') {
+        for (span, written) in spoken_durations(line, at) {
+            if span.start <= pos {
+                last = Some((span, written));
+            }
+        }
+        at += line.len() + 1;
+    }
+    let (span, written) = last?;
+    let d = Diagnostic::error("E001", span, format!("`{}` is not a duration", written.text));
+    Some(match written.literal() {
+        Literal::NoUnit => d.with_label("no such unit").with_help(
+            "a duration has no unit for months or years, whose length varies; count days or weeks, such as `30d`",
+        ),
+        Literal::Exact(literal) if written.fraction.is_empty() => {
+            d.with_label("a number and a unit word").with_help(format!(
+                "write `{literal}`: a duration is a whole number followed by a one-letter unit, s m h d or w, with \
+                 no space between"
+            ))
+        }
+        Literal::Exact(literal) => d.with_label("a fraction of a unit").with_help(format!(
+            "write `{literal}`, which is as long: a duration is whole numbers, each followed by a unit, s m h d or w"
+        )),
+        Literal::Rounded(rounded) => d.with_label("not a whole number of seconds").with_help(format!(
+            "a duration counts whole seconds, and `{}` does not divide into them; round it, such as `{rounded}`",
+            written.text
+        )),
+        Literal::TooLong => d
+            .with_label("a fraction of a unit")
+            .with_help("a duration is whole numbers, each followed by a unit, s m h d or w, such as `1d12h`"),
+    })
+}
+
+/// The duration literal that a [`SpokenDuration`] means.
+enum Literal {
+    /// The same length, as a literal.
+    Exact(String),
+    /// Not a whole number of seconds: the nearest literal that is.
+    Rounded(String),
+    /// Too long to compute.
+    TooLong,
+    /// Months or years, which no literal measures.
+    NoUnit,
+}
+
+/// A number and a unit word, as written.
+struct SpokenDuration<'t> {
+    /// The whole text, number to unit.
+    text: &'t str,
+    /// The digits before the point.
+    whole: &'t str,
+    /// The digits after the point, if any.
+    fraction: &'t str,
+    /// The unit's letter, with the seconds in one unit; `None` for months and years.
+    unit: Option<(&'static str, i64)>,
+}
+
+impl SpokenDuration<'_> {
+    /// The literal that means the same.
+    fn literal(&self) -> Literal {
+        let Some((unit, unit_seconds)) = self.unit else { return Literal::NoUnit };
+        if self.fraction.is_empty() {
+            return Literal::Exact(format!("{}{unit}", self.whole));
+        }
+        // Exact arithmetic on the digits: `1.5d` is 15 * 86400 / 10 seconds.
+        let (Ok(whole), Ok(fraction), Ok(digits)) =
+            (self.whole.parse::<i128>(), self.fraction.parse::<i128>(), u32::try_from(self.fraction.len()))
+        else {
+            return Literal::TooLong;
+        };
+        let scaled = 10i128.checked_pow(digits).and_then(|scale| {
+            let tenths = whole.checked_mul(scale)?.checked_add(fraction)?;
+            Some((tenths.checked_mul(i128::from(unit_seconds))?, scale))
+        });
+        let Some((scaled, scale)) = scaled else { return Literal::TooLong };
+        let literal = |seconds: i128| {
+            i64::try_from(seconds).ok().and_then(chrono::TimeDelta::try_seconds).map(crate::eval::time::format_duration)
+        };
+        let (exact, seconds) = (scaled % scale == 0, (scaled + scale / 2) / scale);
+        match literal(seconds.max(1)) {
+            Some(l) if exact => Literal::Exact(l),
+            Some(l) => Literal::Rounded(l),
+            None => Literal::TooLong,
+        }
+    }
+}
+
+/// Every number followed by a unit word that is not a duration literal in one line (`48 hours`,
+/// `2 d`, `48hours`, `1.5d`), outside comments and quoted text; `offset` is the line's start.
+fn spoken_durations(line: &str, offset: usize) -> Vec<(Span, SpokenDuration<'_>)> {
+    let code = without_comment(line);
+    let bytes = code.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let digits_from = |i: usize| i + bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut out = Vec::new();
+    let (mut i, mut quoted) = (0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'"' {
+            quoted = !quoted;
+        }
+        let starts_number = b.is_ascii_digit() && (i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b'.'));
+        if quoted || !starts_number {
+            i += 1;
+            continue;
+        }
+        let whole_end = digits_from(i);
+        let mut number_end = whole_end;
+        if bytes.get(whole_end) == Some(&b'.') && bytes.get(whole_end + 1).is_some_and(u8::is_ascii_digit) {
+            number_end = digits_from(whole_end + 1);
+        }
+        let word_start = number_end + bytes[number_end..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        let word_end = word_start + bytes[word_start..].iter().take_while(|&&b| ident(b)).count();
+        let word = code[word_start..word_end].to_ascii_lowercase();
+        let unit = UNIT_WORDS.iter().find(|(_, _, words)| words.contains(&word.as_str())).map(|&(u, s, _)| (u, s));
+        let known = unit.is_some() || NO_UNIT_WORDS.contains(&word.as_str());
+        // `48h` is a literal already; a space, a point or a longer word make it spoken.
+        let spoken = word_start > number_end || number_end > whole_end || word.len() > 1 || unit.is_none();
+        if known && spoken {
+            let fraction = if number_end > whole_end { &code[whole_end + 1..number_end] } else { "" };
+            out.push((
+                Span::new(offset + i, offset + word_end),
+                SpokenDuration { text: &code[i..word_end], whole: &code[i..whole_end], fraction, unit },
+            ));
+        }
+        i = word_end.max(i + 1);
+    }
+    out
+}
+
 /// The token at the failure point, for "found ...": a word, a quoted text, `->` or one character.
 fn found_at(text: &str, pos: usize) -> String {
     let rest = text.get(pos..).unwrap_or("");
@@ -515,5 +730,63 @@ fn describe_found(found: &str) -> String {
             s.chars().map(|c| format!("the character U+{:04X}", u32::from(c))).collect()
         }
         s => format!("`{s}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one spoken duration in a line and what it suggests, if any.
+    fn suggestion(line: &str) -> Option<(String, String)> {
+        let found = spoken_durations(line, 0);
+        assert!(found.len() <= 1, "{line}");
+        found.into_iter().next().map(|(span, d)| {
+            let literal = match d.literal() {
+                Literal::Exact(l) => l,
+                Literal::Rounded(l) => format!("~{l}"),
+                Literal::TooLong => "too long".into(),
+                Literal::NoUnit => "no unit".into(),
+            };
+            (line[span.start..span.end].to_string(), literal)
+        })
+    }
+
+    #[test]
+    fn spoken_durations_suggest_the_literal_of_the_same_length() {
+        for (line, spoken, literal) in [
+            ("x > 48 hours -> y", "48 hours", "48h"),
+            ("t = 1 hour", "1 hour", "1h"),
+            ("t = 2 d", "2 d", "2d"),
+            ("t = 48hours", "48hours", "48h"),
+            ("t = 3 Days", "3 Days", "3d"),
+            ("t = 10 minutes", "10 minutes", "10m"),
+            ("t = 30 seconds", "30 seconds", "30s"),
+            ("t = 2 weeks", "2 weeks", "2w"),
+            ("t = 1.5d", "1.5d", "1d12h"),
+            ("t = 1.5 days", "1.5 days", "1d12h"),
+            ("t = 0.5m", "0.5m", "30s"),
+            ("t = 2.75 weeks", "2.75 weeks", "19d6h"),
+            ("t = 1.3s", "1.3s", "~1s"),
+            ("t = 0.0001d", "0.0001d", "~9s"),
+            ("t = 3 months", "3 months", "no unit"),
+        ] {
+            assert_eq!(suggestion(line), Some((spoken.to_string(), literal.to_string())), "{line}");
+        }
+    }
+
+    #[test]
+    fn literals_names_comments_and_quoted_text_are_not_spoken_durations() {
+        for line in [
+            "t = 48h",
+            "t = 1d12h",
+            "x48 hours",
+            "claim = 12.50",
+            "status s \"wait 48 hours\" {",
+            "t = 2d  # 48 hours",
+            "when n > 2 and m > 3 -> x",
+        ] {
+            assert_eq!(suggestion(line), None, "{line}");
+        }
     }
 }

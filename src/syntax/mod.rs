@@ -40,6 +40,25 @@ pub fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
+/// The error for `on` followed by anything but `entry`: authors reach for `on EVENT { ... }` to
+/// react to an event, which the language writes as a rule. The parser reports it where the text
+/// does not parse (`on buyer close { ... }`), and the checker where it parses as a rule of a
+/// role `on` that is not declared (`on event { ... }`). `span` covers `on` and what follows it;
+/// `rule` is a rule to write instead: the one meant when `exact`, else an example.
+pub fn on_is_only_entry(span: Span, rule: Option<&str>, exact: bool) -> Diagnostic {
+    let example = match rule {
+        Some(rule) if exact => format!(", here `{rule}`"),
+        Some(rule) => format!(", such as `{rule}`"),
+        None => String::new(),
+    };
+    Diagnostic::error("E001", span, "`on` starts only `on entry { ... }`, the effects applied on entering the status")
+        .with_label("not `on entry`")
+        .with_help(format!(
+            "to react to an event, write a rule for the role and action that send it, \
+             `ROLE ACTION -> STATUS {{ ... }}`{example}"
+        ))
+}
+
 /// Parse a policy's text into its AST, or the first syntax error.
 pub fn parse(text: &str) -> Result<Policy, Diagnostic> {
     check_size(text)?;

@@ -75,3 +75,51 @@ fn a_case_step_by_step_with_the_rule_that_fired() {
     assert!(err.contains("no case `Y`"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Write a policy to a fresh temporary directory; its path.
+fn temp_policy(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("docket-explain-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p.policy");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn automatic_and_timer_rules_after_the_first_read_as_otherwise() {
+    let path = temp_policy(
+        "otherwise",
+        "policy demo \"Demo\"\nroles buyer\noutcomes done\ntimers {\n  t = 1d\n}\nfields {\n  n: int = 0\n}\n\
+         actions {\n  buyer poke\n}\n\
+         initial status s \"S\" {\n  buyer poke { n = n + 1 }\n  after t when n > 5 -> y\n  else after t -> z\n\
+         \x20 when n > 1 -> y\n  else when n == 0 -> z\n}\n\
+         terminal status y \"Y\" outcome done\nterminal status z \"Z\" outcome done\n",
+    );
+    let (out, err, code) = docket(&["explain", path.to_str().unwrap(), "s"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("  - As soon as n is more than 1: the case goes to y"), "{out}");
+    assert!(out.contains("  - Otherwise, as soon as n is 0: the case goes to z"), "{out}");
+    assert!(out.contains("  - t (1d after the case entered s), if n is more than 5: the case goes to y"), "{out}");
+    assert!(out.contains("  - t (1d after the case entered s), otherwise: the case goes to z"), "{out}");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn a_nested_status_shows_its_own_doc_and_names_its_parents() {
+    let path = temp_policy(
+        "docs",
+        "policy demo \"Demo\"\nroles buyer\noutcomes done\nactions {\n  buyer poke\n  buyer close\n}\n\
+         ## The parent's doc.\ninitial status p \"P\" {\n  ## The child's doc.\n  initial status c \"C\" {\n\
+         \x20   buyer poke -> d\n  }\n  status d \"D\" {\n    buyer poke -> c\n  }\n  buyer close -> y\n}\n\
+         terminal status y \"Y\" outcome done\n",
+    );
+    let explain = |status: &str| {
+        let (out, err, code) = docket(&["explain", path.to_str().unwrap(), status]);
+        assert_eq!(code, 0, "{err}");
+        out.lines().take_while(|l| !l.starts_with("  Who may")).map(|l| format!("{l}\n")).collect::<String>()
+    };
+    assert_eq!(explain("p"), "p \"P\"\n  The parent's doc.\n  Entering it enters p.c.\n");
+    assert_eq!(explain("p.c"), "p.c \"C\"\n  The child's doc.\n  Inside p: The parent's doc.\n");
+    assert_eq!(explain("p.d"), "p.d \"D\"\n  Inside p: The parent's doc.\n");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+}

@@ -75,6 +75,18 @@ fn fmt_normalizes_layout_and_parentheses() {
     assert_eq!(meaning_of(messy), meaning_of(&out));
 }
 
+#[test]
+fn fmt_puts_one_space_after_else_on_an_automatic_rule() {
+    let text = "policy p \"P\"\nroles a\noutcomes done\nfields {\n  n: int = 0\n}\nactions {\n  a go\n}\n\
+                initial status s \"S\" {\n  a go { n = n + 1 }\n  when n > 1 -> y\n  else   when n == 0 -> z\n}\n\
+                terminal status y \"Y\" outcome done\nterminal status z \"Z\" outcome done\n";
+    let once = docket::format::format(text).unwrap();
+    assert!(once.contains("\n  when n > 1 -> y\n  else when n == 0 -> z\n"), "{once}");
+    assert_eq!(docket::format::format(&once).unwrap(), once, "fmt of fmt differs from fmt");
+    assert!(meaning_of(text).is_some());
+    assert_eq!(meaning_of(text), meaning_of(&once));
+}
+
 /// Byte offsets of the spaces between tokens (not inside strings or comments).
 fn token_gaps(text: &str) -> Vec<usize> {
     let (mut in_string, mut in_comment) = (false, false);
