@@ -412,7 +412,33 @@ fn textmate_grammar_covers_every_keyword() {
         .collect();
     let missing: Vec<String> = pest_keywords().into_iter().filter(|k| !words.contains(k)).collect();
     assert!(missing.is_empty(), "keywords of grammar/policy.pest missing from the TextMate grammar: {missing:?}");
-    for other in ["at", "on", "entry", "time_in", "time_since", "money", "time", "bool", "int", "text", "duration"] {
+    for other in [
+        "at",
+        "on",
+        "entry",
+        "time_in",
+        "time_since",
+        "money",
+        "time",
+        "bool",
+        "int",
+        "text",
+        "duration",
+        "calendar",
+        "zone",
+        "weekend",
+        "holidays",
+        "hours",
+        "in",
+        "by",
+        "to",
+        "restart",
+        "pause",
+        "any",
+        "end_of_day",
+        "start_of_day",
+        "at_time",
+    ] {
         assert!(words.contains(other), "{other}");
     }
 }

@@ -199,3 +199,54 @@ fn impact_on_a_log_matches_an_independent_count() {
     let example = &doc["impact"]["status"]["examples"][0];
     assert!(example["first_divergence"].is_number(), "{example:#}");
 }
+
+/// A policy with one 3-business-day timer on calendar `uk`, whose holidays are `holidays.toml`
+/// beside it.
+const CALENDAR_POLICY: &str = "policy p \"P\"\nroles user\noutcomes done\n\ncalendar uk {\n  zone \"Europe/London\"\n  \
+                               holidays \"holidays.toml\"\n}\n\ntimers {\n  answer = 3bd in uk\n}\n\nactions {\n  user open\n}\n\n\
+                               initial status new \"New\" {\n  user open -> waiting\n}\n\nstatus waiting \"Waiting\" {\n  \
+                               after answer -> done\n}\n\nterminal status done \"Done\" outcome done\n";
+
+fn holidays(dates: &[&str]) -> String {
+    let mut out = "name = \"Test\"\nfirst = 2026-01-01\nlast = 2026-12-31\n".to_string();
+    for d in dates {
+        out.push_str(&format!("\n[[holidays]]\ndate = {d}\nname = \"Day off\"\n"));
+    }
+    out
+}
+
+#[test]
+fn a_changed_holiday_file_is_a_change_in_meaning_with_its_impact() {
+    let dir = scratch("holidays");
+    for (name, dates) in [("old", vec!["2026-05-04"]), ("new", vec!["2026-05-04", "2026-05-05"])] {
+        let sub = dir.join(name);
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("p.policy"), CALENDAR_POLICY).unwrap();
+        std::fs::write(sub.join("holidays.toml"), holidays(&dates)).unwrap();
+    }
+    // Opened Fri 2026-05-01 10:00 BST: Tue, Wed, Thu under the old holidays; with Tue off too,
+    // Wed, Thu, Fri.
+    let log = dir.join("log.jsonl");
+    std::fs::write(&log, "{\"case\":\"C-1\",\"at\":\"2026-05-01T09:00:00Z\",\"role\":\"user\",\"action\":\"open\"}\n")
+        .unwrap();
+    let old = dir.join("old/p.policy");
+    let new = dir.join("new/p.policy");
+    let (json, code) = changes(
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        &["--cases", log.to_str().unwrap(), "--now", "2026-05-07T12:00:00Z"],
+    );
+    assert_eq!(code, 1, "{json}");
+    let text = json.to_string();
+    assert!(text.contains("uk holiday 2026-05-05"), "{text}");
+    let (out, _, _) = docket(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--cases",
+        log.to_str().unwrap(),
+        "--now",
+        "2026-05-07T12:00:00Z",
+    ]);
+    assert!(out.contains("C-1: done -> waiting"), "{out}");
+}
