@@ -83,10 +83,6 @@ pub struct CaseState {
     /// Timers already fired (or passed with a false condition) in the current stay: timer,
     /// arming status, and the instant its clock started (the status's entry, or a restart).
     spent: SmallVec<[(TimerId, StatusId, DateTime<Utc>); 2]>,
-    /// For timers that restart on events: the last applied event that restarted each.
-    restarts: SmallVec<[(TimerId, DateTime<Utc>); 0]>,
-    /// For timers whose clock can pause: how long each has been paused.
-    pauses: SmallVec<[PauseState; 0]>,
     /// SLA deadlines missed.
     pub breached: Vec<Breach>,
     /// The instant the case has been evaluated up to.
@@ -104,6 +100,15 @@ pub struct CaseState {
     pub rejected_count: u32,
     /// Redeliveries ignored.
     pub duplicate_count: u32,
+}
+
+/// The state of timers that restart on events or pause.
+#[derive(Debug, Clone, Default)]
+struct Clocks {
+    /// For timers that restart on events: the last applied event that restarted each.
+    restarts: Vec<(TimerId, DateTime<Utc>)>,
+    /// For timers whose clock can pause: how long each has been paused.
+    pauses: Vec<PauseState>,
 }
 
 /// How long a pausable timer's clock has stood still in its current run.
@@ -168,9 +173,14 @@ impl IdSet {
     }
 }
 
-/// The parts of a case's state that explain it rather than move it.
+/// The parts of a case's state that most cases never need, boxed together so a case without them
+/// carries one empty pointer: history, rejections and policy errors (which explain the case), and
+/// the clocks of timers that restart or pause (which move it, but exist only in policies that
+/// declare such timers).
 #[derive(Debug, Default)]
 pub struct CaseLog {
+    /// Restarts and pauses of timers.
+    clocks: Clocks,
     /// Steps taken.
     pub history: Vec<Step>,
     /// Events rejected.
@@ -206,8 +216,9 @@ impl CaseState {
     /// breaches go too, so only call this when no report will be written for the case.
     pub fn forget_timers(&mut self) {
         self.spent = SmallVec::new();
-        self.restarts = SmallVec::new();
-        self.pauses = SmallVec::new();
+        if let Some(log) = &mut self.log {
+            log.clocks = Clocks::default();
+        }
         self.breached = Vec::new();
     }
 
@@ -223,13 +234,16 @@ impl CaseState {
             entered: self.entered.clone(),
             fields: self.fields.clone(),
             spent: self.spent.clone(),
-            restarts: self.restarts.clone(),
-            pauses: self.pauses.clone(),
             breached: self.breached.clone(),
             clock: self.clock,
             last_event: self.last_event,
             ids: IdSet::default(),
-            log: self.stuck().map(|s| Box::new(CaseLog { stuck: Some(s.to_string()), ..CaseLog::default() })),
+            log: self.log.as_ref().and_then(|log| {
+                let keep = log.stuck.is_some() || !log.clocks.restarts.is_empty() || !log.clocks.pauses.is_empty();
+                keep.then(|| {
+                    Box::new(CaseLog { stuck: log.stuck.clone(), clocks: log.clocks.clone(), ..CaseLog::default() })
+                })
+            }),
             applied_count: self.applied_count,
             rejected_count: self.rejected_count,
             duplicate_count: self.duplicate_count,
@@ -283,8 +297,6 @@ impl<'t> Engine<'t> {
             entered: Entered::new(),
             fields: self.table.fields.iter().map(|f| f.default.clone()).collect(),
             spent: SmallVec::new(),
-            restarts: SmallVec::new(),
-            pauses: SmallVec::new(),
             breached: vec![],
             clock: None,
             last_event: None,
@@ -374,9 +386,10 @@ impl<'t> Engine<'t> {
             return;
         }
         for &t in timers {
-            match case.restarts.iter_mut().find(|(x, _)| *x == t) {
+            let restarts = &mut case.log().clocks.restarts;
+            match restarts.iter_mut().find(|(x, _)| *x == t) {
                 Some(entry) => entry.1 = at,
-                None => case.restarts.push((t, at)),
+                None => restarts.push((t, at)),
             }
         }
         self.update_pauses(case, at);
@@ -388,22 +401,17 @@ impl<'t> Engine<'t> {
             return;
         }
         let t = self.table;
-        let mut next: SmallVec<[PauseState; 0]> = SmallVec::new();
+        let mut next: Vec<PauseState> = Vec::new();
         for armed in &t.statuses[case.status].timers {
             let Some(rule) = &t.timers[armed.timer].pause else { continue };
             let Some(start) = self.start_of(case, armed) else { continue };
-            let mut state = case
-                .pauses
-                .iter()
-                .find(|p| p.timer == armed.timer && p.owner == armed.owner && p.start == start)
-                .copied()
-                .unwrap_or(PauseState {
-                    timer: armed.timer,
-                    owner: armed.owner,
-                    start,
-                    total: TimeDelta::zero(),
-                    since: None,
-                });
+            let mut state = self.pause_of(case, armed, start).copied().unwrap_or(PauseState {
+                timer: armed.timer,
+                owner: armed.owner,
+                start,
+                total: TimeDelta::zero(),
+                since: None,
+            });
             let paused = match rule {
                 PauseRule::In(statuses) => statuses.iter().any(|s| t.is_within(case.status, *s)),
                 PauseRule::When(cond) => expr::holds(Some(cond), &self.scope(case, None, at)) == Some(true),
@@ -418,7 +426,9 @@ impl<'t> Engine<'t> {
             }
             next.push(state);
         }
-        case.pauses = next;
+        if !next.is_empty() || case.log.is_some() {
+            case.log().clocks.pauses = next;
+        }
     }
 
     fn reject(&self, case: &mut CaseState, event: &Event, reason: String) {
@@ -606,7 +616,11 @@ impl<'t> Engine<'t> {
     /// When an armed timer's clock started: entering its status, or its last restart since.
     fn start_of(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
         let entered = case.entered.iter().find(|(s, _)| *s == armed.owner)?.1;
-        let restarted = case.restarts.iter().find(|(t, _)| *t == armed.timer).map(|(_, at)| *at);
+        let restarted = case
+            .log
+            .as_ref()
+            .and_then(|log| log.clocks.restarts.iter().find(|(t, _)| *t == armed.timer))
+            .map(|(_, at)| *at);
         Some(restarted.map_or(entered, |r| r.max(entered)))
     }
 
@@ -637,6 +651,12 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// The pause record of a timer's current run, if it has one.
+    fn pause_of<'c>(&self, case: &'c CaseState, armed: &ArmedTimer, start: DateTime<Utc>) -> Option<&'c PauseState> {
+        let clocks = &case.log.as_ref()?.clocks;
+        clocks.pauses.iter().find(|p| p.timer == armed.timer && p.owner == armed.owner && p.start == start)
+    }
+
     /// Deadline of an armed timer as things stand, if it has one; a paused timer has none.
     pub fn deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
         let start = self.start_of(case, armed)?;
@@ -644,7 +664,7 @@ impl<'t> Engine<'t> {
         if !self.has_pauses {
             return Some(base);
         }
-        match case.pauses.iter().find(|p| p.timer == armed.timer && p.owner == armed.owner && p.start == start) {
+        match self.pause_of(case, armed, start) {
             Some(PauseState { since: Some(_), .. }) => None,
             Some(p) => base.checked_add_signed(p.total),
             None => Some(base),
@@ -656,9 +676,7 @@ impl<'t> Engine<'t> {
         let mut out = Vec::new();
         for armed in &self.table.statuses[case.status].timers {
             let Some(start) = self.start_of(case, armed) else { continue };
-            let Some(p) =
-                case.pauses.iter().find(|p| p.timer == armed.timer && p.owner == armed.owner && p.start == start)
-            else {
+            let Some(p) = self.pause_of(case, armed, start) else {
                 continue;
             };
             let (Some(since), Some(base)) = (p.since, self.unpaused_deadline(case, armed, start)) else { continue };
