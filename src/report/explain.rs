@@ -136,10 +136,7 @@ pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
         out.push_str("  If nobody acts:\n");
         for armed in &st.timers {
             let def = &t.timers[armed.timer];
-            let when = match def.clock {
-                Clock::At(_) => def.written.clone(),
-                _ => format!("{} after the case entered {}", def.written, t.statuses[armed.owner].path),
-            };
+            let when = clock_words(t, def, armed.owner);
             match &armed.effect {
                 TimerEffect::Sla => out.push_str(&format!(
                     "  - {} ({when}) is a deadline: when it passes it is marked breached; nothing moves. ({})\n",
@@ -202,4 +199,74 @@ pub fn case(t: &TransitionTable, file: &SourceFile, report: &CaseReport) -> Stri
         out.push_str(&status(t, file, id));
     }
     out
+}
+
+/// When a timer fires, in words: what it counts, from when, and what restarts or pauses it.
+pub fn clock_words(t: &TransitionTable, def: &TimerDef, owner: StatusId) -> String {
+    let entered = &t.statuses[owner].path;
+    let mut out = match &def.clock {
+        // An exact duration reads best as written (`48h`, not `2d`): the first word of the clock.
+        Clock::After(step) if step.calendar.is_none() => {
+            let written = def.written.split(' ').next().unwrap_or_default().to_string();
+            format!("{written} after the case entered {entered}")
+        }
+        Clock::After(step) => format!("{} after the case entered {entered}", step_words(t, step)),
+        Clock::FromField(f) => format!("as long as field {} says, after the case entered {entered}", t.fields[*f].name),
+        Clock::ByEnum { field, steps } => {
+            let field_def = &t.fields[*field];
+            let variants = match field_def.ty {
+                Type::Enum(e) => t.enums[e].clone(),
+                _ => vec![],
+            };
+            let list: Vec<String> =
+                variants.iter().zip(steps).map(|(v, s)| format!("{} for {v}", step_words(t, s))).collect();
+            format!("{} (by {}) after the case entered {entered}", list.join(", "), field_def.name)
+        }
+        Clock::At(e) => format!("at {}", crate::compile::print::expr_text(t, &[], e)),
+    };
+    match &def.restart {
+        Some(Restart::Any) => out.push_str(", counted again from every event applied to the case"),
+        Some(Restart::Roles(roles)) => {
+            let names: Vec<&str> = roles.iter().map(|r| t.roles[*r].as_str()).collect();
+            out.push_str(&format!(", counted again from every event of {}", names.join(" or ")));
+        }
+        None => {}
+    }
+    match &def.pause {
+        Some(PauseRule::In(statuses)) => {
+            let names: Vec<&str> = statuses.iter().map(|s| t.statuses[*s].path.as_str()).collect();
+            out.push_str(&format!(", its clock stopped while the case is in {}", names.join(" or ")));
+        }
+        Some(PauseRule::When(c)) => {
+            out.push_str(&format!(", its clock stopped while {}", crate::compile::print::expr_text(t, &[], c)));
+        }
+        None => {}
+    }
+    out
+}
+
+/// A step in words: `5d`, `3 business days of calendar uk`.
+fn step_words(t: &TransitionTable, step: &Step) -> String {
+    let cal = step.calendar.and_then(|c| t.calendars.get(c));
+    match (step.amount, cal) {
+        (StepAmount::BusinessDays(n), Some(c)) => {
+            format!("{n} business day{} of calendar {}", plural(n as i64), c.name)
+        }
+        (StepAmount::BusinessHours(secs), Some(c)) if secs % 3600 == 0 => {
+            format!("{} business hour{} of calendar {}", secs / 3600, plural(secs / 3600), c.name)
+        }
+        (StepAmount::LocalDays { .. }, Some(c)) => {
+            format!(
+                "{} by the clocks of {} (calendar {})",
+                crate::compile::print::step_text(t, &Step { calendar: None, ..*step }),
+                c.zone.name(),
+                c.name
+            )
+        }
+        _ => crate::compile::print::step_text(t, step),
+    }
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -123,3 +123,30 @@ fn a_nested_status_shows_its_own_doc_and_names_its_parents() {
     assert_eq!(explain("p.d"), "p.d \"D\"\n  Inside p: The parent's doc.\n");
     std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
 }
+
+#[test]
+fn timers_counted_on_calendars_restarted_or_paused_are_said_in_words() {
+    let policy = "tests/scenarios/semantics/time.policy";
+    let said = |status: &str| {
+        let (out, err, code) = docket(&["explain", policy, status]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    assert!(said("bd").contains("answer (3 business days of calendar uk after the case entered bd)"));
+    assert!(said("bh").contains("reply (4 business hours of calendar uk after the case entered bh)"));
+    assert!(said("month").contains("30d by the clocks of Europe/London (calendar uk)"));
+    assert!(said("dated").contains("later (at end_of_day(due_by) + 75d) is a deadline"));
+    assert!(said("table").contains("window (30d for visa, 45d for mastercard (by network)"));
+    let idle = said("idle");
+    assert!(
+        idle.contains("idle (10d after the case entered idle, counted again from every event applied to the case)")
+    );
+    assert!(idle.contains("counted again from every event of agent"));
+    let held = said("waiting.held");
+    assert!(
+        held.contains(
+            "decide (48h after the case entered waiting, its clock stopped while the case is in waiting.held)"
+        )
+    );
+    assert!(held.contains("its clock stopped while on_hold"));
+}
