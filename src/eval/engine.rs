@@ -111,6 +111,15 @@ struct Clocks {
     pauses: Vec<PauseState>,
 }
 
+/// A timer's deadline that needs no calendar, restart or pause.
+#[derive(Debug, Clone, Copy)]
+enum SimpleClock {
+    /// A fixed duration after entering the arming status.
+    After(TimeDelta),
+    /// The time held in a field.
+    Field(FieldId),
+}
+
 /// How long a pausable timer's clock has stood still in its current run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PauseState {
@@ -263,6 +272,10 @@ pub struct Engine<'t> {
     restarted_by_role: Vec<SmallVec<[TimerId; 2]>>,
     /// Whether any timer can pause: if not, no pause bookkeeping runs.
     has_pauses: bool,
+    /// Per timer, how its deadline is found when that is simple: a fixed duration from entering
+    /// its status, or the time in a field, with no restart or pause. Most timers are, and the
+    /// deadline is asked for before every event.
+    simple: Vec<Option<SimpleClock>>,
     /// The first day a calendar computation needed beyond the holiday data, since last reset.
     beyond: expr::Beyond,
 }
@@ -286,7 +299,16 @@ impl<'t> Engine<'t> {
             })
             .collect();
         let has_pauses = table.timers.iter().any(|t| t.pause.is_some());
-        Engine { table, keep_history, actions_by_role, restarted_by_role, has_pauses, beyond: Default::default() }
+        let simple = table
+            .timers
+            .iter()
+            .map(|t| match (&t.clock, &t.restart, &t.pause) {
+                (Clock::After(step), None, None) => step.fixed().map(SimpleClock::After),
+                (Clock::At(CExpr::Field(f)), None, None) => Some(SimpleClock::Field(*f)),
+                _ => None,
+            })
+            .collect();
+        Engine { table, keep_history, actions_by_role, restarted_by_role, has_pauses, simple, beyond: Default::default() }
     }
 
     /// A new case in the initial status, before any event.
@@ -380,6 +402,7 @@ impl<'t> Engine<'t> {
     }
 
     /// An applied event by `role` restarts the timers that restart on its events.
+    #[inline]
     fn restart(&self, case: &mut CaseState, role: RoleId, at: DateTime<Utc>) {
         let timers = &self.restarted_by_role[role];
         if timers.is_empty() {
@@ -396,10 +419,14 @@ impl<'t> Engine<'t> {
     }
 
     /// Start, stop or carry on the clocks of pausable timers after the case changed at `at`.
+    #[inline]
     fn update_pauses(&self, case: &mut CaseState, at: DateTime<Utc>) {
-        if !self.has_pauses {
-            return;
+        if self.has_pauses {
+            self.pause_clocks(case, at);
         }
+    }
+
+    fn pause_clocks(&self, case: &mut CaseState, at: DateTime<Utc>) {
         let t = self.table;
         let mut next: Vec<PauseState> = Vec::new();
         for armed in &t.statuses[case.status].timers {
@@ -658,7 +685,20 @@ impl<'t> Engine<'t> {
     }
 
     /// Deadline of an armed timer as things stand, if it has one; a paused timer has none.
+    #[inline]
     pub fn deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
+        match self.simple[armed.timer] {
+            Some(SimpleClock::After(d)) => case.entered.iter().find(|(s, _)| *s == armed.owner)?.1.checked_add_signed(d),
+            Some(SimpleClock::Field(f)) => match case.fields.get(f) {
+                Some(Value::Time(t)) => Some(*t),
+                _ => None,
+            },
+            None => self.counted_deadline(case, armed),
+        }
+    }
+
+    /// The deadline of a timer counted on a calendar, restarted or paused.
+    fn counted_deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
         let start = self.start_of(case, armed)?;
         let base = self.unpaused_deadline(case, armed, start)?;
         if !self.has_pauses {
@@ -674,6 +714,9 @@ impl<'t> Engine<'t> {
     /// The armed timers whose clocks are paused now, with the time each has left.
     pub fn paused(&self, case: &CaseState) -> Vec<(&'t ArmedTimer, TimeDelta)> {
         let mut out = Vec::new();
+        if !self.has_pauses {
+            return out;
+        }
         for armed in &self.table.statuses[case.status].timers {
             let Some(start) = self.start_of(case, armed) else { continue };
             let Some(p) = self.pause_of(case, armed, start) else {
