@@ -435,9 +435,10 @@ impl<'a> Context<'a> {
         let amount = match (lit.unit, calendar) {
             (DurationUnit::Exact, None) => StepAmount::Exact(TimeDelta::seconds(lit.seconds)),
             (DurationUnit::Exact, Some(_)) => {
-                // Whole days count on the local calendar; hours and less stay exact.
-                let days = lit.seconds.div_euclid(86_400);
-                StepAmount::LocalDays { days, rest: TimeDelta::seconds(lit.seconds.rem_euclid(86_400)) }
+                // Days and weeks as written count on the local calendar; hours and less stay
+                // exact, so `48h in uk` is 48 hours and `2d in uk` two local days.
+                let (days, rest) = local_days(&lit.text);
+                StepAmount::LocalDays { days, rest: TimeDelta::seconds(rest) }
             }
             (DurationUnit::BusinessDays | DurationUnit::BusinessHours, None) => {
                 let example = self.table.calendars.first().map_or("uk".to_string(), |c| c.name.clone());
@@ -582,6 +583,8 @@ impl<'a> Context<'a> {
     /// `amount <= amount` compares the parameter with itself. Without a type, sharing the name is
     /// how a parameter says it sets that field, so only a typed one is ambiguous: an error if its
     /// type is not the field's, since it cannot even be what the field holds, else a warning.
+    /// One typed parameter says something an untyped one cannot: `due_by: time` for an optional
+    /// field `due_by: time?` makes the parameter required, and is not reported.
     fn typed_param_named_like_a_field(
         &mut self,
         action: &ast::ActionDecl,
@@ -608,8 +611,9 @@ impl<'a> Context<'a> {
             .with_help(format!(
                 "{field_at}; rename the parameter, or write it as `{name}` without a type to give it the field's type"
             ))
+        } else if field.optional && !optional {
+            return;
         } else {
-            let became = if field.optional && !optional { " (it may then be left out, as the field may)" } else { "" };
             Diagnostic::warning(
                 "E011",
                 span,
@@ -617,7 +621,7 @@ impl<'a> Context<'a> {
             )
             .with_label("hides the field")
             .with_help(format!(
-                "{field_at}; rename the parameter, or write it as `{name}` without a type to mean the field{became}"
+                "{field_at}; rename the parameter, or write it as `{name}` without a type to mean the field"
             ))
         };
         self.report(d);
@@ -870,6 +874,30 @@ impl<'a> Context<'a> {
         );
         None
     }
+}
+
+/// A duration literal split into the days and weeks it writes (in days) and the exact seconds of
+/// its hours, minutes and seconds: `1w2d3h` is 9 days and 10,800 seconds. The parser has checked
+/// the literal, so every number fits.
+fn local_days(text: &str) -> (i64, i64) {
+    let (mut days, mut seconds, mut number) = (0i64, 0i64, 0i64);
+    for c in text.chars() {
+        match c.to_digit(10) {
+            Some(d) => number = number.saturating_mul(10).saturating_add(i64::from(d)),
+            None => {
+                match c {
+                    'w' => days = days.saturating_add(number.saturating_mul(7)),
+                    'd' => days = days.saturating_add(number),
+                    'h' => seconds = seconds.saturating_add(number.saturating_mul(3600)),
+                    'm' => seconds = seconds.saturating_add(number.saturating_mul(60)),
+                    's' => seconds = seconds.saturating_add(number),
+                    _ => {}
+                }
+                number = 0;
+            }
+        }
+    }
+    (days, seconds)
 }
 
 /// The value a field starts with when no default is written.

@@ -60,7 +60,7 @@ pub fn step_text(table: &TransitionTable, step: &Step) -> String {
     use crate::eval::time::format_duration;
     let amount = match step.amount {
         StepAmount::Exact(d) => format_duration(d),
-        StepAmount::LocalDays { days, rest } => format_duration(chrono::TimeDelta::days(days) + rest),
+        StepAmount::LocalDays { days, rest } => local_days_text(days, rest),
         StepAmount::BusinessDays(n) => format!("{n}bd"),
         StepAmount::BusinessHours(s) if s % 3600 == 0 => format!("{}bh", s / 3600),
         StepAmount::BusinessHours(s) => format!("{s}s of business time"),
@@ -69,4 +69,17 @@ pub fn step_text(table: &TransitionTable, step: &Step) -> String {
         Some(c) => format!("{amount} in {}", c.name),
         None => amount,
     }
+}
+
+/// `2d`, `48h`, `1d12h`: local days as days, the exact rest in hours and less (never rolled into
+/// days, which would change what it counts).
+fn local_days_text(days: i64, rest: chrono::TimeDelta) -> String {
+    let mut out = if days != 0 { format!("{days}d") } else { String::new() };
+    let secs = rest.num_seconds();
+    for (unit, len) in [("h", 3600), ("m", 60), ("s", 1)] {
+        if (secs / len) % if len == 3600 { i64::MAX } else { 60 } != 0 {
+            out.push_str(&format!("{}{unit}", (secs / len) % if len == 3600 { i64::MAX } else { 60 }));
+        }
+    }
+    if out.is_empty() { "0s".into() } else { out }
 }

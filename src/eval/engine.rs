@@ -308,7 +308,15 @@ impl<'t> Engine<'t> {
                 _ => None,
             })
             .collect();
-        Engine { table, keep_history, actions_by_role, restarted_by_role, has_pauses, simple, beyond: Default::default() }
+        Engine {
+            table,
+            keep_history,
+            actions_by_role,
+            restarted_by_role,
+            has_pauses,
+            simple,
+            beyond: Default::default(),
+        }
     }
 
     /// A new case in the initial status, before any event.
@@ -553,7 +561,16 @@ impl<'t> Engine<'t> {
             (Type::Bool, _) => wrong("true or false"),
             (Type::Text, RawValue::Text(s)) => Ok(Value::Text(s.to_string())),
             (Type::Text, _) => wrong("a string"),
-            (Type::Duration, _) => wrong("a duration"),
+            // Written as in a policy; business days have no fixed length, so they are not a value.
+            (Type::Duration, RawValue::Text(s)) if s.ends_with("bd") || s.ends_with("bh") => Err(format!(
+                "parameter `{}` is `{s}`, which is counted on a calendar and has no fixed length; give exact time, such as \"3d\"",
+                p.name
+            )),
+            (Type::Duration, RawValue::Text(s)) => match crate::edit::parse_duration(s) {
+                Ok(secs) => Ok(Value::Duration(TimeDelta::seconds(secs))),
+                Err(e) => Err(format!("parameter `{}` must be a duration such as \"5d\" or \"36h\": {e}", p.name)),
+            },
+            (Type::Duration, _) => wrong("a duration such as \"5d\" or \"36h\""),
             (Type::Enum(e), RawValue::Text(s)) => match self.table.enums[e].iter().position(|v| v == s) {
                 Some(i) => Ok(Value::Enum(e, i as u32)),
                 None => Err(format!("parameter `{}` is `{s}`, not one of {}", p.name, self.table.enums[e].join(", "))),
@@ -688,7 +705,9 @@ impl<'t> Engine<'t> {
     #[inline]
     pub fn deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
         match self.simple[armed.timer] {
-            Some(SimpleClock::After(d)) => case.entered.iter().find(|(s, _)| *s == armed.owner)?.1.checked_add_signed(d),
+            Some(SimpleClock::After(d)) => {
+                case.entered.iter().find(|(s, _)| *s == armed.owner)?.1.checked_add_signed(d)
+            }
             Some(SimpleClock::Field(f)) => match case.fields.get(f) {
                 Some(Value::Time(t)) => Some(*t),
                 _ => None,
