@@ -54,6 +54,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("W001", "a field is declared but never used"),
     ("W002", "a role takes no action anywhere"),
     ("W003", "an action is declared but no rule uses it"),
+    ("W004", "a calendar's holiday data ends less than a year after the instant given to `check --now`"),
 ];
 
 /// The meaning of a code, if it exists.

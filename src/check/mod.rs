@@ -75,3 +75,44 @@ pub fn check(file: &SourceFile, ast: &Policy, read: ReadFile) -> CheckOutcome {
     let checked = (!has_error).then_some(CheckedPolicy { table: cx.table, own });
     CheckOutcome { diagnostics, checked }
 }
+
+/// How far ahead of "now" a calendar's holiday data should reach: a year covers every deadline
+/// real dispute programs count in business days.
+pub const CALENDAR_HORIZON_DAYS: i64 = 365;
+
+/// Warnings (W004) for calendars whose holiday data ends less than [`CALENDAR_HORIZON_DAYS`] after
+/// `now`, pointing at each `holidays` file. `now` is given, never read: check stays deterministic.
+pub fn calendar_horizon(
+    file: &SourceFile,
+    table: &TransitionTable,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Diagnostic> {
+    let Ok(ast) = crate::syntax::parse(&file.text) else { return vec![] };
+    let horizon = (now + chrono::TimeDelta::days(CALENDAR_HORIZON_DAYS)).date_naive();
+    let mut out = Vec::new();
+    for decl in &ast.calendars {
+        let Some(cal) = table.calendars.iter().find(|c| c.name == decl.name.name) else { continue };
+        let (Some((_, last)), Some((path, span))) = (cal.covers, &decl.holidays) else { continue };
+        if last >= horizon {
+            continue;
+        }
+        let when = if last < now.date_naive() { "ended" } else { "ends" };
+        out.push(
+            Diagnostic::warning(
+                "W004",
+                *span,
+                format!(
+                    "calendar `{}`'s holiday data {when} {last}, less than a year after {}",
+                    cal.name,
+                    now.date_naive()
+                ),
+            )
+            .with_label(format!("covers up to {last}"))
+            .with_help(format!(
+                "add the holidays after {last} to `{path}` and move its `last`; until then a deadline counted past it \
+                 treats those days by their weekday alone (and the case says so in its warnings)"
+            )),
+        );
+    }
+    out
+}

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Check every file, print every problem, return the exit code.
-pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
+pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool, now: Option<chrono::DateTime<chrono::Utc>>) -> u8 {
     let mut code = OK;
     let mut out = String::new();
     let mut json = Vec::new();
@@ -23,7 +23,12 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool) -> u8 {
             }
         };
         checked += 1;
-        for d in &compiled.diagnostics {
+        let mut diagnostics = compiled.diagnostics.clone();
+        if let (Some(now), Some(table)) = (now, &compiled.table) {
+            diagnostics.extend(crate::check::calendar_horizon(&compiled.file, table, now));
+            diag::sort(&mut diagnostics);
+        }
+        for d in &diagnostics {
             match d.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,

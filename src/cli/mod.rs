@@ -47,7 +47,7 @@ pub enum Format {
 enum Command {
     /// Validate policy files: every problem, with file:line:col and advice.
     #[command(
-        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
+        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
     )]
     Check {
         /// Policy files.
@@ -59,6 +59,11 @@ enum Command {
         /// Treat warnings as failures.
         #[arg(long)]
         deny_warnings: bool,
+        /// Also warn (W004) about each calendar whose holiday data ends within a year of this
+        /// instant (RFC 3339, or `now` for the clock): deadlines counted then would need days
+        /// beyond it. Without it, check reads no clock.
+        #[arg(long, value_name = "TIME")]
+        now: Option<String>,
     },
     /// Print the compiled transition table: per status, inherited rules resolved.
     #[command(after_help = "Example:\n  docket table policies/aliexpress.policy --format json")]
@@ -131,7 +136,13 @@ pub fn run() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { files, format, deny_warnings } => check::run(&files, format, deny_warnings),
+        Command::Check { files, format, deny_warnings, now } => match eval::parse_now(now.as_deref()) {
+            Ok(now) => check::run(&files, format, deny_warnings, now),
+            Err(msg) => {
+                eprintln!("{msg}");
+                USAGE
+            }
+        },
         Command::Table { file, format } => table::run(&file, format),
         Command::Eval(args) => eval::run(&args),
         Command::Test(args) => test::run(&args),

@@ -403,3 +403,21 @@ fn every_message_in_the_cases_keeps_the_house_style() {
         }
     }
 }
+
+#[test]
+fn check_now_warns_about_holiday_data_that_runs_out_within_a_year() {
+    let policy = "policies/ebay_inr.policy";
+    // Without --now, check reads no clock and says nothing of it.
+    let (out, _, code) = docket(&["check", "--deny-warnings", policy]);
+    assert_eq!(code, 0, "{out}");
+    // The bundled data reaches 2030-12-31: a year before that is fine, half a year is not.
+    let (out, _, code) = docket(&["check", "--deny-warnings", "--now", "2029-12-01T00:00:00Z", policy]);
+    assert_eq!(code, 0, "{out}");
+    let (out, _, code) = docket(&["check", "--deny-warnings", "--now", "2030-06-01T00:00:00Z", policy]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("warning[W004]: calendar `uk`'s holiday data ends 2030-12-31"), "{out}");
+    assert!(out.contains("holidays \"../calendars/uk-england-wales.toml\""), "{out}");
+    let (_, err, code) = docket(&["check", "--now", "soon", policy]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`soon` is not an RFC 3339 time"), "{err}");
+}
