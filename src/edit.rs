@@ -428,4 +428,37 @@ mod tests {
     fn setting_the_same_text_changes_nothing() {
         assert_eq!(set_duration(POLICY, "wait", "5d").unwrap(), POLICY);
     }
+
+    const TIMED: &str = "policy p \"P\"\nroles user\noutcomes done\n\ncalendar uk {\n  zone \"Europe/London\"\n}\n\n\
+                         timers {\n  answer = 3bd in uk\n  window = by network { visa -> 30d, mastercard -> 45d }\n  \
+                         due    at due_by + 75d\n  custom = length\n}\n\nfields {\n  network: enum { visa, mastercard }\n  \
+                         due_by: time?\n  length: duration = 1d\n}\n\nactions {\n  user go\n}\n\n\
+                         initial status a \"A\" {\n  after answer -> b\n  after window -> b\n  after due -> b\n  \
+                         after custom -> b\n  user go -> b\n}\n\nterminal status b \"B\" outcome done\n";
+
+    #[test]
+    fn every_duration_literal_can_be_read_and_set() {
+        assert_eq!(get_duration(TIMED, "answer").unwrap().duration, "3bd in uk");
+        assert_eq!(get_duration(TIMED, "answer").unwrap().seconds, None);
+        assert_eq!(get_duration(TIMED, "window.mastercard").unwrap().duration, "45d");
+        assert_eq!(get_duration(TIMED, "due").unwrap().duration, "75d");
+        let out = set_duration(TIMED, "window.visa", "35d").unwrap();
+        assert_eq!(out, TIMED.replace("visa -> 30d", "visa -> 35d"));
+        let out = set_duration(TIMED, "answer", "5bd").unwrap();
+        assert_eq!(out, TIMED.replace("answer = 3bd", "answer = 5bd"));
+        let out = set_duration(TIMED, "due", "90d").unwrap();
+        assert_eq!(out, TIMED.replace("due_by + 75d", "due_by + 90d"));
+    }
+
+    #[test]
+    fn durations_without_a_literal_or_with_several_say_why() {
+        assert!(
+            matches!(get_duration(TIMED, "window"), Err(EditError::Ambiguous { choices, .. }) if choices == ["window.visa", "window.mastercard"])
+        );
+        assert!(matches!(get_duration(TIMED, "custom"), Err(EditError::FromField { field, .. }) if field == "length"));
+        assert!(matches!(get_duration(TIMED, "window.amex"), Err(EditError::UnknownTimer { .. })));
+        // Business days need the calendar the literal is counted in: without one, nothing changes.
+        let plain = TIMED.replace("window = by network { visa -> 30d, mastercard -> 45d }", "window = 30d");
+        assert!(matches!(set_duration(&plain, "window", "3bd"), Err(EditError::WouldBreak { .. })));
+    }
 }
