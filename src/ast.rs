@@ -22,6 +22,8 @@ pub struct Policy {
     pub title: String,
     /// `version "..."`, if given.
     pub version: Option<String>,
+    /// `effective INSTANT`, as written, with its span.
+    pub effective: Option<(String, Span)>,
     /// Doc comments on the header.
     pub docs: Vec<String>,
     /// Declared roles.

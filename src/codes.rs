@@ -51,6 +51,11 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("E065", "a duration counted on a calendar is used where it needs a fixed length (it can only be added to a time)"),
     ("E066", "a timer counted on a calendar is given a pause (a paused clock resumes with exact time left)"),
+    ("E067", "a policy's `effective` is not an RFC 3339 instant"),
+    (
+        "E068",
+        "versions of one policy clash: the same version string or effective instant, a version without a version string, or files of different policies given as versions",
+    ),
     ("W001", "a field is declared but never used"),
     ("W002", "a role takes no action anywhere"),
     ("W003", "an action is declared but no rule uses it"),

@@ -5,7 +5,7 @@
 //! side by side and comparing each case after every event.
 
 use crate::compile::meaning::{Item, Kind, meaning};
-use crate::compile::table::{StatusId, TransitionTable};
+use crate::compile::table::TransitionTable;
 use crate::eval::engine::CaseState;
 use crate::eval::event::Event;
 use crate::eval::log::{EventSink, LogRun};
@@ -187,8 +187,12 @@ pub struct Replay<'t> {
 impl<'t> Replay<'t> {
     /// Start a replay.
     pub fn new(old: &'t TransitionTable, new: &'t TransitionTable, now: Option<DateTime<Utc>>) -> Self {
-        let mut old = LogRun::new(old, false, now);
-        let mut new = LogRun::new(new, false, now);
+        Self::with_runs(LogRun::new(old, false, now), LogRun::new(new, false, now))
+    }
+
+    /// A replay of two runs side by side, such as the old policy alone against the old and new
+    /// versions with each case pinned to the one in effect when it began.
+    pub fn with_runs(mut old: LogRun<'t>, mut new: LogRun<'t>) -> Self {
         // Outcome amounts are read from fields, so closed cases keep theirs.
         old.compact_closed = false;
         new.compact_closed = false;
@@ -226,7 +230,7 @@ impl<'t> Replay<'t> {
                     }
                 }
             };
-            note(&mut impact.status, path(&self.old, o.status), path(&self.new, n.status));
+            note(&mut impact.status, path(&self.old, o), path(&self.new, n));
             let (oo, no) = (outcome(&self.old, o), outcome(&self.new, n));
             note(&mut impact.outcome, oo.0, no.0);
             note(&mut impact.amount, oo.1, no.1);
@@ -239,22 +243,22 @@ impl<'t> Replay<'t> {
     }
 }
 
-fn path(run: &LogRun, s: StatusId) -> String {
-    run.engine.table.statuses[s].path.clone()
+fn path(run: &LogRun, c: &CaseState) -> String {
+    run.engine(c).table.statuses[c.status].path.clone()
 }
 
 /// Outcome kind and amount, as text (`-` for an open case).
 fn outcome(run: &LogRun, c: &CaseState) -> (String, String) {
-    match crate::report::case::outcome(run.engine.table, c) {
+    match crate::report::case::outcome(run.engine(c).table, c) {
         Some(o) => (o.kind, o.amount.unwrap_or_else(|| "-".into())),
         None => ("-".into(), "-".into()),
     }
 }
 
 fn deadlines(run: &LogRun, c: &CaseState) -> String {
-    let t = run.engine.table;
-    let list: Vec<String> = run
-        .engine
+    let engine = run.engine(c);
+    let t = engine.table;
+    let list: Vec<String> = engine
         .pending(c)
         .iter()
         .map(|(at, armed)| format!("{} {}", t.timers[armed.timer].name, crate::eval::time::format(at)))
@@ -277,7 +281,7 @@ impl EventSink for Replay<'_> {
 /// Whether a case stands the same under both policies: status, field values, rejections.
 fn same_state(old: &LogRun, new: &LogRun, i: usize) -> bool {
     let (o, n) = (&old.cases[i], &new.cases[i]);
-    let (ot, nt) = (old.engine.table, new.engine.table);
+    let (ot, nt) = (old.engine(o).table, new.engine(n).table);
     if ot.statuses[o.status].path != nt.statuses[n.status].path || o.rejected_count != n.rejected_count {
         return false;
     }

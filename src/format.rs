@@ -185,6 +185,9 @@ impl<'a> Printer<'a> {
         } else {
             self.emit(header_span, header);
         }
+        if let Some((instant, span)) = &p.effective {
+            self.emit(*span, format!("effective {instant}"));
+        }
         // Top-level declarations keep the author's order, so comments stay beside them.
         let mut sections: Vec<(usize, Section)> = Vec::new();
         if let Some(first) = p.roles.first() {

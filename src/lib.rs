@@ -19,6 +19,7 @@ pub mod report;
 pub mod scenario;
 pub mod span;
 pub mod syntax;
+pub mod versions;
 
 use diag::Diagnostic;
 use span::{SourceFile, Span};

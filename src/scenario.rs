@@ -3,9 +3,9 @@
 //! written, arrays compare length and each element, and a `reason` matches when the actual
 //! reason contains the expected text.
 
-use crate::compile::table::TransitionTable;
 use crate::eval::log::{EventSink, LogRun};
 use crate::report::case;
+use crate::versions::Versions;
 use chrono::{DateTime, Utc};
 use serde_json::Value as Json;
 
@@ -25,8 +25,9 @@ pub struct Mismatch {
 pub struct Scenario {
     /// What it shows.
     pub description: String,
-    /// The policy path as written (relative to the scenario file).
-    pub policy: String,
+    /// The policy path as written (relative to the scenario file), or the paths of several
+    /// versions of it (`policy = ["v1.policy", "v2.policy"]`).
+    pub policies: Vec<String>,
     /// The `[[events]]` tables.
     pub events: Vec<toml::Value>,
     /// The `[[expect]]` tables.
@@ -36,8 +37,14 @@ pub struct Scenario {
 /// Read a scenario's TOML.
 pub fn parse(text: &str) -> Result<Scenario, String> {
     let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string().trim_end().to_string())?;
-    let policy =
-        doc.get("policy").and_then(toml::Value::as_str).ok_or("a scenario needs `policy = \"path/to/file.policy\"`")?;
+    let needs = "a scenario needs `policy = \"path/to/file.policy\"` (or a list of versions: `policy = [\"v1.policy\", \"v2.policy\"]`)";
+    let policies: Vec<String> = match doc.get("policy") {
+        Some(toml::Value::String(p)) => vec![p.clone()],
+        Some(toml::Value::Array(list)) if !list.is_empty() => {
+            list.iter().map(|p| p.as_str().map(str::to_string).ok_or(needs)).collect::<Result<_, _>>()?
+        }
+        _ => return Err(needs.into()),
+    };
     let events = doc.get("events").and_then(toml::Value::as_array).cloned().unwrap_or_default();
     let expect: Vec<toml::Table> = match doc.get("expect") {
         None => return Err("a scenario needs at least one [[expect]] table".into()),
@@ -52,7 +59,7 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
         return Err("a scenario needs at least one [[expect]] table".into());
     }
     let description = doc.get("description").and_then(toml::Value::as_str).unwrap_or("").to_string();
-    Ok(Scenario { description, policy: policy.to_string(), events, expect })
+    Ok(Scenario { description, policies, events, expect })
 }
 
 /// TOML to JSON, times as RFC 3339 strings.
@@ -90,7 +97,7 @@ pub fn project(expected: &Json, actual: &Json, key: Option<&str>) -> Json {
 }
 
 /// Run a scenario against its compiled policy; returns the expectations that failed.
-pub fn run(scenario: &Scenario, table: &TransitionTable) -> Result<Vec<Mismatch>, String> {
+pub fn run(scenario: &Scenario, versions: &Versions) -> Result<Vec<Mismatch>, String> {
     let mut mismatches = Vec::new();
     let mut runs: Vec<(Option<DateTime<Utc>>, Vec<Json>)> = Vec::new();
     for (i, expect) in scenario.expect.iter().enumerate() {
@@ -112,7 +119,7 @@ pub fn run(scenario: &Scenario, table: &TransitionTable) -> Result<Vec<Mismatch>
         let reports: &Vec<Json> = match runs.iter().position(|(when, _)| *when == at) {
             Some(i) => &runs[i].1,
             None => {
-                runs.push((at, evaluate(scenario, table, at)));
+                runs.push((at, evaluate(scenario, versions, at)));
                 &runs[runs.len() - 1].1
             }
         };
@@ -154,9 +161,9 @@ pub fn run(scenario: &Scenario, table: &TransitionTable) -> Result<Vec<Mismatch>
 }
 
 /// Evaluate the scenario's events as of `now`; the JSON reports of every case.
-fn evaluate(scenario: &Scenario, table: &TransitionTable, now: Option<DateTime<Utc>>) -> Vec<Json> {
-    let mut run = LogRun::new(table, true, now);
+fn evaluate(scenario: &Scenario, versions: &Versions, now: Option<DateTime<Utc>>) -> Vec<Json> {
+    let mut run = LogRun::versioned(versions, true, now);
     run.feed_toml_events(&scenario.events);
     run.finish();
-    run.cases.iter().map(|c| serde_json::to_value(case::build(&run.engine, c)).unwrap_or(Json::Null)).collect()
+    run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect()
 }

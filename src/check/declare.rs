@@ -78,6 +78,7 @@ impl<'a> Context<'a> {
                 name: String::new(),
                 title: String::new(),
                 version: None,
+                effective: None,
                 roles: vec![],
                 enums: vec![],
                 outcomes: vec![],
@@ -148,6 +149,15 @@ impl<'a> Context<'a> {
         self.table.name = ast.name.name.clone();
         self.table.title = ast.title.clone();
         self.table.version = ast.version.clone();
+        if let Some((text, span)) = &ast.effective {
+            match crate::eval::time::parse(text) {
+                Some(at) => self.table.effective = Some(at),
+                None => self.report(
+                    Diagnostic::error("E067", *span, format!("`{text}` is not an RFC 3339 instant"))
+                        .with_help("write when this version takes effect in UTC or with an offset, such as `effective 2026-06-01T00:00:00Z`"),
+                ),
+            }
+        }
         for role in &ast.roles {
             if let Some(&id) = self.table.role_index.get(&role.name) {
                 let first = self.role_spans[id];

@@ -68,7 +68,7 @@ pub fn run(args: &DiffArgs) -> u8 {
             return USAGE;
         }
     };
-    let (old, new) = match (load(&args.old), load(&args.new)) {
+    let (old, new) = match (io::load_spec(&args.old), io::load_spec(&args.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (o, n) => {
             for e in [o.err(), n.err()].into_iter().flatten() {
@@ -100,83 +100,51 @@ pub fn run(args: &DiffArgs) -> u8 {
             }
         },
     };
+    // With `effective` on the new version, the release itself: cases keep the version they
+    // began under, and only cases opened from then on follow the new rules.
+    let pinned = match (&args.cases, new.1.effective) {
+        (Some(log), Some(from)) => match replay_pinned(&args.old, &old.1, &args.new, &new.1, now, log, args.examples) {
+            Ok(i) => Some((from, i)),
+            Err(msg) => {
+                eprintln!("{msg}");
+                return USAGE;
+            }
+        },
+        _ => None,
+    };
     if !args.text {
         match args.format {
-            DiffFormat::Text => out.push_str(&text(&changes, impact.as_ref(), &args.old, &args.new)),
-            DiffFormat::Markdown => out.push_str(&markdown(&changes, impact.as_ref(), &args.old, &args.new)),
+            DiffFormat::Text => {
+                out.push_str(&text(&changes, impact.as_ref(), &args.old, &args.new));
+                if let Some((from, i)) = &pinned {
+                    let head = format!(
+                        "with each case on the version it began under (the new one from {})",
+                        crate::eval::time::format(from)
+                    );
+                    out.push_str(&impact_text(&head, i));
+                }
+            }
+            DiffFormat::Markdown => {
+                out.push_str(&markdown(&changes, impact.as_ref(), &args.old, &args.new));
+                if let Some((from, i)) = &pinned {
+                    let head = format!(
+                        "With each case on the version it began under (the new one from {})",
+                        crate::eval::time::format(from)
+                    );
+                    out.push_str(&impact_markdown(&head, i));
+                }
+            }
             DiffFormat::Json => {
-                let doc = serde_json::json!({ "old": args.old, "new": args.new, "changes": changes, "impact": impact });
+                let pinned = pinned
+                    .as_ref()
+                    .map(|(from, i)| serde_json::json!({ "effective": crate::eval::time::format(from), "impact": i }));
+                let doc = serde_json::json!({ "old": args.old, "new": args.new, "changes": changes, "impact": impact, "pinned": pinned });
                 out.push_str(&serde_json::to_string_pretty(&doc).unwrap_or_default());
                 out.push('\n');
             }
         }
     }
     io::emit_then(out.as_bytes(), if changes.is_empty() { OK } else { PROBLEMS })
-}
-
-type Loaded = (Compiled, crate::compile::table::TransitionTable);
-
-/// Read a policy from a file or `REV:path`, and compile it; errors are printed as diagnostics.
-fn load(spec: &str) -> Result<Loaded, String> {
-    let path = Path::new(spec);
-    let mut revision = None;
-    let bytes = if path.exists() {
-        if path.is_dir() {
-            return Err(format!("error: `{spec}` is a directory, not a policy file"));
-        }
-        std::fs::read(path).map_err(|e| format!("error: cannot read `{spec}`: {}", io::io_reason(&e)))?
-    } else if spec.contains(':') {
-        let out = std::process::Command::new("git")
-            .args(["show", spec])
-            .output()
-            .map_err(|e| format!("error: cannot run git to read `{spec}`: {e}"))?;
-        if !out.status.success() {
-            let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            return Err(format!("error: cannot read `{spec}` from git: {why}"));
-        }
-        revision = spec.split_once(':');
-        out.stdout
-    } else {
-        return Err(format!("error: cannot read `{spec}`: no such file (for a git revision write REV:path)"));
-    };
-    let mut compiled = match revision {
-        // Files the policy names come from the same revision, beside it.
-        Some((rev, file)) => {
-            let dir = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
-            let read = move |named: &str| git_show(rev, &dir.join(named));
-            crate::compile_bytes_with(spec, bytes, &read)
-        }
-        None => crate::compile_bytes(spec, bytes),
-    };
-    match compiled.table.take() {
-        Some(t) => Ok((compiled, t)),
-        None => {
-            Err(format!("{}error: `{spec}` has problems; fix them before comparing", io::rendered_errors(&compiled)))
-        }
-    }
-}
-
-/// A file's text at a git revision; `..` and `.` in the path are resolved first, as git wants.
-fn git_show(rev: &str, path: &Path) -> Result<String, String> {
-    let mut parts: Vec<String> = Vec::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
-            _ => {}
-        }
-    }
-    let spec = format!("{rev}:{}", parts.join("/"));
-    let out = std::process::Command::new("git")
-        .args(["show", &spec])
-        .output()
-        .map_err(|e| format!("cannot run git to read `{spec}`: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("not in git at `{spec}`: {}", String::from_utf8_lossy(&out.stderr).trim()));
-    }
-    String::from_utf8(out.stdout).map_err(|_| format!("`{spec}` is not UTF-8 text"))
 }
 
 fn replay(
@@ -187,6 +155,29 @@ fn replay(
     examples: usize,
 ) -> Result<Impact, String> {
     let mut replay = Replay::new(old, new, now);
+    io::feed_log(&mut replay, log)?;
+    Ok(replay.impact(examples))
+}
+
+/// The log replayed under the old policy alone, and under both versions with each case pinned
+/// to the one in effect at its first event.
+fn replay_pinned(
+    old_name: &str,
+    old: &crate::compile::table::TransitionTable,
+    new_name: &str,
+    new: &crate::compile::table::TransitionTable,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    log: &Path,
+    examples: usize,
+) -> Result<Impact, String> {
+    let versions = crate::versions::Versions::assemble(vec![
+        (old_name.to_string(), old.clone()),
+        (new_name.to_string(), new.clone()),
+    ])
+    .map_err(|errors| errors.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n"))?;
+    let runs =
+        (crate::eval::log::LogRun::new(old, false, now), crate::eval::log::LogRun::versioned(&versions, false, now));
+    let mut replay = Replay::with_runs(runs.0, runs.1);
     io::feed_log(&mut replay, log)?;
     Ok(replay.impact(examples))
 }
@@ -243,8 +234,18 @@ fn text(changes: &[Change], impact: Option<&Impact>, old: &str, new: &str) -> St
         }
     }
     if let Some(i) = impact {
+        out.push_str(&impact_text("", i));
+    }
+    out
+}
+
+/// The impact section of the text report; `head` says under which reading, if not the first.
+fn impact_text(head: &str, i: &Impact) -> String {
+    let mut out = String::new();
+    {
+        let under = if head.is_empty() { String::new() } else { format!(" {head}") };
         out.push_str(&format!(
-            "\nimpact on {} case(s), {} event(s): {} case(s) end differently\n",
+            "\nimpact on {} case(s), {} event(s){under}: {} case(s) end differently\n",
             i.cases, i.events, i.changed_cases
         ));
         for (title, k) in [
@@ -286,8 +287,19 @@ fn markdown(changes: &[Change], impact: Option<&Impact>, old: &str, new: &str) -
         }
     }
     if let Some(i) = impact {
+        out.push_str(&impact_markdown("", i));
+    }
+    out
+}
+
+/// The impact section of the markdown report; `head` says under which reading, if not the first.
+fn impact_markdown(head: &str, i: &Impact) -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::new();
+    {
+        let under = if head.is_empty() { String::new() } else { format!(" {head}") };
         out.push_str(&format!(
-            "\n**Impact** on {} cases ({} events): {} end differently.\n\n",
+            "\n**Impact**{under} on {} cases ({} events): {} end differently.\n\n",
             i.cases, i.events, i.changed_cases
         ));
         out.push_str("| differs in | cases | examples |\n|---|---|---|\n");

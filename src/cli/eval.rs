@@ -5,15 +5,15 @@ use crate::eval::log::LogRun;
 use crate::report::{case, summary};
 use chrono::{DateTime, Utc};
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
 
 /// Arguments of `docket eval`.
 #[derive(clap::Args, Debug)]
 pub struct EvalArgs {
-    /// Policy file.
-    pub policy: PathBuf,
-    /// Event log: JSON Lines (`-` reads standard input), or a `.toml` case file.
-    pub events: PathBuf,
+    /// The policy, then the event log. Several versions of one policy may be given (files, a
+    /// directory of them, or `REV:path` revisions): each case runs under the version in effect
+    /// at its first event. The log is JSON Lines (`-` reads standard input), or a `.toml` file.
+    #[arg(required = true, num_args = 2.., value_name = "POLICY... EVENTS")]
+    pub paths: Vec<String>,
     /// Evaluate as of this instant (RFC 3339, or `now` for the clock): timers due by then fire,
     /// later events are not applied. Without it, each case is evaluated as of its latest event.
     #[arg(long, value_name = "TIME")]
@@ -46,12 +46,13 @@ pub fn run(args: &EvalArgs) -> u8 {
             return USAGE;
         }
     };
-    let (_, table) = match io::load_table(&args.policy) {
-        Ok(x) => x,
+    let Some((events, policies)) = args.paths.split_last() else { return USAGE };
+    let versions = match io::load_versions(policies) {
+        Ok(v) => v,
         Err(code) => return code,
     };
-    let mut run = LogRun::new(&table, !args.summary, now);
-    if let Err(msg) = io::feed_log(&mut run, &args.events) {
+    let mut run = LogRun::versioned(&versions, !args.summary, now);
+    if let Err(msg) = io::feed_log(&mut run, std::path::Path::new(events)) {
         eprintln!("{msg}");
         return USAGE;
     }
@@ -91,7 +92,7 @@ fn write_cases(run: &LogRun, format: Format, out: &mut impl Write) -> std::io::R
         writeln!(out)?;
     }
     for c in &run.cases {
-        let report = case::build(&run.engine, c);
+        let report = case::build(run.engine(c), c);
         match format {
             Format::Json => writeln!(out, "{}", serde_json::to_string(&report).unwrap_or_default())?,
             _ => writeln!(out, "{}", case::render_text(&report))?,

@@ -49,7 +49,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
             eprintln!("error: no case `{id}` in `{}`{help}", log.display());
             return USAGE;
         };
-        return io::emit(explain::case(&table, &compiled.file, &case::build(&run.engine, state)).as_bytes());
+        return io::emit(explain::case(&table, &compiled.file, &case::build(run.engine(state), state)).as_bytes());
     }
     match &args.status {
         Some(name) => {

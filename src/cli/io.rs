@@ -4,7 +4,7 @@ use crate::Compiled;
 use crate::diag::{self, Severity};
 use crate::eval::log::EventSink;
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Read and compile a policy; `Err` is an I/O problem already worded for the user.
 pub fn load_policy(path: &Path) -> Result<Compiled, String> {
@@ -119,4 +119,125 @@ fn feed_toml(run: &mut impl EventSink, text: &str) -> Result<(), String> {
     };
     run.feed_toml_events(events);
     Ok(())
+}
+
+/// A compiled policy with its table.
+pub type Loaded = (Compiled, crate::compile::table::TransitionTable);
+
+/// Read a policy from a file or `REV:path`, and compile it; errors are printed as diagnostics.
+pub fn load_spec(spec: &str) -> Result<Loaded, String> {
+    let path = Path::new(spec);
+    let mut revision = None;
+    let bytes = if path.exists() {
+        if path.is_dir() {
+            return Err(format!("error: `{spec}` is a directory, not a policy file"));
+        }
+        std::fs::read(path).map_err(|e| format!("error: cannot read `{spec}`: {}", io_reason(&e)))?
+    } else if spec.contains(':') {
+        let out = std::process::Command::new("git")
+            .args(["show", spec])
+            .output()
+            .map_err(|e| format!("error: cannot run git to read `{spec}`: {e}"))?;
+        if !out.status.success() {
+            let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(format!("error: cannot read `{spec}` from git: {why}"));
+        }
+        revision = spec.split_once(':');
+        out.stdout
+    } else {
+        return Err(format!("error: cannot read `{spec}`: no such file (for a git revision write REV:path)"));
+    };
+    let mut compiled = match revision {
+        // Files the policy names come from the same revision, beside it.
+        Some((rev, file)) => {
+            let dir = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+            let read = move |named: &str| git_show(rev, &dir.join(named));
+            crate::compile_bytes_with(spec, bytes, &read)
+        }
+        None => crate::compile_bytes(spec, bytes),
+    };
+    match compiled.table.take() {
+        Some(t) => Ok((compiled, t)),
+        None => Err(format!("{}error: `{spec}` has problems; run `docket check` on it", rendered_errors(&compiled))),
+    }
+}
+
+/// A file's text at a git revision; `..` and `.` in the path are resolved first, as git wants.
+fn git_show(rev: &str, path: &Path) -> Result<String, String> {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    let spec = format!("{rev}:{}", parts.join("/"));
+    let out = std::process::Command::new("git")
+        .args(["show", &spec])
+        .output()
+        .map_err(|e| format!("cannot run git to read `{spec}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("not in git at `{spec}`: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    String::from_utf8(out.stdout).map_err(|_| format!("`{spec}` is not UTF-8 text"))
+}
+
+/// The policy files a verb is given: files, `REV:path` revisions, and directories (every
+/// `*.policy` in one, by name).
+pub fn expand_policy_specs(specs: &[String]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let path = Path::new(spec);
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(path).map_err(|e| format!("error: cannot read `{spec}`: {}", io_reason(&e)))?;
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "policy"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(format!("error: `{spec}` holds no `.policy` file"));
+            }
+            out.extend(files.into_iter().map(|f| f.display().to_string()));
+        } else {
+            out.push(spec.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Read, compile and assemble the versions of one policy, printing every problem to stderr;
+/// `Err` is the exit code.
+pub fn load_versions(specs: &[String]) -> Result<crate::versions::Versions, u8> {
+    try_load_versions(specs).map_err(|messages| {
+        for m in messages {
+            eprintln!("{m}");
+        }
+        super::USAGE
+    })
+}
+
+/// Read, compile and assemble the versions of one policy; `Err` holds every problem, worded.
+pub fn try_load_versions(specs: &[String]) -> Result<crate::versions::Versions, Vec<String>> {
+    let files = expand_policy_specs(specs).map_err(|msg| vec![msg])?;
+    let mut loaded = Vec::new();
+    let mut problems = Vec::new();
+    for spec in &files {
+        match load_spec(spec) {
+            Ok((_, table)) => loaded.push((spec.clone(), table)),
+            Err(msg) => problems.push(msg.trim_end().to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if loaded.len() == 1 {
+        let (source, table) = loaded.remove(0);
+        return Ok(crate::versions::Versions::single(&source, table));
+    }
+    crate::versions::Versions::assemble(loaded).map_err(|errors| errors.iter().map(|e| format!("error: {e}")).collect())
 }

@@ -76,7 +76,7 @@ enum Command {
     },
     /// Evaluate case event logs: where each case stands, why, who may do what, what is due.
     #[command(
-        after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed, 2 usage or I/O error."
+        after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n  docket eval v2026.11.policy v2026.12.policy events.jsonl   # each case under the version in effect when it began\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed, 2 usage or I/O error."
     )]
     Eval(eval::EvalArgs),
     /// Run scenario files: events with expected statuses, outcomes, fields, deadlines.

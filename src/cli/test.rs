@@ -1,8 +1,8 @@
 //! `docket test [DIR]`: run scenario files and report each failure as a diff.
 
 use super::{OK, PROBLEMS, USAGE, io};
-use crate::compile::table::TransitionTable;
 use crate::scenario::{self, Mismatch};
+use crate::versions::Versions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -48,7 +48,7 @@ pub fn run(args: &TestArgs) -> u8 {
         eprintln!("error: no scenario files (*.toml) found");
         return USAGE;
     }
-    let mut policies: BTreeMap<PathBuf, Result<TransitionTable, String>> = BTreeMap::new();
+    let mut policies: BTreeMap<Vec<String>, Result<Versions, String>> = BTreeMap::new();
     let outcomes: Vec<Outcome> = files.iter().map(|f| run_file(f, &mut policies)).collect();
     let failed = outcomes.iter().filter(|o| !matches!(&o.result, Ok(m) if m.is_empty())).count();
     let passed = outcomes.len() - failed;
@@ -81,7 +81,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     }
 }
 
-fn run_file(path: &Path, policies: &mut BTreeMap<PathBuf, Result<TransitionTable, String>>) -> Outcome {
+fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>) -> Outcome {
     let name = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -97,13 +97,10 @@ fn run_file(path: &Path, policies: &mut BTreeMap<PathBuf, Result<TransitionTable
         Ok(s) => s,
         Err(e) => return Outcome { name, description: String::new(), result: Err(e) },
     };
-    let policy_path = path.parent().unwrap_or(Path::new(".")).join(&scenario.policy);
-    let table = policies.entry(policy_path.clone()).or_insert_with(|| match io::load_policy(&policy_path) {
-        Err(msg) => Err(msg),
-        Ok(c) => {
-            c.table.ok_or_else(|| format!("policy `{}` has errors; run `docket check` on it", policy_path.display()))
-        }
-    });
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let specs: Vec<String> = scenario.policies.iter().map(|p| dir.join(p).display().to_string()).collect();
+    let table =
+        policies.entry(specs.clone()).or_insert_with(|| io::try_load_versions(&specs).map_err(|m| m.join("\n  ")));
     let result = match table {
         Ok(t) => scenario::run(&scenario, t),
         Err(e) => Err(e.clone()),

@@ -75,6 +75,7 @@ pub fn meaning(t: &TransitionTable) -> Vec<Item> {
     let mut push = |kind, key: String, value: String, line: usize| items.push(Item { kind, key, value, line });
     push(Kind::Policy, "title".into(), t.title.clone(), 1);
     push(Kind::Policy, "version".into(), t.version.clone().unwrap_or_default(), 1);
+    push(Kind::Policy, "effective".into(), t.effective.map(|e| crate::eval::time::format(&e)).unwrap_or_default(), 1);
     for r in &t.roles {
         push(Kind::Role, r.clone(), String::new(), 0);
     }

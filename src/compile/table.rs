@@ -376,6 +376,8 @@ pub struct TransitionTable {
     pub title: String,
     /// Version string.
     pub version: Option<String>,
+    /// From when this version applies to new cases (`effective`); `None` from the beginning.
+    pub effective: Option<DateTime<Utc>>,
     /// Role names.
     pub roles: Vec<String>,
     /// Enum types: their variants.

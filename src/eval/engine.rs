@@ -12,6 +12,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 use std::str::FromStr;
 
+/// A case that no policy version was in effect for: its events are refused.
+pub const NO_VERSION: u16 = u16::MAX;
+
 /// How many automatic transitions may follow one another before the engine stops the case:
 /// the checker forbids cycles, so reaching this means a policy bug, reported on the case.
 const MAX_AUTOMATIC_STEPS: usize = 100;
@@ -94,6 +97,9 @@ pub struct CaseState {
     /// History, rejections and policy errors: kept only when history is wanted (or a policy
     /// error stopped the case), so a summary run holds none of it.
     log: Option<Box<CaseLog>>,
+    /// The index of the policy version the case is pinned to (0 with one policy), or
+    /// [`NO_VERSION`] when no version was in effect at its first event.
+    pub version: u16,
     /// Events applied.
     pub applied_count: u32,
     /// Events rejected.
@@ -253,6 +259,7 @@ impl CaseState {
                     Box::new(CaseLog { stuck: log.stuck.clone(), clocks: log.clocks.clone(), ..CaseLog::default() })
                 })
             }),
+            version: self.version,
             applied_count: self.applied_count,
             rejected_count: self.rejected_count,
             duplicate_count: self.duplicate_count,
@@ -332,6 +339,7 @@ impl<'t> Engine<'t> {
             last_event: None,
             ids: IdSet::default(),
             log: None,
+            version: 0,
             applied_count: 0,
             rejected_count: 0,
             duplicate_count: 0,
@@ -464,6 +472,11 @@ impl<'t> Engine<'t> {
         if !next.is_empty() || case.log.is_some() {
             case.log().clocks.pauses = next;
         }
+    }
+
+    /// Refuse an event without looking at it (no policy version is in effect for its case).
+    pub fn refuse(&self, case: &mut CaseState, event: &Event, reason: String) {
+        self.reject(case, event, reason);
     }
 
     fn reject(&self, case: &mut CaseState, event: &Event, reason: String) {

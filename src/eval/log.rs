@@ -1,9 +1,10 @@
 //! A run over a log of interleaved cases: events are fed one at a time (streaming), each to its
 //! case; malformed lines are recorded and skipped. Cases are kept in the order they first appear.
 
-use super::engine::{CaseState, Engine};
+use super::engine::{CaseState, Engine, NO_VERSION};
 use super::event::{self, Event};
 use crate::compile::table::TransitionTable;
+use crate::versions::Versions;
 use chrono::{DateTime, Utc};
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
@@ -58,7 +59,7 @@ impl EventSink for LogRun<'_> {
 
     fn malformed(&mut self, line: usize, message: String) {
         self.malformed_count += 1;
-        if self.engine.keep_history {
+        if self.keep_history {
             self.malformed.push(Malformed { line, message });
         }
     }
@@ -66,8 +67,12 @@ impl EventSink for LogRun<'_> {
 
 /// The state of a run over one log.
 pub struct LogRun<'t> {
-    /// The engine.
-    pub engine: Engine<'t>,
+    /// One engine per policy version, oldest first; a case runs on the one it is pinned to.
+    pub engines: Vec<Engine<'t>>,
+    /// The versions, to pin each new case.
+    versions: Option<&'t Versions>,
+    /// Keep per-case history and rejections (off for `--summary`).
+    pub keep_history: bool,
     /// `--now`: events after it are not applied; timers due by it fire.
     pub now: Option<DateTime<Utc>>,
     /// Case id to index in `cases`. The table holds only indices and hashes the ids kept in
@@ -89,10 +94,28 @@ pub struct LogRun<'t> {
 }
 
 impl<'t> LogRun<'t> {
-    /// Start a run.
+    /// Start a run under one policy.
     pub fn new(table: &'t TransitionTable, keep_history: bool, now: Option<DateTime<Utc>>) -> Self {
+        Self::with_engines(vec![Engine::new(table, keep_history)], None, keep_history, now)
+    }
+
+    /// Start a run under several versions of a policy: each case is pinned to the version in
+    /// effect at its first event.
+    pub fn versioned(versions: &'t Versions, keep_history: bool, now: Option<DateTime<Utc>>) -> Self {
+        let engines = versions.tables.iter().map(|t| Engine::new(t, keep_history)).collect();
+        Self::with_engines(engines, Some(versions), keep_history, now)
+    }
+
+    fn with_engines(
+        engines: Vec<Engine<'t>>,
+        versions: Option<&'t Versions>,
+        keep_history: bool,
+        now: Option<DateTime<Utc>>,
+    ) -> Self {
         LogRun {
-            engine: Engine::new(table, keep_history),
+            engines,
+            versions: versions.filter(|v| v.is_versioned()),
+            keep_history,
             now,
             index: hashbrown::HashTable::new(),
             hasher: FxBuildHasher,
@@ -121,24 +144,53 @@ impl<'t> LogRun<'t> {
                 let i = self.cases.len();
                 let (cases, hasher) = (&self.cases, &self.hasher);
                 self.index.insert_unique(hash, i as u32, |&j| hasher.hash_one(&*cases[j as usize].id));
-                self.cases.push(self.engine.new_case(key));
+                self.cases.push(self.engines[0].new_case(key));
                 i
             }
         };
         let case = &mut self.cases[i];
-        self.engine.apply(case, event);
+        if let Some(versions) = self.versions
+            && case.clock.is_none()
+        {
+            // Pinned at the case's first event; a case no version is in effect for has not begun.
+            match versions.at(event.at) {
+                Some(v) => case.version = v as u16,
+                None => {
+                    case.version = NO_VERSION;
+                    let earliest = versions.tables.iter().filter_map(|t| t.effective).min();
+                    let reason = format!(
+                        "no version of policy `{}` is in effect at {}{}",
+                        versions.tables[0].name,
+                        super::time::format(&event.at),
+                        earliest
+                            .map(|e| format!("; the earliest takes effect at {}", super::time::format(&e)))
+                            .unwrap_or_default()
+                    );
+                    self.engines[0].refuse(case, event, reason);
+                    return Some(i);
+                }
+            }
+        }
+        let engine = &self.engines[usize::from(case.version)];
+        engine.apply(case, event);
         if self.compact_closed {
-            compact(self.engine.table, case);
+            compact(engine.table, case);
         }
         Some(i)
+    }
+
+    /// The engine of the version a case is pinned to.
+    pub fn engine(&self, case: &CaseState) -> &Engine<'t> {
+        self.engines.get(usize::from(case.version)).unwrap_or(&self.engines[0])
     }
 
     /// Bring every case up to the evaluation instant: `now`, or else its own latest event.
     pub fn finish(&mut self) {
         for case in &mut self.cases {
             let to = self.now.or(case.last_event);
+            let engine = self.engines.get(usize::from(case.version)).unwrap_or(&self.engines[0]);
             if let Some(to) = to {
-                self.engine.advance(case, to);
+                engine.advance(case, to);
             }
         }
     }

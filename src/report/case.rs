@@ -97,6 +97,8 @@ pub struct OpensReport {
 pub struct CaseReport {
     /// Case id.
     pub case: String,
+    /// The version string of the policy version the case is pinned to (null without one).
+    pub policy_version: Option<String>,
     /// Dotted status path.
     pub status: String,
     /// Status label.
@@ -172,6 +174,7 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
     };
     CaseReport {
         case: case.id.to_string(),
+        policy_version: if case.version == crate::eval::engine::NO_VERSION { None } else { table.version.clone() },
         status: status.path.clone(),
         label: status.label.clone(),
         terminal: status.terminal.is_some(),

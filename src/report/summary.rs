@@ -29,11 +29,15 @@ pub struct Summary {
     pub by_outcome: BTreeMap<String, usize>,
     /// Pending deadlines per timer.
     pub pending_deadlines: BTreeMap<String, usize>,
+    /// Cases per policy version, when several versions are given (`none` for a case no
+    /// version was in effect for).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_version: BTreeMap<String, usize>,
 }
 
 /// Count everything.
 pub fn build(run: &LogRun) -> Summary {
-    let table = run.engine.table;
+    let versioned = run.engines.len() > 1;
     let mut s = Summary {
         cases: run.cases.len(),
         events: run.events,
@@ -46,8 +50,18 @@ pub fn build(run: &LogRun) -> Summary {
         by_status: BTreeMap::new(),
         by_outcome: BTreeMap::new(),
         pending_deadlines: BTreeMap::new(),
+        by_version: BTreeMap::new(),
     };
     for c in &run.cases {
+        let engine = run.engine(c);
+        let table = engine.table;
+        if versioned {
+            let version = match c.version {
+                crate::eval::engine::NO_VERSION => "none".to_string(),
+                _ => table.version.clone().unwrap_or_default(),
+            };
+            *s.by_version.entry(version).or_default() += 1;
+        }
         s.applied += c.applied_count as usize;
         s.rejected += c.rejected_count as usize;
         s.duplicates += c.duplicate_count as usize;
@@ -57,7 +71,7 @@ pub fn build(run: &LogRun) -> Summary {
         if let Some(o) = &status.terminal {
             *s.by_outcome.entry(table.outcomes[o.outcome].name.clone()).or_default() += 1;
         }
-        for (_, armed) in run.engine.pending(c) {
+        for (_, armed) in engine.pending(c) {
             *s.pending_deadlines.entry(table.timers[armed.timer].name.clone()).or_default() += 1;
         }
     }
@@ -77,7 +91,11 @@ pub fn render_text(s: &Summary) -> String {
         ("by status", &s.by_status),
         ("by outcome", &s.by_outcome),
         ("pending deadlines by timer", &s.pending_deadlines),
+        ("by policy version", &s.by_version),
     ] {
+        if map.is_empty() && title == "by policy version" {
+            continue;
+        }
         out.push_str(&format!("{title}:\n"));
         for (k, v) in map {
             out.push_str(&format!("  {k:<32} {v:>10}\n"));

@@ -95,12 +95,14 @@ fn header_of(pair: Pair<Rule>) -> Result<Policy> {
     let mut name = None;
     let mut title = String::new();
     let mut version = None;
+    let mut effective = None;
     for p in pair.into_inner() {
         match p.as_rule() {
             Rule::doc => docs.push(doc_text(&p)),
             Rule::policy_name => name = Some(ident(&p)),
             Rule::title => title = unquote(p.as_str()),
             Rule::version_decl => version = p.into_inner().next().map(|s| unquote(s.as_str())),
+            Rule::effective_decl => effective = p.into_inner().next().map(|s| (s.as_str().to_string(), span_of(&s))),
             _ => {}
         }
     }
@@ -108,6 +110,7 @@ fn header_of(pair: Pair<Rule>) -> Result<Policy> {
         name: name.ok_or_else(|| grammar_bug(span))?,
         title,
         version,
+        effective,
         docs,
         roles: vec![],
         outcomes: vec![],

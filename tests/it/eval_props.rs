@@ -54,7 +54,7 @@ fn run(table: &docket::compile::table::TransitionTable, lines: &[String], now: O
         run.feed_line(l, i + 1);
     }
     run.finish();
-    run.cases.iter().map(|c| serde_json::to_string(&docket::report::case::build(&run.engine, c)).unwrap()).collect()
+    run.cases.iter().map(|c| serde_json::to_string(&docket::report::case::build(run.engine(c), c)).unwrap()).collect()
 }
 
 proptest! {

@@ -12,3 +12,4 @@ mod format;
 mod policies;
 mod props;
 mod table;
+mod versions;
