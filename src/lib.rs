@@ -15,6 +15,7 @@ pub mod diff;
 pub mod edit;
 pub mod eval;
 pub mod format;
+pub mod migrate;
 pub mod report;
 pub mod scenario;
 pub mod span;

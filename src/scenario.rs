@@ -28,6 +28,8 @@ pub struct Scenario {
     /// The policy path as written (relative to the scenario file), or the paths of several
     /// versions of it (`policy = ["v1.policy", "v2.policy"]`).
     pub policies: Vec<String>,
+    /// Migration plans (paths relative to the scenario file): `migrations = ["plan.toml"]`.
+    pub migrations: Vec<String>,
     /// The `[[events]]` tables.
     pub events: Vec<toml::Value>,
     /// The `[[expect]]` tables.
@@ -59,7 +61,15 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
         return Err("a scenario needs at least one [[expect]] table".into());
     }
     let description = doc.get("description").and_then(toml::Value::as_str).unwrap_or("").to_string();
-    Ok(Scenario { description, policies, events, expect })
+    let migrations = match doc.get("migrations") {
+        None => vec![],
+        Some(toml::Value::Array(list)) => list
+            .iter()
+            .map(|p| p.as_str().map(str::to_string).ok_or("`migrations` must be a list of plan paths: [\"plan.toml\"]"))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("`migrations` must be a list of plan paths: [\"plan.toml\"]".into()),
+    };
+    Ok(Scenario { description, policies, migrations, events, expect })
 }
 
 /// TOML to JSON, times as RFC 3339 strings.
@@ -97,7 +107,7 @@ pub fn project(expected: &Json, actual: &Json, key: Option<&str>) -> Json {
 }
 
 /// Run a scenario against its compiled policy; returns the expectations that failed.
-pub fn run(scenario: &Scenario, versions: &Versions) -> Result<Vec<Mismatch>, String> {
+pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Result<Vec<Mismatch>, String> {
     let mut mismatches = Vec::new();
     let mut runs: Vec<(Option<DateTime<Utc>>, Vec<Json>)> = Vec::new();
     for (i, expect) in scenario.expect.iter().enumerate() {
@@ -119,7 +129,7 @@ pub fn run(scenario: &Scenario, versions: &Versions) -> Result<Vec<Mismatch>, St
         let reports: &Vec<Json> = match runs.iter().position(|(when, _)| *when == at) {
             Some(i) => &runs[i].1,
             None => {
-                runs.push((at, evaluate(scenario, versions, at)));
+                runs.push((at, evaluate(scenario, versions, plans, at)));
                 &runs[runs.len() - 1].1
             }
         };
@@ -161,8 +171,12 @@ pub fn run(scenario: &Scenario, versions: &Versions) -> Result<Vec<Mismatch>, St
 }
 
 /// Evaluate the scenario's events as of `now`; the JSON reports of every case.
-fn evaluate(scenario: &Scenario, versions: &Versions, now: Option<DateTime<Utc>>) -> Vec<Json> {
-    let mut run = LogRun::versioned(versions, true, now);
+/// A checked plan with the indices of its `from` and `to` versions.
+pub type Migration = (usize, usize, crate::migrate::Plan);
+
+fn evaluate(scenario: &Scenario, versions: &Versions, plans: &[Migration], now: Option<DateTime<Utc>>) -> Vec<Json> {
+    let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
+    let mut run = LogRun::versioned(versions, true, now).with_migrations(plans);
     run.feed_toml_events(&scenario.events);
     run.finish();
     run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect()

@@ -5,6 +5,7 @@ use crate::eval::log::LogRun;
 use crate::report::{case, summary};
 use chrono::{DateTime, Utc};
 use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 
 /// Arguments of `docket eval`.
 #[derive(clap::Args, Debug)]
@@ -24,6 +25,10 @@ pub struct EvalArgs {
     /// Print only totals: for very large logs (no per-case history is kept).
     #[arg(long)]
     pub summary: bool,
+    /// Migrate open cases by this plan (a TOML file, or a directory of them; repeatable) at its
+    /// instant; the versions it names must be among the policies given.
+    #[arg(long, value_name = "PLAN")]
+    pub migrations: Vec<PathBuf>,
 }
 
 /// Parse `--now`.
@@ -51,7 +56,12 @@ pub fn run(args: &EvalArgs) -> u8 {
         Ok(v) => v,
         Err(code) => return code,
     };
-    let mut run = LogRun::versioned(&versions, !args.summary, now);
+    let plans = match io::load_plans(&args.migrations, &versions) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
+    let mut run = LogRun::versioned(&versions, !args.summary, now).with_migrations(plans);
     if let Err(msg) = io::feed_log(&mut run, std::path::Path::new(events)) {
         eprintln!("{msg}");
         return USAGE;

@@ -241,3 +241,68 @@ pub fn try_load_versions(specs: &[String]) -> Result<crate::versions::Versions, 
     }
     crate::versions::Versions::assemble(loaded).map_err(|errors| errors.iter().map(|e| format!("error: {e}")).collect())
 }
+
+/// Migration plans read and checked against the versions given: each with the indices of its
+/// `from` and `to` versions. Every problem is printed to stderr as `FILE:LINE: error: ...`;
+/// `Err` is the exit code.
+pub fn load_plans(
+    specs: &[PathBuf],
+    versions: &crate::versions::Versions,
+) -> Result<Vec<(usize, usize, crate::migrate::Plan)>, u8> {
+    let mut files = Vec::new();
+    for spec in specs {
+        if spec.is_dir() {
+            let entries = std::fs::read_dir(spec).map_err(|e| {
+                eprintln!("error: cannot read `{}`: {}", spec.display(), io_reason(&e));
+                super::USAGE
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(spec.clone());
+        }
+    }
+    let mut plans = Vec::new();
+    let mut failed = false;
+    for file in &files {
+        match load_plan(file, versions) {
+            Ok(p) => plans.push(p),
+            Err(messages) => {
+                failed = true;
+                for m in messages {
+                    eprintln!("{m}");
+                }
+            }
+        }
+    }
+    if failed { Err(super::USAGE) } else { Ok(plans) }
+}
+
+/// One plan, checked; `Err` holds its problems, each naming the file and line.
+pub fn load_plan(
+    file: &Path,
+    versions: &crate::versions::Versions,
+) -> Result<(usize, usize, crate::migrate::Plan), Vec<String>> {
+    let name = file.display().to_string();
+    let text =
+        std::fs::read_to_string(file).map_err(|e| vec![format!("error: cannot read `{name}`: {}", io_reason(&e))])?;
+    let at = |e: &crate::migrate::PlanError| format!("{name}:{}: error: {}", e.line, e.message);
+    let plan = crate::migrate::parse(&text).map_err(|e| vec![at(&e)])?;
+    let index = |version: &str| versions.tables.iter().position(|t| t.version.as_deref() == Some(version));
+    let given: Vec<String> =
+        versions.tables.iter().map(|t| format!("\"{}\"", t.version.clone().unwrap_or_default())).collect();
+    let (Some(from), Some(to)) = (index(&plan.from), index(&plan.to)) else {
+        let missing = if index(&plan.from).is_none() { &plan.from } else { &plan.to };
+        return Err(vec![format!(
+            "{name}:1: error: the plan names version \"{missing}\", which is not among the versions given ({})",
+            given.join(", ")
+        )]);
+    };
+    crate::migrate::check(&text, plan, &versions.tables[from], &versions.tables[to])
+        .map(|p| (from, to, p))
+        .map_err(|errors| errors.iter().map(at).collect())
+}

@@ -9,6 +9,7 @@ mod explain;
 mod fmt;
 mod graph;
 mod io;
+mod migrate;
 mod set;
 mod table;
 mod test;
@@ -94,6 +95,11 @@ enum Command {
         after_help = "Examples:\n  docket diff old.policy policies/aliexpress.policy\n  docket diff HEAD~1:policies/aliexpress.policy policies/aliexpress.policy --cases examples/cases.jsonl\n  docket diff old.policy new.policy --format markdown   # for a pull-request comment\n\nDeclarations are matched by name: reordering, reformatting and comments are no change.\nExit status: 0 no change in meaning, 1 changes found, 2 a policy has errors or a file cannot be read."
     )]
     Diff(diff::DiffArgs),
+    /// Preview a migration plan: how the open cases of a log would move to a new version.
+    #[command(
+        after_help = "Examples:\n  docket migrate migrations/2026.11-to-2026.12.toml policies/ --cases events.jsonl\n  docket migrate plan.toml v1.policy v2.policy --cases events.jsonl --format markdown   # for a pull request\n\nA plan names `from` and `to` versions and `at` (when open cases move), maps every status the new\nversion lacks ([statuses]), gives new fields values ([fields]), and says per timer what a running\ndeadline does ([timers]: keep, recompute, restart, earlier, later; default recompute).\nExit status: 0 no open case changes, 1 some do, 2 a bad plan, a policy with errors or an unreadable file."
+    )]
+    Migrate(migrate::MigrateArgs),
     /// Say in plain words what can happen in a status, or why a case is where it is.
     #[command(
         after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case AE-0000004 --events examples/cases.jsonl"
@@ -148,6 +154,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Set(args) => set::run_set(&args),
         Command::Get(args) => set::run_get(&args),

@@ -68,7 +68,9 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             .map_err(|e| format!("error: cannot read `{}`: {}", path.display(), io::io_reason(&e)))?;
         for entry in entries.flatten() {
             let p = entry.path();
-            if p.is_dir() || p.extension().is_some_and(|e| e == "toml") {
+            // A migration plan (`*.migration.toml`) may sit beside the scenarios that use it.
+            let plan = p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".migration.toml"));
+            if p.is_dir() || (p.extension().is_some_and(|e| e == "toml") && !plan) {
                 collect(&p, out)?;
             }
         }
@@ -102,7 +104,14 @@ fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, S
     let table =
         policies.entry(specs.clone()).or_insert_with(|| io::try_load_versions(&specs).map_err(|m| m.join("\n  ")));
     let result = match table {
-        Ok(t) => scenario::run(&scenario, t),
+        Ok(versions) => {
+            let plans: Result<Vec<scenario::Migration>, String> = scenario
+                .migrations
+                .iter()
+                .map(|p| io::load_plan(&dir.join(p), versions).map_err(|m| m.join("\n  ")))
+                .collect();
+            plans.and_then(|plans| scenario::run(&scenario, versions, &plans))
+        }
         Err(e) => Err(e.clone()),
     };
     Outcome { name, description: scenario.description, result }

@@ -100,6 +100,9 @@ pub struct CaseState {
     /// The index of the policy version the case is pinned to (0 with one policy), or
     /// [`NO_VERSION`] when no version was in effect at its first event.
     pub version: u16,
+    /// A migration fixed or restarted some deadline of this case (see `Clocks`): deadlines then
+    /// take the slower path that looks for it. Sits in padding, so a case is no larger.
+    migrated_clocks: bool,
     /// Events applied.
     pub applied_count: u32,
     /// Events rejected.
@@ -115,6 +118,27 @@ struct Clocks {
     restarts: Vec<(TimerId, DateTime<Utc>)>,
     /// For timers whose clock can pause: how long each has been paused.
     pauses: Vec<PauseState>,
+    /// Deadlines a migration fixed (`keep`, `earlier`, `later`): timer, arming status, the
+    /// start of the run it applies to, and the due time.
+    fixed: Vec<(TimerId, StatusId, DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// A step of a case's history under an earlier policy version, kept as text: the ids of that
+/// version mean nothing to the one the case is on now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrozenStep {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Status before (path).
+    pub from: String,
+    /// Status after (path).
+    pub to: String,
+    /// `buyer open`, `timer seller_response`, `automatic`, `migration 2026.11 -> 2026.12`.
+    pub cause: String,
+    /// Log line of the event, for an event.
+    pub line: Option<usize>,
+    /// The policy line of the rule or timer (0 for a migration).
+    pub policy_line: usize,
 }
 
 /// A timer's deadline that needs no calendar, restart or pause.
@@ -204,6 +228,8 @@ pub struct CaseLog {
     pub stuck: Option<String>,
     /// Things the case's evaluation had to assume, in words (a day beyond a calendar's data).
     pub warnings: Vec<String>,
+    /// History under earlier policy versions, and the migrations between them.
+    pub frozen: Vec<FrozenStep>,
 }
 
 impl CaseState {
@@ -220,6 +246,11 @@ impl CaseState {
     /// Why a policy error stopped the case, if one did.
     pub fn stuck(&self) -> Option<&str> {
         self.log.as_ref().and_then(|l| l.stuck.as_deref())
+    }
+
+    /// History under earlier policy versions (empty unless the case migrated).
+    pub fn frozen_history(&self) -> &[FrozenStep] {
+        self.log.as_ref().map_or(&[], |l| &l.frozen)
     }
 
     /// What the evaluation had to assume (empty unless history is kept).
@@ -242,7 +273,7 @@ impl CaseState {
     }
 
     /// A copy of the state that moves the case, leaving out history, rejections and delivery ids.
-    fn clone_state(&self) -> CaseState {
+    pub fn clone_state(&self) -> CaseState {
         CaseState {
             id: self.id.clone(),
             status: self.status,
@@ -254,12 +285,16 @@ impl CaseState {
             last_event: self.last_event,
             ids: IdSet::default(),
             log: self.log.as_ref().and_then(|log| {
-                let keep = log.stuck.is_some() || !log.clocks.restarts.is_empty() || !log.clocks.pauses.is_empty();
+                let keep = log.stuck.is_some()
+                    || !log.clocks.restarts.is_empty()
+                    || !log.clocks.pauses.is_empty()
+                    || !log.clocks.fixed.is_empty();
                 keep.then(|| {
                     Box::new(CaseLog { stuck: log.stuck.clone(), clocks: log.clocks.clone(), ..CaseLog::default() })
                 })
             }),
             version: self.version,
+            migrated_clocks: self.migrated_clocks,
             applied_count: self.applied_count,
             rejected_count: self.rejected_count,
             duplicate_count: self.duplicate_count,
@@ -340,6 +375,7 @@ impl<'t> Engine<'t> {
             ids: IdSet::default(),
             log: None,
             version: 0,
+            migrated_clocks: false,
             applied_count: 0,
             rejected_count: 0,
             duplicate_count: 0,
@@ -658,6 +694,119 @@ impl<'t> Engine<'t> {
         }
     }
 
+    /// Move an open case from the version `old` runs to this engine's version, by a checked
+    /// plan, at the plan's instant: timers due by then fire under the old rules first; the
+    /// status maps by path (or the plan's mapping), statuses kept keep their entry times, fields
+    /// keep their values by name, and each timer the new status arms follows the plan's rule.
+    /// A closed or stopped case stays as it is. Returns whether the case moved.
+    pub fn migrate(&self, old: &Engine, case: &mut CaseState, plan: &crate::migrate::Plan, to_version: u16) -> bool {
+        let at = plan.text.at;
+        old.advance(case, at);
+        let (ot, nt) = (old.table, self.table);
+        if case.stuck().is_some() || ot.statuses[case.status].terminal.is_some() {
+            return false;
+        }
+        // The old deadlines as they stand, by timer name, for `keep`, `earlier` and `later`.
+        let old_due: Vec<(&str, DateTime<Utc>)> =
+            old.pending(case).into_iter().map(|(d, a)| (ot.timers[a.timer].name.as_str(), d)).collect();
+        let from_path = ot.statuses[case.status].path.clone();
+        if self.keep_history {
+            let frozen: Vec<FrozenStep> = case.history().iter().map(|s| freeze(ot, s)).collect();
+            let log = case.log();
+            log.frozen.extend(frozen);
+            log.history.clear();
+        }
+        let leaf = nt.entry_leaf(plan.status_map[case.status]);
+        // A status kept (by path, or renamed by the plan) keeps its entry time; one entered by
+        // the move counts from the migration.
+        let old_entered: Vec<(StatusId, DateTime<Utc>)> =
+            case.entered.iter().map(|(s, t)| (plan.status_map[*s], *t)).collect();
+        let entered_at = |s: StatusId| old_entered.iter().find(|(n, _)| *n == s).map(|(_, t)| *t);
+        case.entered = nt.chain(leaf).iter().map(|&s| (s, entered_at(s).unwrap_or(at))).collect();
+        case.status = leaf;
+        let old_fields = std::mem::take(&mut case.fields);
+        case.fields = plan
+            .field_map
+            .iter()
+            .zip(&nt.fields)
+            .map(|(source, def)| match source {
+                crate::migrate::FieldSource::Old(o) => {
+                    carry(ot, nt, def.ty, old_fields.get(*o).cloned().unwrap_or(Value::Null))
+                }
+                crate::migrate::FieldSource::Value(v) => v.clone(),
+            })
+            .collect();
+        // Timers keep what they had by name: spent runs, restarts, breaches.
+        let by_name = |t: TimerId| nt.timers.iter().position(|n| n.name == ot.timers[t].name);
+        let owner_of = |s: StatusId| Some(plan.status_map[s]);
+        case.spent = case.spent.iter().filter_map(|&(t, o, e)| Some((by_name(t)?, owner_of(o)?, e))).collect();
+        case.breached =
+            case.breached.iter().filter_map(|b| Some(Breach { timer: by_name(b.timer)?, at: b.at })).collect();
+        if let Some(log) = &mut case.log {
+            let clocks = &mut log.clocks;
+            clocks.restarts = clocks.restarts.iter().filter_map(|&(t, a)| Some((by_name(t)?, a))).collect();
+            clocks.pauses.clear();
+            clocks.fixed.clear();
+        }
+        case.migrated_clocks = false;
+        case.version = to_version;
+        // Each timer the new status arms: what its running deadline does.
+        let mut fixed = Vec::new();
+        for armed in &nt.statuses[leaf].timers {
+            let rule = plan.timer_rules[armed.timer];
+            let kept = old_due.iter().find(|(n, _)| *n == nt.timers[armed.timer].name).map(|(_, d)| *d);
+            let recomputed = self.deadline(case, armed);
+            let due = match (rule, kept, recomputed) {
+                (crate::migrate::TimerRule::Restart, _, _) => {
+                    case.log().clocks.restarts.retain(|(t, _)| *t != armed.timer);
+                    case.log().clocks.restarts.push((armed.timer, at));
+                    case.migrated_clocks = true;
+                    None
+                }
+                (crate::migrate::TimerRule::Keep, Some(k), _) => Some(k),
+                (crate::migrate::TimerRule::Earlier, Some(k), Some(r)) => Some(k.min(r)),
+                (crate::migrate::TimerRule::Later, Some(k), Some(r)) => Some(k.max(r)),
+                _ => None,
+            };
+            if let (Some(due), Some(start)) = (due, self.start_of(case, armed)) {
+                fixed.push((armed.timer, armed.owner, start, due));
+            }
+        }
+        if !fixed.is_empty() {
+            case.log().clocks.fixed = fixed;
+            case.migrated_clocks = true;
+        }
+        if self.keep_history {
+            let cause = format!("migration {} -> {}", plan.text.from, plan.text.to);
+            let step = FrozenStep {
+                at,
+                from: from_path,
+                to: nt.statuses[leaf].path.clone(),
+                cause,
+                line: None,
+                policy_line: 0,
+            };
+            case.log().frozen.push(step);
+        }
+        case.clock = Some(case.clock.map_or(at, |c| c.max(at)));
+        self.update_pauses(case, at);
+        self.settle(case, at);
+        self.advance(case, at);
+        true
+    }
+
+    /// Take the automatic transitions that hold now, to a fixed point.
+    fn settle(&self, case: &mut CaseState, at: DateTime<Utc>) {
+        let scope = self.scope(case, None, at);
+        let first = self.table.statuses[case.status]
+            .automatic
+            .iter()
+            .find(|a| expr::holds(a.guard.as_ref(), &scope) == Some(true));
+        if let Some(auto) = first {
+            self.take(case, auto, None, at, Cause::Automatic);
+        }
+    }
+
     /// Where the case would end up if this moving timer fired at `at` and nobody acted before:
     /// the timer's transition followed by any automatic ones. `None` if its condition is false.
     pub fn timer_destination(&self, case: &CaseState, armed: &'t ArmedTimer, at: DateTime<Utc>) -> Option<StatusId> {
@@ -717,6 +866,9 @@ impl<'t> Engine<'t> {
     /// Deadline of an armed timer as things stand, if it has one; a paused timer has none.
     #[inline]
     pub fn deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
+        if case.migrated_clocks {
+            return self.counted_deadline(case, armed);
+        }
         match self.simple[armed.timer] {
             Some(SimpleClock::After(d)) => {
                 case.entered.iter().find(|(s, _)| *s == armed.owner)?.1.checked_add_signed(d)
@@ -732,6 +884,12 @@ impl<'t> Engine<'t> {
     /// The deadline of a timer counted on a calendar, restarted or paused.
     fn counted_deadline(&self, case: &CaseState, armed: &ArmedTimer) -> Option<DateTime<Utc>> {
         let start = self.start_of(case, armed)?;
+        if let Some(log) = &case.log
+            && let Some(&(_, _, _, due)) =
+                log.clocks.fixed.iter().find(|(t, o, s, _)| *t == armed.timer && *o == armed.owner && *s == start)
+        {
+            return Some(due);
+        }
         let base = self.unpaused_deadline(case, armed, start)?;
         if !self.has_pauses {
             return Some(base);
@@ -907,5 +1065,42 @@ impl<'t> Engine<'t> {
                 None => expr::holds(c.guard.as_ref(), &scope) != Some(false),
             })
         })
+    }
+}
+
+/// A history step as text, in the terms of the version it was taken under.
+pub fn freeze(table: &TransitionTable, s: &Step) -> FrozenStep {
+    let cause = match &s.cause {
+        Cause::Event { action, .. } => {
+            let def = &table.actions[*action];
+            format!("{} {}", table.roles[def.role], def.name)
+        }
+        Cause::Timer(id) => format!("timer {}", table.timers[*id].name),
+        Cause::Automatic => "automatic".to_string(),
+    };
+    let line = match &s.cause {
+        Cause::Event { line, .. } => Some(*line),
+        _ => None,
+    };
+    FrozenStep {
+        at: s.at,
+        from: table.statuses[s.from].path.clone(),
+        to: table.statuses[s.to].path.clone(),
+        cause,
+        line,
+        policy_line: s.policy_line,
+    }
+}
+
+/// A field's value carried to the new version: an enum's variant by name (the plan's check makes
+/// sure every old variant exists in the new enum); other values as they are.
+fn carry(old: &TransitionTable, new: &TransitionTable, ty: Type, v: Value) -> Value {
+    match (v, ty) {
+        (Value::Enum(e, i), Type::Enum(ne)) => {
+            let name = old.enums.get(e).and_then(|vs| vs.get(i as usize));
+            let found = name.and_then(|n| new.enums.get(ne)?.iter().position(|x| x == n));
+            found.map_or(Value::Null, |ni| Value::Enum(ne, ni as u32))
+        }
+        (other, _) => other,
     }
 }

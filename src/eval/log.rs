@@ -71,6 +71,9 @@ pub struct LogRun<'t> {
     pub engines: Vec<Engine<'t>>,
     /// The versions, to pin each new case.
     versions: Option<&'t Versions>,
+    /// Migration plans: from version, to version (indices into `engines`), the checked plan; by
+    /// instant.
+    plans: Vec<(usize, usize, &'t crate::migrate::Plan)>,
     /// Keep per-case history and rejections (off for `--summary`).
     pub keep_history: bool,
     /// `--now`: events after it are not applied; timers due by it fire.
@@ -115,6 +118,7 @@ impl<'t> LogRun<'t> {
         LogRun {
             engines,
             versions: versions.filter(|v| v.is_versioned()),
+            plans: Vec::new(),
             keep_history,
             now,
             index: hashbrown::HashTable::new(),
@@ -154,7 +158,11 @@ impl<'t> LogRun<'t> {
         {
             // Pinned at the case's first event; a case no version is in effect for has not begun.
             match versions.at(event.at) {
-                Some(v) => case.version = v as u16,
+                Some(v) => {
+                    case.version = v as u16;
+                    // The case was made with the first version's fields; it starts with its own.
+                    case.fields = self.engines[v].new_case("").fields;
+                }
                 None => {
                     case.version = NO_VERSION;
                     let earliest = versions.tables.iter().filter_map(|t| t.effective).min();
@@ -171,12 +179,42 @@ impl<'t> LogRun<'t> {
                 }
             }
         }
+        if !self.plans.is_empty() {
+            Self::migrate_due(&self.engines, &self.plans, case, event.at);
+        }
         let engine = &self.engines[usize::from(case.version)];
         engine.apply(case, event);
         if self.compact_closed {
             compact(engine.table, case);
         }
         Some(i)
+    }
+
+    /// Migrate open cases by these plans (each checked against the run's versions), at each
+    /// plan's instant, as their events reach it.
+    pub fn with_migrations(mut self, plans: Vec<(usize, usize, &'t crate::migrate::Plan)>) -> Self {
+        self.plans = plans;
+        self.plans.sort_by_key(|(_, _, p)| p.text.at);
+        self
+    }
+
+    /// Apply every plan due by `to` to a case on its `from` version that had begun by the
+    /// plan's instant.
+    fn migrate_due(
+        engines: &[Engine<'t>],
+        plans: &[(usize, usize, &'t crate::migrate::Plan)],
+        case: &mut CaseState,
+        to: DateTime<Utc>,
+    ) {
+        for &(from, into, plan) in plans {
+            if plan.text.at > to {
+                break;
+            }
+            let begun = case.clock.is_some_and(|c| c <= plan.text.at);
+            if usize::from(case.version) == from && begun {
+                engines[into].migrate(&engines[from], case, plan, into as u16);
+            }
+        }
     }
 
     /// The engine of the version a case is pinned to.
@@ -188,6 +226,9 @@ impl<'t> LogRun<'t> {
     pub fn finish(&mut self) {
         for case in &mut self.cases {
             let to = self.now.or(case.last_event);
+            if let Some(to) = to {
+                Self::migrate_due(&self.engines, &self.plans, case, to);
+            }
             let engine = self.engines.get(usize::from(case.version)).unwrap_or(&self.engines[0]);
             if let Some(to) = to {
                 engine.advance(case, to);

@@ -2,7 +2,7 @@
 //! contract other systems read (issue 4); the text form is for people.
 
 use crate::compile::table::*;
-use crate::eval::engine::{CaseState, Cause, Engine};
+use crate::eval::engine::{CaseState, Engine};
 use crate::eval::expr;
 use crate::eval::time::format as t;
 use chrono::{DateTime, Utc};
@@ -199,24 +199,16 @@ pub fn build(engine: &Engine, case: &CaseState) -> CaseReport {
             })
             .collect(),
         history: case
-            .history()
+            .frozen_history()
             .iter()
+            .cloned()
+            .chain(case.history().iter().map(|s| crate::eval::engine::freeze(table, s)))
             .map(|s| StepReport {
                 at: t(&s.at),
-                from: table.statuses[s.from].path.clone(),
-                to: table.statuses[s.to].path.clone(),
-                cause: match &s.cause {
-                    Cause::Event { action, .. } => {
-                        let def = &table.actions[*action];
-                        format!("{} {}", table.roles[def.role], def.name)
-                    }
-                    Cause::Timer(id) => format!("timer {}", table.timers[*id].name),
-                    Cause::Automatic => "automatic".to_string(),
-                },
-                line: match &s.cause {
-                    Cause::Event { line, .. } => Some(*line),
-                    _ => None,
-                },
+                from: s.from,
+                to: s.to,
+                cause: s.cause,
+                line: s.line,
                 policy_line: s.policy_line,
             })
             .collect(),

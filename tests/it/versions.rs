@@ -145,3 +145,131 @@ fn diff_says_what_the_release_does_under_pinning() {
     assert_eq!(doc["pinned"]["impact"]["status"]["cases"], 0);
     assert_eq!(doc["pinned"]["impact"]["deadlines"]["examples"][0]["case"], "B");
 }
+
+const SHOP1: &str = "tests/scenarios/migrations/shop_1.policy";
+const SHOP2: &str = "tests/scenarios/migrations/shop_2.policy";
+
+fn plan_errors(name: &str, plan: &str) -> String {
+    let dir = scratch(&format!("plan-{name}"), &[("plan.toml", plan), ("log.jsonl", "")]);
+    let (out, err, code) = docket(&[
+        "migrate",
+        dir.join("plan.toml").to_str().unwrap(),
+        SHOP1,
+        SHOP2,
+        "--cases",
+        dir.join("log.jsonl").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{name}: {out}");
+    assert!(out.is_empty(), "{name}: {out}");
+    err
+}
+
+const GOOD: &str = "from = \"1\"\nto = \"2\"\nat = 2026-03-10T00:00:00Z\n\n[statuses]\nwaiting = \"awaiting_seller\"\n";
+
+#[test]
+fn a_plan_must_map_every_status_the_new_version_lacks() {
+    let err = plan_errors("unmapped", "from = \"1\"\nto = \"2\"\nat = 2026-03-10T00:00:00Z\n");
+    assert!(
+        err.contains(":1: error: status `waiting` of version \"1\" is not in version \"2\": map it in [statuses], such as `\"waiting\" = \"awaiting_seller\"`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_plan_may_not_close_a_case_by_mapping_it_to_a_terminal_status() {
+    let err = plan_errors("terminal", &GOOD.replace("\"awaiting_seller\"", "\"refund\""));
+    assert!(err.contains(":6: error: open status `waiting` would map to terminal status `refund`"), "{err}");
+}
+
+#[test]
+fn a_plan_names_only_timers_and_fields_the_new_version_has() {
+    let err = plan_errors("timer", &format!("{GOOD}\n[timers]\nanswr = \"keep\"\n"));
+    assert!(err.contains(":9: error: version \"2\" has no timer `answr`; did you mean `answer`?"), "{err}");
+    let err = plan_errors("rule", &format!("{GOOD}\n[timers]\nanswer = \"freeze\"\n"));
+    assert!(err.contains(":9: error: timer `answer`: the rule must be one of"), "{err}");
+    let err = plan_errors("field", &format!("{GOOD}\n[fields]\npriority = \"urgent\"\n"));
+    assert!(err.contains("field `priority` holds enum { normal, high }, and the plan's value is not one"), "{err}");
+}
+
+#[test]
+fn a_plan_must_name_the_versions_it_is_given() {
+    let err = plan_errors("mismatch", &GOOD.replace("to = \"2\"", "to = \"3\""));
+    assert!(
+        err.contains(":1: error: the plan names version \"3\", which is not among the versions given (\"1\", \"2\")"),
+        "{err}"
+    );
+    let err = plan_errors("backwards", &GOOD.replace("from = \"1\"\nto = \"2\"", "from = \"2\"\nto = \"1\""));
+    assert!(err.contains("version \"2\" has no status `waiting` to map"), "{err}");
+    let err = plan_errors("not toml", "from = \n");
+    assert!(err.contains(":1: error: the plan is not valid TOML"), "{err}");
+}
+
+#[test]
+fn migrate_previews_the_open_cases_and_eval_reproduces_the_migration() {
+    let log = "{\"case\":\"M-1\",\"at\":\"2026-03-08T00:00:00Z\",\"role\":\"buyer\",\"action\":\"open\"}\n\
+               {\"case\":\"M-3\",\"at\":\"2026-03-01T00:00:00Z\",\"role\":\"buyer\",\"action\":\"open\"}\n\
+               {\"case\":\"M-3\",\"at\":\"2026-03-02T00:00:00Z\",\"role\":\"seller\",\"action\":\"answer\"}\n";
+    let dir =
+        scratch("preview", &[("log.jsonl", log), ("plan.toml", &format!("{GOOD}\n[timers]\nanswer = \"restart\"\n"))]);
+    let (plan, log) = (dir.join("plan.toml"), dir.join("log.jsonl"));
+    let (out, err, code) = docket(&[
+        "migrate",
+        plan.to_str().unwrap(),
+        SHOP1,
+        SHOP2,
+        "--cases",
+        log.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let p: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // M-3 is closed before the migration; only M-1 moves, and its deadline moves from 03-13
+    // (5 days from 03-08) to 03-17 (7 days from 03-10).
+    assert_eq!(p["cases"], 2);
+    assert_eq!(p["moving"], 1);
+    assert_eq!(p["affected"], 1);
+    assert_eq!(p["statuses"][0]["from"], "waiting");
+    assert_eq!(p["statuses"][0]["to"], "awaiting_seller.normal");
+    assert_eq!(p["deadlines"][0]["timer"], "answer");
+    assert_eq!(p["deadlines"][0]["rule"], "restart");
+    assert_eq!(p["deadlines"][0]["examples"][0]["old"], "2026-03-13T00:00:00Z");
+    assert_eq!(p["deadlines"][0]["examples"][0]["new"], "2026-03-17T00:00:00Z");
+    assert_eq!(p["deadlines"][0]["examples"][0]["shift"], "+4d");
+    let (text, _, _) = docket(&["migrate", plan.to_str().unwrap(), SHOP1, SHOP2, "--cases", log.to_str().unwrap()]);
+    assert!(
+        text.starts_with("migration 1 -> 2 at 2026-03-10T00:00:00Z: 1 of 2 case(s) are open on 1 and move; 1 change"),
+        "{text}"
+    );
+    // A plan that changes nothing for the open cases exits 0: AliExpress to 7 days, keeping the
+    // running deadline of a case opened on 03-08.
+    let same = dir.join("same.toml");
+    std::fs::write(
+        &same,
+        "from = \"2026.11\"\nto = \"2026.12\"\nat = 2026-03-10T00:00:00Z\n[timers]\nseller_response = \"keep\"\n",
+    )
+    .unwrap();
+    let ae = dir.join("ae.jsonl");
+    std::fs::write(&ae, open("A", "2026-03-08T09:00:00Z")).unwrap();
+    let (out, _, code) = docket(&["migrate", same.to_str().unwrap(), V1, V2, "--cases", ae.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 of 1 case(s) are open on 2026.11 and move; 0 change"), "{out}");
+    // Evaluation with the plan reproduces the migrated history.
+    let (out, err, code) = docket(&[
+        "eval",
+        SHOP1,
+        SHOP2,
+        log.to_str().unwrap(),
+        "--migrations",
+        plan.to_str().unwrap(),
+        "--now",
+        "2026-03-12T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let m1: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(m1["policy_version"], "2");
+    assert_eq!(m1["history"][1]["cause"], "migration 1 -> 2");
+    assert_eq!(m1["deadlines"][0]["at"], "2026-03-17T00:00:00Z");
+}
