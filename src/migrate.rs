@@ -453,16 +453,20 @@ pub fn preview(run: &crate::eval::log::LogRun, from: usize, to: usize, plan: &Pl
         engine.pending(c).into_iter().map(|(d, a)| (engine.table.timers[a.timer].name.clone(), d)).collect()
     };
     for case in &run.cases {
-        if usize::from(case.version) != from
-            || old.table.statuses[case.status].terminal.is_some()
-            || case.stuck().is_some()
-        {
+        if usize::from(case.version) != from {
             continue;
         }
-        let mut moved = case.clone_state();
+        // Both sides as of the plan's instant: the case left on the old version, and moved.
+        let mut stayed = case.clone_state();
+        old.advance(&mut stayed, plan.text.at);
+        if old.table.statuses[stayed.status].terminal.is_some() || stayed.stuck().is_some() {
+            continue;
+        }
+        let mut moved = stayed.clone_state();
         if !new.migrate(old, &mut moved, plan, to as u16) {
             continue;
         }
+        let case = &stayed;
         p.moving += 1;
         let id = case.id.to_string();
         let (before, after) =

@@ -39,6 +39,10 @@ pub struct DiffArgs {
     /// Evaluate the replay as of this instant (RFC 3339 or `now`).
     #[arg(long, value_name = "TIME", requires = "cases")]
     pub now: Option<String>,
+    /// With `--cases` and a new version that has `effective`: also answer with the open cases
+    /// migrated by this plan (see `docket migrate`).
+    #[arg(long, value_name = "PLAN", requires = "cases")]
+    pub migration: Option<PathBuf>,
     /// How many example case ids to show per kind of difference.
     #[arg(long, default_value_t = 5)]
     pub examples: usize,
@@ -103,13 +107,27 @@ pub fn run(args: &DiffArgs) -> u8 {
     // With `effective` on the new version, the release itself: cases keep the version they
     // began under, and only cases opened from then on follow the new rules.
     let pinned = match (&args.cases, new.1.effective) {
-        (Some(log), Some(from)) => match replay_pinned(&args.old, &old.1, &args.new, &new.1, now, log, args.examples) {
-            Ok(i) => Some((from, i)),
-            Err(msg) => {
-                eprintln!("{msg}");
-                return USAGE;
+        (Some(log), Some(from)) => {
+            match replay_pinned((&args.old, &old.1), (&args.new, &new.1), now, log, args.examples, None) {
+                Ok(i) => Some((from, i)),
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    return USAGE;
+                }
             }
-        },
+        }
+        _ => None,
+    };
+    let migrated = match (&args.cases, &args.migration) {
+        (Some(log), Some(plan)) => {
+            match replay_pinned((&args.old, &old.1), (&args.new, &new.1), now, log, args.examples, Some(plan)) {
+                Ok(i) => Some(i),
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    return USAGE;
+                }
+            }
+        }
         _ => None,
     };
     if !args.text {
@@ -123,6 +141,9 @@ pub fn run(args: &DiffArgs) -> u8 {
                     );
                     out.push_str(&impact_text(&head, i));
                 }
+                if let Some(i) = &migrated {
+                    out.push_str(&impact_text("with open cases migrated by the plan", i));
+                }
             }
             DiffFormat::Markdown => {
                 out.push_str(&markdown(&changes, impact.as_ref(), &args.old, &args.new));
@@ -133,12 +154,18 @@ pub fn run(args: &DiffArgs) -> u8 {
                     );
                     out.push_str(&impact_markdown(&head, i));
                 }
+                if let Some(i) = &migrated {
+                    out.push_str(&impact_markdown("With open cases migrated by the plan", i));
+                }
             }
             DiffFormat::Json => {
                 let pinned = pinned
                     .as_ref()
                     .map(|(from, i)| serde_json::json!({ "effective": crate::eval::time::format(from), "impact": i }));
-                let doc = serde_json::json!({ "old": args.old, "new": args.new, "changes": changes, "impact": impact, "pinned": pinned });
+                let doc = serde_json::json!({
+                    "old": args.old, "new": args.new, "changes": changes, "impact": impact, "pinned": pinned,
+                    "migrated": migrated,
+                });
                 out.push_str(&serde_json::to_string_pretty(&doc).unwrap_or_default());
                 out.push('\n');
             }
@@ -159,24 +186,33 @@ fn replay(
     Ok(replay.impact(examples))
 }
 
+/// A policy to replay: where it was read from and its table.
+type Side<'a> = (&'a str, &'a crate::compile::table::TransitionTable);
+
 /// The log replayed under the old policy alone, and under both versions with each case pinned
-/// to the one in effect at its first event.
+/// to the one in effect at its first event (and, with a plan, open cases migrated by it).
 fn replay_pinned(
-    old_name: &str,
-    old: &crate::compile::table::TransitionTable,
-    new_name: &str,
-    new: &crate::compile::table::TransitionTable,
+    (old_name, old): Side,
+    (new_name, new): Side,
     now: Option<chrono::DateTime<chrono::Utc>>,
     log: &Path,
     examples: usize,
+    plan: Option<&Path>,
 ) -> Result<Impact, String> {
     let versions = crate::versions::Versions::assemble(vec![
         (old_name.to_string(), old.clone()),
         (new_name.to_string(), new.clone()),
     ])
     .map_err(|errors| errors.iter().map(|e| format!("error: {e}")).collect::<Vec<_>>().join("\n"))?;
-    let runs =
-        (crate::eval::log::LogRun::new(old, false, now), crate::eval::log::LogRun::versioned(&versions, false, now));
+    let plan = match plan {
+        Some(path) => Some(io::load_plan(path, &versions).map_err(|m| m.join("\n"))?),
+        None => None,
+    };
+    let plans = plan.iter().map(|(f, t, p)| (*f, *t, p)).collect();
+    let runs = (
+        crate::eval::log::LogRun::new(old, false, now),
+        crate::eval::log::LogRun::versioned(&versions, false, now).with_migrations(plans),
+    );
     let mut replay = Replay::with_runs(runs.0, runs.1);
     io::feed_log(&mut replay, log)?;
     Ok(replay.impact(examples))

@@ -144,6 +144,32 @@ fn diff_says_what_the_release_does_under_pinning() {
     assert_eq!(doc["pinned"]["impact"]["changed_cases"], 1);
     assert_eq!(doc["pinned"]["impact"]["status"]["cases"], 0);
     assert_eq!(doc["pinned"]["impact"]["deadlines"]["examples"][0]["case"], "B");
+    // With open cases migrated on 03-10 to 7 days from when they opened, A (opened 03-08) is
+    // still waiting for the seller on 03-14 instead of refunded: both cases end differently.
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        "from = \"2026.11\"\nto = \"2026.12\"\nat = 2026-03-10T00:00:00Z\n[timers]\nseller_response = \"recompute\"\n",
+    )
+    .unwrap();
+    let (out, err, code) = docket(&[
+        "diff",
+        V1,
+        V2,
+        "--cases",
+        log.to_str().unwrap(),
+        "--now",
+        "2026-03-14T00:00:00Z",
+        "--migration",
+        plan.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["migrated"]["changed_cases"], 2);
+    assert_eq!(doc["migrated"]["status"]["examples"][0]["case"], "A");
+    assert_eq!(doc["migrated"]["status"]["examples"][0]["new"], "dispute_open.awaiting_seller");
 }
 
 const SHOP1: &str = "tests/scenarios/migrations/shop_1.policy";
