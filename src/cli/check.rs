@@ -1,12 +1,28 @@
 //! `docket check FILE...`.
 
-use super::{Format, OK, PROBLEMS, USAGE, io};
+use super::{OK, PROBLEMS, USAGE, io};
 use crate::diag::{self, Severity};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// Output formats of `docket check`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// For people: each problem with its source line and a caret, then a count.
+    Text,
+    /// A JSON array of located diagnostics.
+    Json,
+    /// GitHub Actions workflow commands: an annotation on each problem's line.
+    Github,
+}
+
 /// Check every file, print every problem, return the exit code.
-pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool, now: Option<chrono::DateTime<chrono::Utc>>) -> u8 {
+pub fn run(
+    files: &[PathBuf],
+    format: CheckFormat,
+    deny_warnings: bool,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> u8 {
     let mut code = OK;
     let mut out = String::new();
     let mut json = Vec::new();
@@ -34,21 +50,21 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool, now: Option<c
                 Severity::Warning => warnings += 1,
             }
             match format {
-                Format::Text => {
+                CheckFormat::Text => {
                     let _ = writeln!(out, "{}", diag::render_text(&compiled.file, d));
                 }
-                Format::Github => {
+                CheckFormat::Github => {
                     let _ = write!(out, "{}", diag::render_github(&compiled.file, d));
                 }
-                Format::Json => json.push(diag::locate(&compiled.file, d)),
+                CheckFormat::Json => json.push(diag::locate(&compiled.file, d)),
             }
         }
     }
-    if format == Format::Json {
+    if format == CheckFormat::Json {
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into()));
     }
     let failed = errors > 0 || (deny_warnings && warnings > 0);
-    if format == Format::Text {
+    if format == CheckFormat::Text {
         let files_word = if checked == 1 { "file" } else { "files" };
         let _ = writeln!(out, "{errors} error(s), {warnings} warning(s) in {checked} {files_word}");
     }

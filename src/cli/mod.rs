@@ -32,15 +32,14 @@ pub struct Cli {
     command: Command,
 }
 
-/// Output formats for reports.
+/// Output formats of the verbs that report as text or JSON only (`table`, `eval`); verbs with
+/// more formats have their own enum, so each `--help` lists exactly what the verb accepts.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// For people.
     Text,
     /// For machines.
     Json,
-    /// GitHub Actions annotations (check only).
-    Github,
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,8 +53,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = check::CheckFormat::Text)]
+        format: check::CheckFormat,
         /// Treat warnings as failures.
         #[arg(long)]
         deny_warnings: bool,
@@ -70,7 +69,7 @@ enum Command {
     Table {
         /// Policy file.
         file: PathBuf,
-        /// Output format (text or json).
+        /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },

@@ -9,6 +9,7 @@ mod eval_cli;
 mod eval_props;
 mod explain;
 mod format;
+mod formats;
 mod policies;
 mod props;
 mod table;
