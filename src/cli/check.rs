@@ -60,6 +60,11 @@ pub fn run(
             }
         }
     }
+    if checked == 0 {
+        // No file could be read (each said so on stderr, and the exit code is 2): a count or an
+        // empty report on stdout would read as a clean result.
+        return code;
+    }
     if format == CheckFormat::Json {
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into()));
     }
