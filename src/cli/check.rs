@@ -14,6 +14,8 @@ pub enum CheckFormat {
     Json,
     /// GitHub Actions workflow commands: an annotation on each problem's line.
     Github,
+    /// A SARIF 2.1.0 log, for GitHub code scanning (`upload-sarif`) and other tools.
+    Sarif,
 }
 
 /// Check every file, print every problem, return the exit code.
@@ -25,7 +27,7 @@ pub fn run(
 ) -> u8 {
     let mut code = OK;
     let mut out = String::new();
-    let mut json = Vec::new();
+    let mut located = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
     // Files that could be read; the others are reported on stderr and make the exit code 2.
     let mut checked = 0usize;
@@ -56,7 +58,7 @@ pub fn run(
                 CheckFormat::Github => {
                     let _ = write!(out, "{}", diag::render_github(&compiled.file, d));
                 }
-                CheckFormat::Json => json.push(diag::locate(&compiled.file, d)),
+                CheckFormat::Json | CheckFormat::Sarif => located.push(diag::locate(&compiled.file, d)),
             }
         }
     }
@@ -65,8 +67,12 @@ pub fn run(
         // empty report on stdout would read as a clean result.
         return code;
     }
-    if format == CheckFormat::Json {
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into()));
+    match format {
+        CheckFormat::Json => {
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&located).unwrap_or_else(|_| "[]".into()));
+        }
+        CheckFormat::Sarif => out.push_str(&crate::report::sarif::render(&located)),
+        CheckFormat::Text | CheckFormat::Github => {}
     }
     let failed = errors > 0 || (deny_warnings && warnings > 0);
     if format == CheckFormat::Text {

@@ -46,7 +46,7 @@ pub enum Format {
 enum Command {
     /// Validate policy files: every problem, with file:line:col and advice.
     #[command(
-        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
+        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
     )]
     Check {
         /// Policy files.

@@ -14,7 +14,7 @@ const POLICY: &str = "policies/aliexpress.policy";
 /// Each verb with `--format`, arguments that would otherwise run, and the formats it has.
 fn verbs() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> {
     vec![
-        ("check", vec![POLICY], &["text", "json", "github"]),
+        ("check", vec![POLICY], &["text", "json", "github", "sarif"]),
         ("table", vec![POLICY], &["text", "json"]),
         ("eval", vec![POLICY, "examples/cases.jsonl"], &["text", "json"]),
         ("test", vec!["tests/scenarios/semantics"], &["text", "junit"]),

@@ -12,4 +12,5 @@ mod format;
 mod formats;
 mod policies;
 mod props;
+mod sarif;
 mod table;
