@@ -6,6 +6,7 @@ mod completions;
 mod diff;
 mod eval;
 mod explain;
+mod fail_on;
 mod fmt;
 mod graph;
 mod io;
@@ -75,7 +76,7 @@ enum Command {
     },
     /// Evaluate case event logs: where each case stands, why, who may do what, what is due.
     #[command(
-        after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed, 2 usage or I/O error."
+        after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n  docket eval policies/aliexpress.policy examples/messy.jsonl --summary --fail-on rejected,stuck   # a malformed line does not fail\n  docket eval policies/aliexpress.policy feed.jsonl --fail-on never > report.txt   # report, never fail\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed or a case stuck on a policy error\n(--fail-on: only the kinds listed, and one line on stderr says why), 2 usage or I/O error."
     )]
     Eval(eval::EvalArgs),
     /// Run scenario files: events with expected statuses, outcomes, fields, deadlines.
@@ -143,7 +144,13 @@ pub fn run() -> ExitCode {
             }
         },
         Command::Table { file, format } => table::run(&file, format),
-        Command::Eval(args) => eval::run(&args),
+        Command::Eval(args) => match fail_on::validate(&args.fail_on) {
+            Ok(()) => eval::run(&args),
+            Err(msg) => {
+                eprintln!("{msg}");
+                USAGE
+            }
+        },
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),

@@ -8,6 +8,7 @@ mod diff;
 mod eval_cli;
 mod eval_props;
 mod explain;
+mod fail_on;
 mod format;
 mod formats;
 mod policies;
