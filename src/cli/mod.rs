@@ -81,7 +81,7 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Run scenario files: events with expected statuses, outcomes, fields, deadlines.
     #[command(
-        after_help = "Examples:\n  docket test\n  docket test tests/scenarios/aliexpress --format junit > report.xml\n\nA scenario is a TOML file: `policy = \"path\"`, [[events]] tables, and [[expect]] tables compared\nwith the JSON case report (only the keys written are compared; `at` evaluates as of an instant).\nExit status: 0 all passed, 1 a scenario failed, 2 usage or I/O error."
+        after_help = "Examples:\n  docket test\n  docket test tests/scenarios/aliexpress --format junit > report.xml   # testcases with file, line, time\n  docket test --format json | jq -c 'select(.passed | not)'   # one object per scenario per line\n\nA failure is shown as a diff under the `file:line` of its [[expect]].\nJSON: {\"file\", \"description\", \"passed\", \"time\", \"expectations\": [{\"index\" (1-based), \"line\", \"passed\",\n\"case\", \"at\", \"diff\"}], \"error\"}; with junit and json, `N passed, N failed` goes to stderr.\n\nA scenario is a TOML file: `policy = \"path\"`, [[events]] tables, and [[expect]] tables compared\nwith the JSON case report (only the keys written are compared; `at` evaluates as of an instant).\nExit status: 0 all passed, 1 a scenario failed, 2 usage or I/O error."
     )]
     Test(test::TestArgs),
     /// Rewrite policies in the canonical layout, keeping every comment.

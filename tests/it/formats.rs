@@ -17,7 +17,7 @@ fn verbs() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> {
         ("check", vec![POLICY], &["text", "json", "github", "sarif"]),
         ("table", vec![POLICY], &["text", "json"]),
         ("eval", vec![POLICY, "examples/cases.jsonl"], &["text", "json"]),
-        ("test", vec!["tests/scenarios/semantics"], &["text", "junit"]),
+        ("test", vec!["tests/scenarios/semantics"], &["text", "junit", "json"]),
         ("diff", vec![POLICY, POLICY], &["text", "json", "markdown"]),
         ("get", vec![POLICY], &["text", "json"]),
         ("graph", vec![POLICY], &["dot", "mermaid"]),

@@ -15,3 +15,4 @@ mod policies;
 mod props;
 mod sarif;
 mod table;
+mod test_reports;
