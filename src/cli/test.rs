@@ -27,6 +27,9 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Text)]
     pub format: TestFormat,
+    /// Run only the scenarios whose file path contains this text; repeatable (any may match).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Vec<String>,
 }
 
 /// The result of one scenario file.
@@ -91,6 +94,15 @@ pub fn run(args: &TestArgs) -> u8 {
     if files.is_empty() {
         eprintln!("error: no scenario files (*.toml) found");
         return USAGE;
+    }
+    let found = files.len();
+    if !args.filter.is_empty() {
+        files.retain(|f| args.filter.iter().any(|t| f.display().to_string().contains(t.as_str())));
+        if files.is_empty() {
+            let filters: Vec<String> = args.filter.iter().map(|t| format!("`{t}`")).collect();
+            eprintln!("error: no scenario file's path contains {} (of {found} found)", filters.join(" or "));
+            return USAGE;
+        }
     }
     let mut policies: BTreeMap<PathBuf, Result<TransitionTable, String>> = BTreeMap::new();
     let outcomes: Vec<Outcome> = files
@@ -227,7 +239,26 @@ fn text(outcomes: &[Outcome]) -> String {
             Err(e) => out.push_str(&format!("ERROR   {}\n  {e}\n", o.name)),
         }
     }
+    out.push_str(&recap(outcomes));
     out
+}
+
+/// The failures again, one line each, at the end where a long run's reader looks: every failed
+/// expectation's `file:line`, and each scenario that could not run.
+fn recap(outcomes: &[Outcome]) -> String {
+    let mut lines = Vec::new();
+    for o in outcomes {
+        match &o.result {
+            Ok(mismatches) => {
+                lines.extend(mismatches.iter().map(|m| format!("  {}: {}\n", o.place(m.index), m.title)));
+            }
+            Err(e) => lines.push(format!("  {}: {}\n", o.name, e.lines().next().unwrap_or_default())),
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("\nfailed:\n{}\n", lines.concat())
 }
 
 /// A unified diff, expected against actual, indented for the text report.

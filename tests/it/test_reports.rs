@@ -5,6 +5,7 @@
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn docket(args: &[&str]) -> (String, String, i32) {
     let out = Command::new(env!("CARGO_BIN_EXE_docket")).args(args).output().unwrap();
@@ -16,7 +17,9 @@ struct Dir(PathBuf);
 
 impl Dir {
     fn new(name: &str, files: &[(&str, &str)]) -> Self {
-        let dir = std::env::temp_dir().join(format!("docket-test-{name}-{}", std::process::id()));
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("docket-test-{name}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         for (file, text) in files {
@@ -160,4 +163,57 @@ fn junit_testcases_have_file_line_and_time() {
         assert!((0.0..60.0).contains(&time), "{tc}");
     }
     assert!(xml.contains(&format!("{}:20: [[expect]] #2", dir.file("a_two.toml"))), "{xml}");
+}
+
+// ---- --filter and the recap ----
+
+/// Three scenarios: two failing (one at line 20, one that does not parse) and one passing.
+fn three() -> Dir {
+    let good = scenario("\n[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n");
+    Dir::new(
+        "filter",
+        &[("aliexpress/two.toml", &scenario(TWO)), ("aliexpress/good.toml", &good), ("other/bad.toml", "policy = [")],
+    )
+}
+
+#[test]
+fn filter_runs_only_the_scenarios_whose_path_contains_a_text() {
+    let dir = three();
+    let (out, _, code) = docket(&["test", dir.path(), "--filter", "good"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, format!("ok      {}\n1 passed, 0 failed\n", dir.file("aliexpress/good.toml")));
+    // Repeatable: a scenario runs when any of the texts is in its path.
+    let (out, _, code) = docket(&["test", dir.path(), "--filter", "good", "--filter", "other/"]);
+    assert_eq!(code, 1);
+    assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
+    assert!(!out.contains("two.toml"), "{out}");
+    // Directory names count: the path is matched, not the file name alone.
+    let (out, _, _) = docket(&["test", dir.path(), "--filter", "aliexpress/", "--format", "json"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (xml, _, _) = docket(&["test", dir.path(), "--filter", "bad", "--format", "junit"]);
+    assert!(xml.contains("tests=\"1\""), "{xml}");
+}
+
+#[test]
+fn a_filter_that_matches_nothing_is_a_usage_error() {
+    let dir = three();
+    let (out, err, code) = docket(&["test", dir.path(), "--filter", "nothing", "--filter", "nor-this"]);
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert_eq!(err, "error: no scenario file's path contains `nothing` or `nor-this` (of 3 found)\n");
+}
+
+#[test]
+fn the_text_report_ends_with_a_recap_of_the_failures_then_the_count() {
+    let dir = three();
+    let (out, _, code) = docket(&["test", dir.path()]);
+    assert_eq!(code, 1);
+    let recap = format!(
+        "\nfailed:\n  {}:20: [[expect]] #2 (case A at 2026-03-20T00:00:00Z)\n  {}: TOML parse error at line 1, column 11\n\n1 passed, 2 failed\n",
+        dir.file("aliexpress/two.toml"),
+        dir.file("other/bad.toml")
+    );
+    assert!(out.ends_with(&recap), "{out}");
+    // All passing: no recap.
+    let (out, _, _) = docket(&["test", dir.path(), "--filter", "good"]);
+    assert!(!out.contains("failed:"), "{out}");
 }
