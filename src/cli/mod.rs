@@ -91,7 +91,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Compare two policy versions by meaning, and replay a case log under both.
     #[command(
-        after_help = "Examples:\n  docket diff old.policy policies/aliexpress.policy\n  docket diff HEAD~1:policies/aliexpress.policy policies/aliexpress.policy --cases examples/cases.jsonl\n  docket diff old.policy new.policy --format markdown   # for a pull-request comment\n\nDeclarations are matched by name: reordering, reformatting and comments are no change.\nExit status: 0 no change in meaning, 1 changes found, 2 a policy has errors or a file cannot be read."
+        after_help = "Examples:\n  docket diff old.policy policies/aliexpress.policy\n  docket diff HEAD~1:policies/aliexpress.policy policies/aliexpress.policy --cases examples/cases.jsonl\n  docket diff old.policy new.policy --format markdown   # for a pull-request comment\n  docket diff \"origin/main:$f\" \"$f\" --format github   # a notice on each changed declaration's line\n\nDeclarations are matched by name: reordering, reformatting and comments are no change.\nExit status: 0 no change in meaning, 1 changes found, 2 a policy has errors or a file cannot be read."
     )]
     Diff(diff::DiffArgs),
     /// Say in plain words what can happen in a status, or why a case is where it is.

@@ -18,7 +18,7 @@ fn verbs() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> {
         ("table", vec![POLICY], &["text", "json"]),
         ("eval", vec![POLICY, "examples/cases.jsonl"], &["text", "json"]),
         ("test", vec!["tests/scenarios/semantics"], &["text", "junit", "json"]),
-        ("diff", vec![POLICY, POLICY], &["text", "json", "markdown"]),
+        ("diff", vec![POLICY, POLICY], &["text", "json", "markdown", "github"]),
         ("get", vec![POLICY], &["text", "json"]),
         ("graph", vec![POLICY], &["dot", "mermaid"]),
     ]
