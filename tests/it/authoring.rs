@@ -357,9 +357,23 @@ fn man_pages() {
     assert!(err.contains("did you mean `graph`?"), "{err}");
 }
 
+/// The verbs `docket --help` lists.
+fn all_verbs() -> Vec<String> {
+    let (help, _, _) = docket(&["--help"]);
+    let commands = &help[help.find("Commands:\n").unwrap() + "Commands:\n".len()..];
+    commands
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .filter(|v| v != "help")
+        .collect()
+}
+
 #[test]
 fn every_verb_help_has_an_example() {
-    for verb in ["set", "get", "graph", "completions", "man"] {
+    let verbs = all_verbs();
+    assert!(verbs.len() >= 12, "{verbs:?}");
+    for verb in &verbs {
         let (out, err, code) = docket(&[verb, "--help"]);
         assert_eq!(code, 0, "{verb}: {err}");
         assert!(out.contains("Example"), "{verb} --help has no example:\n{out}");
