@@ -64,12 +64,25 @@ impl Outcome {
         self.expects.get(index).and_then(|e| e.line)
     }
 
-    /// The line a report points at: the first failing expectation's, or the first expectation's.
+    /// The expectation an error is about, when it says (`[[expect]] #2: ...`).
+    fn error_index(&self) -> Option<usize> {
+        let e = self.result.as_ref().err()?;
+        let n: String = e.strip_prefix("[[expect]] #")?.chars().take_while(char::is_ascii_digit).collect();
+        n.parse::<usize>().ok()?.checked_sub(1)
+    }
+
+    /// The line a report points at: the first failing expectation's (or the one an error is
+    /// about), else the first expectation's.
     fn first_line(&self) -> Option<usize> {
         match &self.result {
             Ok(m) if !m.is_empty() => self.line(m[0].index),
-            _ => self.line(0),
+            _ => self.line(self.error_index().unwrap_or(0)),
         }
+    }
+
+    /// Where an error is: `file:line` of its expectation, or the file.
+    fn error_place(&self) -> String {
+        self.error_index().map_or_else(|| self.name.clone(), |i| self.place(i))
     }
 
     /// `file:line` of an expectation, or the file alone when its line is not known.
@@ -236,7 +249,7 @@ fn text(outcomes: &[Outcome]) -> String {
                     out.push_str(&diff(&m.expected, &m.actual));
                 }
             }
-            Err(e) => out.push_str(&format!("ERROR   {}\n  {e}\n", o.name)),
+            Err(e) => out.push_str(&format!("ERROR   {}\n  {e}\n", o.error_place())),
         }
     }
     out.push_str(&recap(outcomes));
@@ -252,7 +265,7 @@ fn recap(outcomes: &[Outcome]) -> String {
             Ok(mismatches) => {
                 lines.extend(mismatches.iter().map(|m| format!("  {}: {}\n", o.place(m.index), m.title)));
             }
-            Err(e) => lines.push(format!("  {}: {}\n", o.name, e.lines().next().unwrap_or_default())),
+            Err(e) => lines.push(format!("  {}: {}\n", o.error_place(), e.lines().next().unwrap_or_default())),
         }
     }
     if lines.is_empty() {

@@ -217,3 +217,17 @@ fn the_text_report_ends_with_a_recap_of_the_failures_then_the_count() {
     let (out, _, _) = docket(&["test", dir.path(), "--filter", "good"]);
     assert!(!out.contains("failed:"), "{out}");
 }
+
+#[test]
+fn an_error_about_one_expectation_names_its_line() {
+    let bad_at = TWO.replace("at = 2026-03-20T00:00:00Z", "at = \"the 20th\"");
+    let dir = Dir::new("error-line", &[("s.toml", &scenario(&bad_at))]);
+    let file = dir.file("s.toml");
+    let (out, _, code) = docket(&["test", dir.path()]);
+    assert_eq!(code, 1);
+    let error = "[[expect]] #2: `at` is not an RFC 3339 time: `the 20th`";
+    assert!(out.starts_with(&format!("ERROR   {file}:20\n  {error}\n")), "{out}");
+    assert!(out.ends_with(&format!("\nfailed:\n  {file}:20: {error}\n\n0 passed, 1 failed\n")), "{out}");
+    let (xml, _, _) = docket(&["test", dir.path(), "--format", "junit"]);
+    assert!(xml.contains(" line=\"20\" "), "{xml}");
+}
