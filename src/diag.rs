@@ -212,18 +212,27 @@ pub fn render_github(file: &SourceFile, d: &Diagnostic) -> String {
     if let Some(h) = &d.help {
         msg.push_str(&format!(" (help: {h})"));
     }
-    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
     format!(
         "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-        prop(&l.file),
+        github_property(&l.file),
         l.line,
         l.column,
         l.end_line,
         l.end_column,
-        prop(d.code),
-        escape(&msg)
+        github_property(d.code),
+        github_message(&msg)
     )
+}
+
+/// Escape the message of a GitHub Actions workflow command (after its `::`): `%`, CR and LF.
+pub fn github_message(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escape a property value of a GitHub Actions workflow command (`file=`, `title=`): as a
+/// message, and `:` and `,`, which would end the value.
+pub fn github_property(s: &str) -> String {
+    github_message(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Levenshtein distance between `a` and `b`, or `None` once it must exceed `limit`. The rows
@@ -292,6 +301,12 @@ mod tests {
         let d =
             Diagnostic::error("E021", Span::new(0, 1), "unknown role `seler`, and some more words to pass the limit");
         assert_eq!(d.message, "unknown role `seler`, and some more words to pass the limit");
+    }
+
+    #[test]
+    fn github_commands_escape_as_github_says() {
+        assert_eq!(github_message("100% done\r\nnext: a, b"), "100%25 done%0D%0Anext: a, b");
+        assert_eq!(github_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
     }
 
     #[test]

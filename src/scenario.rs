@@ -12,6 +12,10 @@ use serde_json::Value as Json;
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
+    /// Which `[[expect]]` (0-based, in the order written).
+    pub index: usize,
+    /// The case it is about.
+    pub case: String,
     /// Which `[[expect]]` (1-based) and of which case.
     pub title: String,
     /// Expected, as pretty JSON.
@@ -155,6 +159,8 @@ pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Res
         };
         let Some(report) = reports.iter().find(|r| r["case"] == Json::String(case_id.clone())) else {
             mismatches.push(Mismatch {
+                index: i,
+                case: case_id.clone(),
                 title,
                 expected: format!("case `{case_id}`"),
                 actual: "no such case in the events".into(),
@@ -164,7 +170,13 @@ pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Res
         let got = project(&wanted, report, None);
         if got != wanted {
             let pretty = |j: &Json| serde_json::to_string_pretty(j).unwrap_or_default();
-            mismatches.push(Mismatch { title, expected: pretty(&wanted), actual: pretty(&got) });
+            mismatches.push(Mismatch {
+                index: i,
+                case: case_id,
+                title,
+                expected: pretty(&wanted),
+                actual: pretty(&got),
+            });
         }
     }
     Ok(mismatches)
@@ -180,4 +192,19 @@ fn evaluate(scenario: &Scenario, versions: &Versions, plans: &[Migration], now: 
     run.feed_toml_events(&scenario.events);
     run.finish();
     run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect()
+}
+
+/// The 1-based line of each expectation in a scenario's TOML text, in order: the line of its
+/// `[[expect]]` header (or of its `{` in an inline `expect = [...]`). Read from the parser's
+/// spans, so a `[[expect]]` inside a string or a comment is not taken for one. Empty when the
+/// text does not parse or has no `expect` array.
+pub fn expect_lines(text: &str) -> Vec<usize> {
+    let Ok(doc) = toml::de::DeTable::parse(text) else {
+        return Vec::new();
+    };
+    let Some(toml::de::DeValue::Array(items)) = doc.get_ref().get("expect").map(toml::Spanned::get_ref) else {
+        return Vec::new();
+    };
+    let line = |offset: usize| text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
+    items.iter().map(|item| line(item.span().start)).collect()
 }

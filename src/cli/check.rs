@@ -1,15 +1,33 @@
 //! `docket check FILE...`.
 
-use super::{Format, OK, PROBLEMS, USAGE, io};
+use super::{OK, PROBLEMS, USAGE, io};
 use crate::diag::{self, Severity};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+/// Output formats of `docket check`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// For people: each problem with its source line and a caret, then a count.
+    Text,
+    /// A JSON array of located diagnostics.
+    Json,
+    /// GitHub Actions workflow commands: an annotation on each problem's line.
+    Github,
+    /// A SARIF 2.1.0 log, for GitHub code scanning (`upload-sarif`) and other tools.
+    Sarif,
+}
+
 /// Check every file, print every problem, return the exit code.
-pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool, now: Option<chrono::DateTime<chrono::Utc>>) -> u8 {
+pub fn run(
+    files: &[PathBuf],
+    format: CheckFormat,
+    deny_warnings: bool,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> u8 {
     let mut code = OK;
     let mut out = String::new();
-    let mut json = Vec::new();
+    let mut located = Vec::new();
     let (mut errors, mut warnings) = (0usize, 0usize);
     // Files that could be read; the others are reported on stderr and make the exit code 2.
     let mut checked = 0usize;
@@ -40,13 +58,13 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool, now: Option<c
                 Severity::Warning => warnings += 1,
             }
             match format {
-                Format::Text => {
+                CheckFormat::Text => {
                     let _ = writeln!(out, "{}", diag::render_text(&compiled.file, d));
                 }
-                Format::Github => {
+                CheckFormat::Github => {
                     let _ = write!(out, "{}", diag::render_github(&compiled.file, d));
                 }
-                Format::Json => json.push(diag::locate(&compiled.file, d)),
+                CheckFormat::Json | CheckFormat::Sarif => located.push(diag::locate(&compiled.file, d)),
             }
         }
     }
@@ -55,45 +73,52 @@ pub fn run(files: &[PathBuf], format: Format, deny_warnings: bool, now: Option<c
         if group.len() < 2 || group.iter().all(|(_, t)| t.effective.is_none()) {
             continue;
         }
-        if let Err(problems) = crate::versions::Versions::assemble(group) {
-            for p in problems {
-                errors += 1;
-                // Reported at the top of the later file, whose header clashes.
-                let located = diag::LocatedDiagnostic {
-                    code: "E068",
-                    severity: Severity::Error,
-                    message: p.to_string(),
-                    file: p.file().to_string(),
-                    line: 1,
-                    column: 1,
-                    end_line: 1,
-                    end_column: 1,
-                    help: Some(
-                        "each version of a policy needs its own `version \"...\"` and `effective INSTANT`".into(),
-                    ),
-                };
-                match format {
-                    Format::Json => json.push(located),
-                    Format::Github => {
-                        let _ = writeln!(out, "::error file={},line=1,title=E068::{}", located.file, located.message);
-                    }
-                    Format::Text => {
-                        let help = located.help.as_deref().unwrap_or_default();
-                        let _ = writeln!(
-                            out,
-                            "error[E068]: {}\n  --> {}:1:1\n  = help: {help}\n",
-                            located.message, located.file
-                        );
-                    }
+        let Err(problems) = crate::versions::Versions::assemble(group) else { continue };
+        for p in problems {
+            errors += 1;
+            // Reported at the top of the later file, whose header clashes.
+            let d = diag::LocatedDiagnostic {
+                code: "E068",
+                severity: Severity::Error,
+                message: p.to_string(),
+                file: p.file().to_string(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+                help: Some("each version of a policy needs its own `version \"...\"` and `effective INSTANT`".into()),
+            };
+            match format {
+                CheckFormat::Json | CheckFormat::Sarif => located.push(d),
+                CheckFormat::Github => {
+                    let _ = writeln!(
+                        out,
+                        "::error file={},line=1,title=E068::{}",
+                        diag::github_property(&d.file),
+                        diag::github_message(&d.message)
+                    );
+                }
+                CheckFormat::Text => {
+                    let help = d.help.as_deref().unwrap_or_default();
+                    let _ = writeln!(out, "error[E068]: {}\n  --> {}:1:1\n  = help: {help}\n", d.message, d.file);
                 }
             }
         }
     }
-    if format == Format::Json {
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_else(|_| "[]".into()));
+    if checked == 0 {
+        // No file could be read (each said so on stderr, and the exit code is 2): a count or an
+        // empty report on stdout would read as a clean result.
+        return code;
+    }
+    match format {
+        CheckFormat::Json => {
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&located).unwrap_or_else(|_| "[]".into()));
+        }
+        CheckFormat::Sarif => out.push_str(&crate::report::sarif::render(&located)),
+        CheckFormat::Text | CheckFormat::Github => {}
     }
     let failed = errors > 0 || (deny_warnings && warnings > 0);
-    if format == Format::Text {
+    if format == CheckFormat::Text {
         let files_word = if checked == 1 { "file" } else { "files" };
         let _ = writeln!(out, "{errors} error(s), {warnings} warning(s) in {checked} {files_word}");
     }

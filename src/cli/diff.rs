@@ -2,6 +2,7 @@
 
 use super::{OK, PROBLEMS, USAGE, io};
 use crate::Compiled;
+use crate::diag;
 use crate::diff::{self, Change, ChangeKind, Impact, Replay};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ pub enum DiffFormat {
     Json,
     /// For a pull-request comment.
     Markdown,
+    /// GitHub Actions workflow commands: a notice on the line of each changed declaration.
+    Github,
 }
 
 /// Arguments of `docket diff`.
@@ -158,6 +161,7 @@ pub fn run(args: &DiffArgs) -> u8 {
                     out.push_str(&impact_markdown("With open cases migrated by the plan", i));
                 }
             }
+            DiffFormat::Github => out.push_str(&github(&changes, impact.as_ref(), &args.old, &args.new)),
             DiffFormat::Json => {
                 let pinned = pinned
                     .as_ref()
@@ -298,6 +302,76 @@ fn impact_text(head: &str, i: &Impact) -> String {
                 out.push_str(&format!("    {}: {} -> {} (differs {at})\n", e.case, e.old, e.new));
             }
         }
+    }
+    out
+}
+
+/// The file a policy spec names in the repository: the path itself, or the path of `REV:path`.
+fn repo_path(spec: &str) -> &str {
+    if Path::new(spec).exists() {
+        return spec;
+    }
+    spec.split_once(':').map_or(spec, |(_, path)| path)
+}
+
+/// A change in words, on one line.
+fn sentence(c: &Change) -> String {
+    let what = format!("{} `{}`", c.kind.singular(), c.key);
+    fn said(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|s| !s.is_empty())
+    }
+    let mut out = match (c.change, said(&c.old), said(&c.new)) {
+        (ChangeKind::Changed, Some(o), Some(n)) => format!("{what} changed: {o} -> {n}"),
+        (ChangeKind::Added, _, Some(n)) => format!("{what} added: {n}"),
+        (ChangeKind::Removed, Some(o), _) => format!("{what} removed (was: {o})"),
+        (ChangeKind::Added, ..) => format!("{what} added"),
+        (ChangeKind::Removed, ..) => format!("{what} removed"),
+        (ChangeKind::Changed, ..) => format!("{what} changed"),
+    };
+    if let Some(n) = &c.note {
+        out.push_str(&format!("  # {n}"));
+    }
+    out
+}
+
+/// One `::notice` per change, on the new file's line of the declaration (a removed one on the
+/// old file's line), and with `--cases` one more for the impact.
+fn github(changes: &[Change], impact: Option<&Impact>, old: &str, new: &str) -> String {
+    let mut out = String::new();
+    for c in changes {
+        let (file, line) = match (c.change, c.old_line, c.new_line) {
+            (ChangeKind::Removed, line, _) => (old, line),
+            (_, Some(line), None) if c.change == ChangeKind::Changed => (old, Some(line)),
+            (_, _, line) => (new, line),
+        };
+        let line = line.map(|l| format!(",line={l}")).unwrap_or_default();
+        out.push_str(&format!(
+            "::notice file={}{line},title=docket diff::{}\n",
+            diag::github_property(repo_path(file)),
+            diag::github_message(&sentence(c))
+        ));
+    }
+    if let Some(i) = impact {
+        let kinds: Vec<String> = [
+            ("status", &i.status),
+            ("outcome", &i.outcome),
+            ("refund amount", &i.amount),
+            ("pending deadlines", &i.deadlines),
+        ]
+        .iter()
+        .filter(|(_, k)| k.cases > 0)
+        .map(|(title, k)| format!("{title} {}", k.cases))
+        .collect();
+        let by = if kinds.is_empty() { String::new() } else { format!(" (by {})", kinds.join(", ")) };
+        let words = format!(
+            "replaying {} case(s), {} event(s): {} case(s) end differently{by}",
+            i.cases, i.events, i.changed_cases
+        );
+        out.push_str(&format!(
+            "::notice file={},title=docket diff impact::{}\n",
+            diag::github_property(repo_path(new)),
+            diag::github_message(&words)
+        ));
     }
     out
 }

@@ -1,6 +1,6 @@
 //! `docket eval POLICY EVENTS`: stream a log through the engine and report every case.
 
-use super::{Format, OK, PROBLEMS, USAGE, io};
+use super::{Format, OK, USAGE, io};
 use crate::eval::log::LogRun;
 use crate::report::{case, summary};
 use chrono::{DateTime, Utc};
@@ -29,6 +29,9 @@ pub struct EvalArgs {
     /// instant; the versions it names must be among the policies given.
     #[arg(long, value_name = "PLAN")]
     pub migrations: Vec<PathBuf>,
+    /// Exit 1 only for these kinds of problem (comma-separated or repeated); without it, any.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
+    pub fail_on: Vec<super::fail_on::FailOn>,
 }
 
 /// Parse `--now`.
@@ -83,8 +86,7 @@ pub fn run(args: &EvalArgs) -> u8 {
             return USAGE;
         }
     }
-    let stopped = run.cases.iter().any(|c| c.stuck().is_some());
-    let code = if run.rejected() > 0 || run.malformed_count > 0 || stopped { PROBLEMS } else { OK };
+    let code = super::fail_on::exit_code(&run, &args.fail_on);
     // The process is about to exit and the OS takes its memory back at once; freeing a million
     // case states one by one first would cost about a tenth of the whole run.
     std::mem::forget(run);

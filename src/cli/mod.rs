@@ -6,6 +6,7 @@ mod completions;
 mod diff;
 mod eval;
 mod explain;
+mod fail_on;
 mod fmt;
 mod graph;
 mod io;
@@ -33,30 +34,29 @@ pub struct Cli {
     command: Command,
 }
 
-/// Output formats for reports.
+/// Output formats of the verbs that report as text or JSON only (`table`, `eval`); verbs with
+/// more formats have their own enum, so each `--help` lists exactly what the verb accepts.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// For people.
     Text,
     /// For machines.
     Json,
-    /// GitHub Actions annotations (check only).
-    Github,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Validate policy files: every problem, with file:line:col and advice.
     #[command(
-        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
+        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
     )]
     Check {
         /// Policy files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = check::CheckFormat::Text)]
+        format: check::CheckFormat,
         /// Treat warnings as failures.
         #[arg(long)]
         deny_warnings: bool,
@@ -71,18 +71,18 @@ enum Command {
     Table {
         /// Policy file.
         file: PathBuf,
-        /// Output format (text or json).
+        /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Evaluate case event logs: where each case stands, why, who may do what, what is due.
     #[command(
-        after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n  docket eval v2026.11.policy v2026.12.policy events.jsonl   # each case under the version in effect when it began\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed, 2 usage or I/O error."
+        after_help = "Examples:\n  docket eval policies/aliexpress.policy examples/cases.jsonl\n  docket eval policies/aliexpress.policy events.jsonl --now 2026-03-20T00:00:00Z --format json\n  cat events.jsonl | docket eval policies/aliexpress.policy - --summary\n  docket eval policies/aliexpress.policy examples/messy.jsonl --summary --fail-on rejected,stuck   # a malformed line does not fail\n  docket eval policies/aliexpress.policy feed.jsonl --fail-on never > report.txt   # report, never fail\n  docket eval v2026.11.policy v2026.12.policy events.jsonl   # each case under the version in effect when it began\n\nEvents are JSON Lines: {\"case\", \"at\", \"role\", \"action\", optional \"id\", parameters...}.\nA .toml file holds hand-written cases as [[events]] tables.\nExit status: 0 every event applied, 1 some event rejected or malformed or a case stuck on a policy error\n(--fail-on: only the kinds listed, and one line on stderr says why), 2 usage or I/O error."
     )]
     Eval(eval::EvalArgs),
     /// Run scenario files: events with expected statuses, outcomes, fields, deadlines.
     #[command(
-        after_help = "Examples:\n  docket test\n  docket test tests/scenarios/aliexpress --format junit > report.xml\n\nA scenario is a TOML file: `policy = \"path\"`, [[events]] tables, and [[expect]] tables compared\nwith the JSON case report (only the keys written are compared; `at` evaluates as of an instant).\nExit status: 0 all passed, 1 a scenario failed, 2 usage or I/O error."
+        after_help = "Examples:\n  docket test\n  docket test tests/scenarios/aliexpress --format junit > report.xml   # testcases with file, line, time\n  docket test --format json | jq -c 'select(.passed | not)'   # one object per scenario per line\n  docket test --filter aliexpress/r0 --filter refund   # only the files whose path contains either\n\nA failure is shown as a diff under the `file:line` of its [[expect]]; the text report ends with\nthe failures again, one `file:line` each, then `N passed, N failed`.\nJSON: {\"file\", \"description\", \"passed\", \"time\", \"expectations\": [{\"index\" (1-based), \"line\", \"passed\",\n\"case\", \"at\", \"diff\"}], \"error\"}; with junit and json, `N passed, N failed` goes to stderr.\n\nA scenario is a TOML file: `policy = \"path\"`, [[events]] tables, and [[expect]] tables compared\nwith the JSON case report (only the keys written are compared; `at` evaluates as of an instant).\nExit status: 0 all passed, 1 a scenario failed, 2 usage or I/O error."
     )]
     Test(test::TestArgs),
     /// Rewrite policies in the canonical layout, keeping every comment.
@@ -92,7 +92,7 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Compare two policy versions by meaning, and replay a case log under both.
     #[command(
-        after_help = "Examples:\n  docket diff old.policy policies/aliexpress.policy\n  docket diff HEAD~1:policies/aliexpress.policy policies/aliexpress.policy --cases examples/cases.jsonl\n  docket diff old.policy new.policy --format markdown   # for a pull-request comment\n\nDeclarations are matched by name: reordering, reformatting and comments are no change.\nExit status: 0 no change in meaning, 1 changes found, 2 a policy has errors or a file cannot be read."
+        after_help = "Examples:\n  docket diff old.policy policies/aliexpress.policy\n  docket diff HEAD~1:policies/aliexpress.policy policies/aliexpress.policy --cases examples/cases.jsonl\n  docket diff old.policy new.policy --format markdown   # for a pull-request comment\n  docket diff \"origin/main:$f\" \"$f\" --format github   # a notice on each changed declaration's line\n\nDeclarations are matched by name: reordering, reformatting and comments are no change.\nExit status: 0 no change in meaning, 1 changes found, 2 a policy has errors or a file cannot be read."
     )]
     Diff(diff::DiffArgs),
     /// Preview a migration plan: how the open cases of a log would move to a new version.
@@ -150,7 +150,13 @@ pub fn run() -> ExitCode {
             }
         },
         Command::Table { file, format } => table::run(&file, format),
-        Command::Eval(args) => eval::run(&args),
+        Command::Eval(args) => match fail_on::validate(&args.fail_on) {
+            Ok(()) => eval::run(&args),
+            Err(msg) => {
+                eprintln!("{msg}");
+                USAGE
+            }
+        },
         Command::Test(args) => test::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),

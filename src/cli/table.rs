@@ -12,7 +12,7 @@ pub fn run(path: &Path, format: Format) -> u8 {
     let views = crate::report::table::view(&table);
     let out = match format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&views).unwrap_or_default()),
-        _ => crate::report::table::render_text(&views),
+        Format::Text => crate::report::table::render_text(&views),
     };
     io::emit_then(out.as_bytes(), OK)
 }

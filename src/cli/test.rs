@@ -1,18 +1,21 @@
 //! `docket test [DIR]`: run scenario files and report each failure as a diff.
 
 use super::{OK, PROBLEMS, USAGE, io};
-use crate::scenario::{self, Mismatch};
+use crate::scenario::{self, Mismatch, Scenario};
 use crate::versions::Versions;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Output formats of `docket test`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TestFormat {
     /// For people: a line per scenario, diffs for failures.
     Text,
-    /// A JUnit XML report for CI systems.
+    /// A JUnit XML report for CI systems (each testcase with its file, line and time).
     Junit,
+    /// One JSON object per scenario per line: file, description, passed, time, expectations.
+    Json,
 }
 
 /// Arguments of `docket test`.
@@ -24,14 +27,71 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Text)]
     pub format: TestFormat,
+    /// Run only the scenarios whose file path contains this text; repeatable (any may match).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Vec<String>,
 }
 
 /// The result of one scenario file.
 struct Outcome {
     name: String,
     description: String,
+    /// What each `[[expect]]` is about, in order (empty when the file did not parse).
+    expects: Vec<Expect>,
+    /// How long reading and running it took.
+    time: Duration,
     /// `Err` when the scenario could not run at all.
     result: Result<Vec<Mismatch>, String>,
+}
+
+/// One `[[expect]]` of a scenario, as reports name it.
+struct Expect {
+    /// Its line in the file (its `[[expect]]` header), when known.
+    line: Option<usize>,
+    /// The case it is about: written, or the scenario's only case by then.
+    case: Option<String>,
+    /// The instant it evaluates as of, if written (RFC 3339).
+    at: Option<String>,
+}
+
+impl Outcome {
+    fn passed(&self) -> bool {
+        matches!(&self.result, Ok(m) if m.is_empty())
+    }
+
+    /// The line of an expectation, by index.
+    fn line(&self, index: usize) -> Option<usize> {
+        self.expects.get(index).and_then(|e| e.line)
+    }
+
+    /// The expectation an error is about, when it says (`[[expect]] #2: ...`).
+    fn error_index(&self) -> Option<usize> {
+        let e = self.result.as_ref().err()?;
+        let n: String = e.strip_prefix("[[expect]] #")?.chars().take_while(char::is_ascii_digit).collect();
+        n.parse::<usize>().ok()?.checked_sub(1)
+    }
+
+    /// The line a report points at: the first failing expectation's (or the one an error is
+    /// about), else the first expectation's.
+    fn first_line(&self) -> Option<usize> {
+        match &self.result {
+            Ok(m) if !m.is_empty() => self.line(m[0].index),
+            _ => self.line(self.error_index().unwrap_or(0)),
+        }
+    }
+
+    /// Where an error is: `file:line` of its expectation, or the file.
+    fn error_place(&self) -> String {
+        self.error_index().map_or_else(|| self.name.clone(), |i| self.place(i))
+    }
+
+    /// `file:line` of an expectation, or the file alone when its line is not known.
+    fn place(&self, index: usize) -> String {
+        match self.line(index) {
+            Some(line) => format!("{}:{line}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// Run the scenarios.
@@ -48,15 +108,36 @@ pub fn run(args: &TestArgs) -> u8 {
         eprintln!("error: no scenario files (*.toml) found");
         return USAGE;
     }
+    let found = files.len();
+    if !args.filter.is_empty() {
+        files.retain(|f| args.filter.iter().any(|t| f.display().to_string().contains(t.as_str())));
+        if files.is_empty() {
+            let filters: Vec<String> = args.filter.iter().map(|t| format!("`{t}`")).collect();
+            eprintln!("error: no scenario file's path contains {} (of {found} found)", filters.join(" or "));
+            return USAGE;
+        }
+    }
     let mut policies: BTreeMap<Vec<String>, Result<Versions, String>> = BTreeMap::new();
-    let outcomes: Vec<Outcome> = files.iter().map(|f| run_file(f, &mut policies)).collect();
-    let failed = outcomes.iter().filter(|o| !matches!(&o.result, Ok(m) if m.is_empty())).count();
+    let outcomes: Vec<Outcome> = files
+        .iter()
+        .map(|f| {
+            let started = Instant::now();
+            let mut outcome = run_file(f, &mut policies);
+            outcome.time = started.elapsed();
+            outcome
+        })
+        .collect();
+    let failed = outcomes.iter().filter(|o| !o.passed()).count();
     let passed = outcomes.len() - failed;
     let out = match args.format {
         TestFormat::Text => format!("{}{passed} passed, {failed} failed\n", text(&outcomes)),
         TestFormat::Junit => {
             eprintln!("{passed} passed, {failed} failed");
             junit(&outcomes)
+        }
+        TestFormat::Json => {
+            eprintln!("{passed} passed, {failed} failed");
+            json_lines(&outcomes)
         }
     };
     io::emit_then(out.as_bytes(), if failed > 0 { PROBLEMS } else { OK })
@@ -85,19 +166,15 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 
 fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>) -> Outcome {
     let name = path.display().to_string();
+    let failed =
+        |name, result| Outcome { name, description: String::new(), expects: Vec::new(), time: Duration::ZERO, result };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => {
-            return Outcome {
-                name,
-                description: String::new(),
-                result: Err(format!("cannot read: {}", io::io_reason(&e))),
-            };
-        }
+        Err(e) => return failed(name, Err(format!("cannot read: {}", io::io_reason(&e)))),
     };
     let scenario = match scenario::parse(&text) {
         Ok(s) => s,
-        Err(e) => return Outcome { name, description: String::new(), result: Err(e) },
+        Err(e) => return failed(name, Err(e)),
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     let specs: Vec<String> = scenario.policies.iter().map(|p| dir.join(p).display().to_string()).collect();
@@ -114,7 +191,53 @@ fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, S
         }
         Err(e) => Err(e.clone()),
     };
-    Outcome { name, description: scenario.description, result }
+    let expects = expects(&scenario, &scenario::expect_lines(&text));
+    Outcome { name, description: scenario.description, expects, time: Duration::ZERO, result }
+}
+
+/// An instant written in a scenario (a TOML datetime or a string), as RFC 3339.
+fn instant(v: &toml::Value) -> Option<String> {
+    let text = match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Datetime(d) => d.to_string(),
+        _ => return None,
+    };
+    Some(crate::eval::time::parse(&text).map_or(text, |t| crate::eval::time::format(&t)))
+}
+
+/// What each expectation is about. An expectation that names no case is about the only case
+/// whose events happened by its instant, as `scenario::run` reads it.
+fn expects(scenario: &Scenario, lines: &[usize]) -> Vec<Expect> {
+    let events: Vec<(Option<&str>, Option<chrono::DateTime<chrono::Utc>>)> = scenario
+        .events
+        .iter()
+        .map(|e| {
+            let at = e.get("at").and_then(instant).and_then(|t| crate::eval::time::parse(&t));
+            (e.get("case").and_then(toml::Value::as_str), at)
+        })
+        .collect();
+    scenario
+        .expect
+        .iter()
+        .enumerate()
+        .map(|(i, expect)| {
+            let at = expect.get("at").and_then(instant);
+            let case = expect.get("case").and_then(toml::Value::as_str).map(str::to_string).or_else(|| {
+                let by = at.as_deref().and_then(crate::eval::time::parse);
+                let cases: BTreeSet<&str> = events
+                    .iter()
+                    .filter(|(_, t)| by.is_none_or(|by| t.is_some_and(|t| t <= by)))
+                    .filter_map(|(c, _)| *c)
+                    .collect();
+                let mut only = cases.iter();
+                match (only.next(), only.next()) {
+                    (Some(c), None) => Some((*c).to_string()),
+                    _ => None,
+                }
+            });
+            Expect { line: lines.get(i).copied(), case, at }
+        })
+        .collect()
 }
 
 fn text(outcomes: &[Outcome]) -> String {
@@ -128,27 +251,88 @@ fn text(outcomes: &[Outcome]) -> String {
                     out.push_str(&format!("        {}\n", o.description));
                 }
                 for m in mismatches {
-                    out.push_str(&format!("  {}:\n", m.title));
+                    out.push_str(&format!("  {}: {}:\n", o.place(m.index), m.title));
                     out.push_str(&diff(&m.expected, &m.actual));
                 }
             }
-            Err(e) => out.push_str(&format!("ERROR   {}\n  {e}\n", o.name)),
+            Err(e) => out.push_str(&format!("ERROR   {}\n  {e}\n", o.error_place())),
         }
     }
+    out.push_str(&recap(outcomes));
     out
 }
 
-/// A unified diff, expected against actual.
+/// The failures again, one line each, at the end where a long run's reader looks: every failed
+/// expectation's `file:line`, and each scenario that could not run.
+fn recap(outcomes: &[Outcome]) -> String {
+    let mut lines = Vec::new();
+    for o in outcomes {
+        match &o.result {
+            Ok(mismatches) => {
+                lines.extend(mismatches.iter().map(|m| format!("  {}: {}\n", o.place(m.index), m.title)));
+            }
+            Err(e) => lines.push(format!("  {}: {}\n", o.error_place(), e.lines().next().unwrap_or_default())),
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("\nfailed:\n{}\n", lines.concat())
+}
+
+/// A unified diff, expected against actual, indented for the text report.
 fn diff(expected: &str, actual: &str) -> String {
+    plain_diff(expected, actual).lines().map(|l| format!("    {l}\n")).collect()
+}
+
+/// A unified diff, expected against actual.
+fn plain_diff(expected: &str, actual: &str) -> String {
     let expected = format!("{expected}\n");
     let actual = format!("{actual}\n");
-    similar::TextDiff::from_lines(&expected, &actual)
-        .unified_diff()
-        .header("expected", "actual")
-        .to_string()
-        .lines()
-        .map(|l| format!("    {l}\n"))
-        .collect()
+    similar::TextDiff::from_lines(&expected, &actual).unified_diff().header("expected", "actual").to_string()
+}
+
+/// Seconds, for people: to the microsecond.
+fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e6
+}
+
+/// One JSON object per scenario per line.
+fn json_lines(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        let mismatches: &[Mismatch] = o.result.as_deref().unwrap_or_default();
+        let expectations: Vec<serde_json::Value> = if o.result.is_err() {
+            Vec::new()
+        } else {
+            o.expects
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let failed = mismatches.iter().find(|m| m.index == i);
+                    serde_json::json!({
+                        "index": i + 1,
+                        "line": e.line,
+                        "passed": failed.is_none(),
+                        "case": failed.map(|m| Some(m.case.clone())).unwrap_or_else(|| e.case.clone()),
+                        "at": e.at,
+                        "diff": failed.map(|m| plain_diff(&m.expected, &m.actual)),
+                    })
+                })
+                .collect()
+        };
+        let line = serde_json::json!({
+            "file": o.name,
+            "description": o.description,
+            "passed": o.passed(),
+            "time": seconds(o.time),
+            "expectations": expectations,
+            "error": o.result.as_ref().err(),
+        });
+        out.push_str(&serde_json::to_string(&line).unwrap_or_default());
+        out.push('\n');
+    }
+    out
 }
 
 fn xml_escape(s: &str) -> String {
@@ -163,12 +347,20 @@ fn junit(outcomes: &[Outcome]) -> String {
         outcomes.len()
     );
     for o in outcomes {
-        out.push_str(&format!("  <testcase classname=\"docket.scenarios\" name=\"{}\">", xml_escape(&o.name)));
+        let line = o.first_line().map(|l| format!(" line=\"{l}\"")).unwrap_or_default();
+        out.push_str(&format!(
+            "  <testcase classname=\"docket.scenarios\" name=\"{}\" file=\"{}\"{line} time=\"{:.3}\">",
+            xml_escape(&o.name),
+            xml_escape(&o.name),
+            o.time.as_secs_f64()
+        ));
         match &o.result {
             Ok(m) if m.is_empty() => {}
             Ok(mismatches) => {
-                let body: String =
-                    mismatches.iter().map(|m| format!("{}:\n{}", m.title, diff(&m.expected, &m.actual))).collect();
+                let body: String = mismatches
+                    .iter()
+                    .map(|m| format!("{}: {}:\n{}", o.place(m.index), m.title, diff(&m.expected, &m.actual)))
+                    .collect();
                 out.push_str(&format!(
                     "\n    <failure message=\"{} expectation(s) failed\">{}</failure>\n  ",
                     mismatches.len(),

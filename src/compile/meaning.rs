@@ -37,6 +37,24 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind in words, singular, for a sentence about one declaration.
+    pub fn singular(self) -> &'static str {
+        match self {
+            Kind::Policy => "policy",
+            Kind::Role => "role",
+            Kind::Outcome => "outcome",
+            Kind::Calendar => "calendar",
+            Kind::Timer => "timer",
+            Kind::Field => "field",
+            Kind::Action => "action",
+            Kind::Status => "status",
+            Kind::Rule => "rule",
+            Kind::TimerRule => "timer armed by a status",
+            Kind::Automatic => "automatic transition",
+            Kind::Entry => "entry effect",
+        }
+    }
+
     /// The kind in words, plural, for headings.
     pub fn heading(self) -> &'static str {
         match self {

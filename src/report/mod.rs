@@ -3,5 +3,6 @@
 pub mod case;
 pub mod explain;
 pub mod graph;
+pub mod sarif;
 pub mod summary;
 pub mod table;

@@ -357,9 +357,23 @@ fn man_pages() {
     assert!(err.contains("did you mean `graph`?"), "{err}");
 }
 
+/// The verbs `docket --help` lists.
+fn all_verbs() -> Vec<String> {
+    let (help, _, _) = docket(&["--help"]);
+    let commands = &help[help.find("Commands:\n").unwrap() + "Commands:\n".len()..];
+    commands
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .filter(|v| v != "help")
+        .collect()
+}
+
 #[test]
 fn every_verb_help_has_an_example() {
-    for verb in ["set", "get", "graph", "completions", "man"] {
+    let verbs = all_verbs();
+    assert!(verbs.len() >= 12, "{verbs:?}");
+    for verb in &verbs {
         let (out, err, code) = docket(&[verb, "--help"]);
         assert_eq!(code, 0, "{verb}: {err}");
         assert!(out.contains("Example"), "{verb} --help has no example:\n{out}");
@@ -504,29 +518,76 @@ fn workflow_runs_real_verbs() {
     let scripts: Vec<String> = steps.iter().filter_map(|s| s["run"].as_str().map(str::to_string)).collect();
     let verbs: Vec<String> = scripts.iter().flat_map(|s| verbs_in(s)).collect();
     assert_real_verbs(&verbs, ".github/workflows/docket.yml");
-    for verb in ["check", "test", "diff"] {
+    for verb in ["check", "test", "diff", "eval"] {
         assert!(verbs.iter().any(|v| v == verb), "the workflow never runs `docket {verb}`");
     }
     let all = scripts.join("\n");
-    assert!(all.contains("docket check --format github policies/*.policy"));
+    assert!(all.contains("docket check --format sarif policies/*.policy > docket.sarif"));
+    assert!(all.contains("docket test --format junit > docket-junit.xml"));
     assert!(all.contains("docket diff \"origin/$BASE:$f\" \"$f\""));
+    assert!(all.contains("docket diff --format github \"origin/$BASE:$f\" \"$f\""));
+    // The files the steps write are the files the upload steps read, also after a failure.
+    let upload = |action: &str| {
+        steps
+            .iter()
+            .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(action)))
+            .unwrap_or_else(|| panic!("no {action} step"))
+    };
+    let sarif = upload("github/codeql-action/upload-sarif@");
+    assert_eq!(sarif["with"]["sarif_file"].as_str(), Some("docket.sarif"));
+    assert_eq!(sarif["if"].as_str(), Some("always()"));
+    let junit = upload("actions/upload-artifact@");
+    assert_eq!(junit["with"]["path"].as_str(), Some("docket-junit.xml"));
+    assert_eq!(junit["if"].as_str(), Some("always()"));
+    let workflow = yaml(".github/workflows/docket.yml");
+    assert_eq!(workflow["permissions"]["security-events"].as_str(), Some("write"), "upload-sarif needs it");
     for script in &scripts {
         let status = Command::new("bash").args(["-n", "-c", script]).status().unwrap();
         assert!(status.success(), "bash cannot parse:\n{script}");
     }
 }
 
-#[test]
-fn workflow_check_step_passes_on_the_bundled_policies() {
+/// Run a workflow step's script with the built `docket` on the PATH, in `dir` (the repository
+/// when `None`).
+fn run_step(name: &str, dir: Option<&Path>, edit: impl Fn(&str) -> String) -> std::process::Output {
     let steps = workflow_steps();
-    let step = steps.iter().find(|s| s["name"].as_str() == Some("Check policies")).unwrap();
-    let script = step["run"].as_str().unwrap();
+    let step = steps.iter().find(|s| s["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("no step {name}"));
+    let script = edit(step["run"].as_str().unwrap());
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_docket")).parent().unwrap();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
-    let out = Command::new("bash").args(["-eo", "pipefail", "-c", script]).env("PATH", path).output().unwrap();
+    let mut command = Command::new("bash");
+    command.args(["-eo", "pipefail", "-c", &script]).env("PATH", path);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn workflow_check_step_passes_on_the_bundled_policies() {
+    // In a directory of its own, holding the policies, so the log it writes is not left behind.
+    let scratch = Scratch::new("");
+    std::os::unix::fs::symlink(fs::canonicalize("policies").unwrap(), scratch.dir.join("policies")).unwrap();
+    let out = run_step("Check policies", Some(&scratch.dir), str::to_string);
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    // Clean policies give no annotations.
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    // Clean policies give a SARIF log without results.
+    let log: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(scratch.dir.join("docket.sarif")).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn workflow_replay_step_passes_on_the_recorded_cases_and_fails_on_rejected_events() {
+    let out = run_step("Replay recorded cases", None, str::to_string);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The same step over a log with rejected events fails, and says why.
+    let out = run_step("Replay recorded cases", None, |s| s.replace("examples/cases.jsonl", "examples/messy.jsonl"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "docket: failing because 7 events were rejected (--fail-on rejected,stuck)\n"
+    );
 }
 
 #[test]

@@ -421,3 +421,14 @@ fn check_now_warns_about_holiday_data_that_runs_out_within_a_year() {
     assert_eq!(code, 2);
     assert!(err.contains("`soon` is not an RFC 3339 time"), "{err}");
 }
+
+#[test]
+fn when_no_file_can_be_read_stdout_is_empty_in_every_format() {
+    for format in ["text", "json", "github"] {
+        let (out, err, code) = docket(&["check", "--format", format, "nope.policy", "tests/cases/check"]);
+        assert_eq!(code, 2, "{format}");
+        assert_eq!(out, "", "{format}: nothing was checked, so nothing is reported");
+        assert!(err.contains("error: cannot read `nope.policy`: no such file"), "{format}: {err}");
+        assert!(err.contains("is a directory"), "{format}: {err}");
+    }
+}

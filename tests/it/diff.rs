@@ -250,3 +250,92 @@ fn a_changed_holiday_file_is_a_change_in_meaning_with_its_impact() {
     ]);
     assert!(out.contains("C-1: done -> waiting"), "{out}");
 }
+
+// ---- --format github ----
+
+/// The 1-based line of the first line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn github_format_puts_a_notice_on_the_new_line_of_each_change() {
+    let dir = scratch("github");
+    let new = variant(&dir, "new", |t| t.replace("seller_response   = 5d", "seller_response   = 7d"));
+    let (out, err, code) = docket(&["diff", POLICY, &new, "--format", "github"]);
+    assert_eq!(code, 1, "{err}");
+    let line = line_of(&std::fs::read_to_string(&new).unwrap(), "seller_response   = 7d");
+    assert_eq!(
+        out,
+        format!(
+            "::notice file={new},line={line},title=docket diff::timer `seller_response` changed: 5d -> 7d  # R4: the seller has 5 days to answer\n"
+        )
+    );
+    // No change in meaning: nothing to say, exit 0.
+    let (out, _, code) = docket(&["diff", POLICY, POLICY, "--format", "github"]);
+    assert_eq!((out.as_str(), code), ("", 0));
+}
+
+#[test]
+fn github_format_puts_a_removed_declaration_on_the_old_files_line() {
+    let dir = scratch("github-removed");
+    let old_line = line_of(&std::fs::read_to_string(POLICY).unwrap(), "buyer cancel -> withdrawn  # R10");
+    let new = variant(&dir, "new", |t| t.replacen("  buyer cancel -> withdrawn  # R10\n", "", 1));
+    let (out, err, code) = docket(&["diff", POLICY, &new, "--format", "github"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "::notice file={POLICY},line={old_line},title=docket diff::rule `dispute_open: buyer cancel` removed (was: -> withdrawn)  # R10\n"
+        )
+    );
+    // OLD as a git revision: the annotation names the file in the repository.
+    let (out, err, code) = docket(&["diff", &format!("HEAD:{POLICY}"), &new, "--format", "github"]);
+    if err.contains("not a git repository") || err.contains("cannot run git") {
+        return; // a source tarball without .git
+    }
+    assert_eq!(code, 1, "{err}");
+    assert!(out.starts_with(&format!("::notice file={POLICY},line={old_line},title=docket diff::rule")), "{out}");
+}
+
+#[test]
+fn github_format_escapes_properties_and_messages() {
+    let dir = scratch("github-escape").join("a,b:c");
+    std::fs::create_dir_all(&dir).unwrap();
+    let new = variant(&dir, "new", |t| t.replacen("\"Dispute open\"", "\"Dispute 100% open\"", 1));
+    let (out, err, code) = docket(&["diff", POLICY, &new, "--format", "github"]);
+    assert_eq!(code, 1, "{err}");
+    let escaped = new.replace(',', "%2C").replace(':', "%3A");
+    assert!(out.starts_with(&format!("::notice file={escaped},line=")), "{out}");
+    assert!(out.contains(",title=docket diff::status `dispute_open` changed: "), "{out}");
+    assert!(out.contains("Dispute 100%25 open"), "{out}");
+    assert!(!out.contains("100% "), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
+
+#[test]
+fn github_format_adds_the_impact_on_a_log() {
+    let dir = scratch("github-impact");
+    let new = variant(&dir, "new", |t| t.replace("seller_response   = 5d", "seller_response   = 7d"));
+    let (out, _, code) = docket(&["diff", POLICY, &new, "--format", "github", "--cases", "examples/cases.jsonl"]);
+    assert_eq!(code, 1);
+    let last = out.lines().last().unwrap();
+    assert_eq!(
+        last,
+        format!(
+            "::notice file={new},title=docket diff impact::replaying 39 case(s), 213 event(s): 1 case(s) end differently (by status 1, outcome 1, refund amount 1, pending deadlines 1)"
+        )
+    );
+}
+
+#[test]
+fn github_format_without_a_line_annotates_the_file() {
+    // A role carries no line in the comparison: the notice is on the file.
+    let dir = scratch("github-role");
+    let new = variant(&dir, "new", |t| {
+        t.replacen("roles buyer, seller, platform", "roles buyer, seller, platform, auditor", 1)
+    });
+    let (out, _, code) = docket(&["diff", POLICY, &new, "--format", "github"]);
+    assert_eq!(code, 1);
+    assert_eq!(out, format!("::notice file={new},title=docket diff::role `auditor` added\n"));
+}
