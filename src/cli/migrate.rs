@@ -84,7 +84,7 @@ fn ids(list: &[String]) -> String {
 
 fn text(p: &Preview) -> String {
     let mut out = format!(
-        "migration {} -> {} at {}: {} of {} case(s) are open on {} and move; {} change\n",
+        "migration {} -> {} at {}: {} of {} case(s) begun by then are open on {} and move; {} change\n",
         p.from, p.to, p.at, p.moving, p.cases, p.from, p.affected
     );
     if !p.statuses.is_empty() {

@@ -264,7 +264,9 @@ fn migrate_previews_the_open_cases_and_eval_reproduces_the_migration() {
     assert_eq!(p["deadlines"][0]["examples"][0]["shift"], "+4d");
     let (text, _, _) = docket(&["migrate", plan.to_str().unwrap(), SHOP1, SHOP2, "--cases", log.to_str().unwrap()]);
     assert!(
-        text.starts_with("migration 1 -> 2 at 2026-03-10T00:00:00Z: 1 of 2 case(s) are open on 1 and move; 1 change"),
+        text.starts_with(
+            "migration 1 -> 2 at 2026-03-10T00:00:00Z: 1 of 2 case(s) begun by then are open on 1 and move; 1 change"
+        ),
         "{text}"
     );
     // A plan that changes nothing for the open cases exits 0: AliExpress to 7 days, keeping the
@@ -279,7 +281,7 @@ fn migrate_previews_the_open_cases_and_eval_reproduces_the_migration() {
     std::fs::write(&ae, open("A", "2026-03-08T09:00:00Z")).unwrap();
     let (out, _, code) = docket(&["migrate", same.to_str().unwrap(), V1, V2, "--cases", ae.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("1 of 1 case(s) are open on 2026.11 and move; 0 change"), "{out}");
+    assert!(out.contains("1 of 1 case(s) begun by then are open on 2026.11 and move; 0 change"), "{out}");
     // Evaluation with the plan reproduces the migrated history.
     let (out, err, code) = docket(&[
         "eval",
@@ -298,4 +300,15 @@ fn migrate_previews_the_open_cases_and_eval_reproduces_the_migration() {
     assert_eq!(m1["policy_version"], "2");
     assert_eq!(m1["history"][1]["cause"], "migration 1 -> 2");
     assert_eq!(m1["deadlines"][0]["at"], "2026-03-17T00:00:00Z");
+}
+
+#[test]
+fn the_readme_shows_what_docket_migrate_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme.split("## Changing a policy while cases are open").nth(1).unwrap();
+    let shown = section.split("```text\n").nth(1).unwrap().split("```").next().unwrap();
+    let (out, _, code) =
+        docket(&["migrate", "examples/aliexpress-7d.migration.toml", V1, V2, "--cases", "examples/march.jsonl"]);
+    assert_eq!(code, 1);
+    assert_eq!(out, shown, "README.md shows an old output of docket migrate");
 }
