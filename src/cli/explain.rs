@@ -22,6 +22,13 @@ pub struct ExplainArgs {
     /// Evaluate the case as of this instant (RFC 3339 or `now`).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// Other versions of the policy (repeatable), for --case: the case is explained under the
+    /// version in effect at its first event, as `eval` pins it.
+    #[arg(long = "version-file", value_name = "FILE", requires = "case")]
+    pub versions: Vec<String>,
+    /// Migration plans (repeatable), for --case: open cases move as `eval --migrations` moves them.
+    #[arg(long, value_name = "PLAN", requires = "case")]
+    pub migrations: Vec<PathBuf>,
 }
 
 /// Explain.
@@ -38,7 +45,18 @@ pub fn run(args: &ExplainArgs) -> u8 {
                 return USAGE;
             }
         };
-        let mut run = LogRun::new(&table, true, now);
+        let mut specs = vec![args.policy.display().to_string()];
+        specs.extend(args.versions.iter().cloned());
+        let versions = match io::load_versions(&specs) {
+            Ok(v) => v,
+            Err(code) => return code,
+        };
+        let plans = match io::load_plans(&args.migrations, &versions) {
+            Ok(p) => p,
+            Err(code) => return code,
+        };
+        let mut run = LogRun::versioned(&versions, true, now)
+            .with_migrations(plans.iter().map(|(f, t, p)| (*f, *t, p)).collect());
         if let Err(msg) = io::feed_log(&mut run, log) {
             eprintln!("{msg}");
             return USAGE;
@@ -49,7 +67,19 @@ pub fn run(args: &ExplainArgs) -> u8 {
             eprintln!("error: no case `{id}` in `{}`{help}", log.display());
             return USAGE;
         };
-        return io::emit(explain::case(&table, &compiled.file, &case::build(run.engine(state), state)).as_bytes());
+        let engine = run.engine(state);
+        // Policy lines are cited in the file of the case's own version.
+        let file = match versions.tables.iter().position(|t| std::ptr::eq(t, engine.table)) {
+            Some(i) if versions.is_versioned() => match io::load_spec(&versions.sources[i]) {
+                Ok((c, _)) => c.file,
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    return USAGE;
+                }
+            },
+            _ => compiled.file.clone(),
+        };
+        return io::emit(explain::case(engine.table, &file, &case::build(engine, state)).as_bytes());
     }
     match &args.status {
         Some(name) => {

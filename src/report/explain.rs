@@ -177,16 +177,33 @@ pub fn case(t: &TransitionTable, file: &SourceFile, report: &CaseReport) -> Stri
     if let Some(at) = &report.as_of {
         out.push_str(&format!(" as of {at}"));
     }
+    if let Some(v) = &report.policy_version {
+        out.push_str(&format!(", under policy version {v}"));
+    }
     out.push_str("\n\nHow it got there:\n");
+    // Steps before the last migration were taken under an earlier version, whose lines are in
+    // another file: they are cited by number and version.
+    let migrated = report.history.iter().rposition(|s| s.cause.starts_with("migration "));
     for (i, s) in report.history.iter().enumerate() {
         let by = match s.line {
             Some(l) => format!("{} (log line {l})", s.cause),
             None if s.cause == "automatic" => "an automatic transition".to_string(),
+            None if s.cause.starts_with("migration ") => s.cause.clone(),
             None => format!("{} running out", s.cause),
         };
         out.push_str(&format!("  {}. {}  {} -> {}, by {by}\n", i + 1, s.at, s.from, s.to));
-        let rule = file.line_text(s.policy_line).trim();
-        out.push_str(&format!("     policy line {}: {rule}\n", s.policy_line));
+        match migrated {
+            Some(m) if i == m => {}
+            Some(m) if i < m => {
+                let earlier =
+                    report.history[m].cause.trim_start_matches("migration ").split(" -> ").next().unwrap_or("");
+                out.push_str(&format!("     policy line {} of version {earlier}\n", s.policy_line));
+            }
+            _ => {
+                let rule = file.line_text(s.policy_line).trim();
+                out.push_str(&format!("     policy line {}: {rule}\n", s.policy_line));
+            }
+        }
     }
     if !report.rejected.is_empty() {
         out.push_str("\nEvents that were refused:\n");

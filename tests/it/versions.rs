@@ -312,3 +312,41 @@ fn the_readme_shows_what_docket_migrate_prints() {
     assert_eq!(code, 1);
     assert_eq!(out, shown, "README.md shows an old output of docket migrate");
 }
+
+#[test]
+fn explain_tells_a_case_under_its_own_version_and_its_migration() {
+    let dir = scratch(
+        "explain",
+        &[("log.jsonl", "{\"case\":\"M-1\",\"at\":\"2026-03-08T00:00:00Z\",\"role\":\"buyer\",\"action\":\"open\"}\n")],
+    );
+    let log = dir.join("log.jsonl");
+    let (out, err, code) = docket(&[
+        "explain",
+        SHOP1,
+        "--version-file",
+        SHOP2,
+        "--migrations",
+        "tests/scenarios/migrations/restart.migration.toml",
+        "--case",
+        "M-1",
+        "--events",
+        log.to_str().unwrap(),
+        "--now",
+        "2026-03-12T00:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(
+            "case M-1: now in awaiting_seller.urgent \"Urgent\" as of 2026-03-12T00:00:00Z, under policy version 2"
+        ),
+        "{out}"
+    );
+    // The step under version 1 is cited by its line in version 1, not read from version 2's file.
+    assert!(out.contains("new -> waiting, by buyer open (log line 1)\n     policy line 19 of version 1\n"), "{out}");
+    assert!(out.contains("waiting -> awaiting_seller.normal, by migration 1 -> 2\n"), "{out}");
+    assert!(out.contains("policy line 34: when priority == high -> urgent"), "{out}");
+    // Without the plan, the case stays on version 1.
+    let (out, _, _) =
+        docket(&["explain", SHOP1, "--version-file", SHOP2, "--case", "M-1", "--events", log.to_str().unwrap()]);
+    assert!(out.contains("under policy version 1"), "{out}");
+}
