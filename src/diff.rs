@@ -47,26 +47,46 @@ pub struct Change {
 }
 
 /// Rename names of the old policy before matching (`--rename old=new`): whole words, or a whole
-/// dotted status path.
+/// dotted status path. All renames apply at once, in one pass over the text: a name is replaced at
+/// most once, whatever the renames say of each other (`a=b` with `b=a` swaps), so the result grows
+/// with the text, never with the number of renames.
 fn rename(text: &str, renames: &[(String, String)]) -> String {
-    let mut out = text.to_string();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    // The first rename of a name wins.
+    let mut map: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     for (from, to) in renames {
-        let mut result = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        let is_word = |c: char| c.is_alphanumeric() || c == '_';
-        while let Some(i) = rest.find(from.as_str()) {
-            let before = rest[..i].chars().next_back();
-            let after = rest[i + from.len()..].chars().next();
-            result.push_str(&rest[..i]);
-            if before.is_none_or(|c| !is_word(c) && c != '.') && after.is_none_or(|c| !is_word(c)) {
-                result.push_str(to);
-            } else {
-                result.push_str(from);
-            }
-            rest = &rest[i + from.len()..];
+        map.entry(from.as_str()).or_insert(to.as_str());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if !is_word(c) {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
         }
-        result.push_str(rest);
-        out = result;
+        // A dotted name: `a.b.c`. The longest renamed prefix ending at a whole segment is
+        // replaced; the rest is kept as written.
+        let len = rest.find(|c: char| !is_word(c) && c != '.').unwrap_or(rest.len());
+        let token = rest[..len].trim_end_matches('.');
+        let mut cut = token.len();
+        let replaced = loop {
+            if let Some(to) = map.get(&token[..cut]) {
+                break Some((cut, *to));
+            }
+            match token[..cut].rfind('.') {
+                Some(dot) => cut = dot,
+                None => break None,
+            }
+        };
+        match replaced {
+            Some((cut, to)) => {
+                out.push_str(to);
+                out.push_str(&token[cut..]);
+            }
+            None => out.push_str(token),
+        }
+        rest = &rest[token.len()..];
     }
     out
 }

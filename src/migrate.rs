@@ -340,7 +340,7 @@ fn value_of(table: &TransitionTable, ty: Type, v: &toml::Value) -> Option<Value>
     match (ty, v) {
         (Type::Bool, toml::Value::Boolean(b)) => Some(Value::Bool(*b)),
         (Type::Int, toml::Value::Integer(i)) => Some(Value::Int(*i)),
-        (Type::Money, toml::Value::String(s)) => s.parse().ok().map(Value::Money),
+        (Type::Money, toml::Value::String(s)) => crate::eval::money::parse(s).ok().map(Value::Money),
         (Type::Money, toml::Value::Integer(i)) => Some(Value::Money((*i).into())),
         (Type::Text, toml::Value::String(s)) => Some(Value::Text(s.clone())),
         (Type::Time, toml::Value::String(s)) => crate::eval::time::parse(s).map(Value::Time),

@@ -19,7 +19,6 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
-use std::str::FromStr;
 
 /// One JSON line: the four keys every event has, the optional `id`, and the parameters the
 /// policy knows. Parameters stay raw until an action needs them, so a bad amount on an action
@@ -305,10 +304,23 @@ fn param<'a>(raw: Option<&'a RawValue>) -> Option<Param<'a>> {
 
 fn money(raw: Option<&RawValue>) -> Result<Decimal, ()> {
     match param(raw) {
-        Some(Param::Text(s)) => Decimal::from_str(s.trim()).map_err(drop),
-        Some(Param::Number(s)) => Decimal::from_str(s.trim()).map_err(drop),
+        Some(Param::Text(s)) => exact_amount(&s),
+        Some(Param::Number(s)) => exact_amount(s),
         _ => Err(()),
     }
+}
+
+/// A plain decimal (`-`, digits, at most one `.` between digits) that a Decimal holds exactly.
+fn exact_amount(s: &str) -> Result<Decimal, ()> {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let mut parts = body.split('.');
+    let ok = |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let whole = parts.next();
+    let fraction = parts.next();
+    if !ok(whole) || (fraction.is_some() && !ok(fraction)) || parts.next().is_some() {
+        return Err(());
+    }
+    Decimal::from_str_exact(s).map_err(drop)
 }
 
 fn time(raw: Option<&RawValue>) -> Result<Option<DateTime<Utc>>, ()> {

@@ -12,9 +12,31 @@ pub fn load_policy(path: &Path) -> Result<Compiled, String> {
     if path.is_dir() {
         return Err(format!("error: `{name}` is a directory, not a policy file"));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
+    let bytes = read_policy_bytes(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
     Ok(crate::compile_bytes(&name, bytes))
 }
+
+/// A policy file's bytes, read no further than just past the size a policy may have: a
+/// 3 GB file costs no more memory than a policy, and the parser's own limit (E005) reports it.
+pub fn read_policy_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = crate::syntax::MAX_SOURCE_BYTES as u64 + 4;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 == limit
+        && let Err(e) = std::str::from_utf8(&bytes)
+        && e.error_len().is_none()
+    {
+        // The cut fell inside a character: drop its first bytes, so the text is still UTF-8
+        // and the size limit, not an encoding error, is what is reported.
+        bytes.truncate(e.valid_up_to());
+    }
+    Ok(bytes)
+}
+
+/// The longest log line read as one event. Real events are a few hundred bytes; a longer line
+/// (or a stream with no line breaks, such as `/dev/zero`) is reported and skipped, never held.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// The errors of a policy that did not compile, rendered for stderr.
 pub fn rendered_errors(compiled: &Compiled) -> String {
@@ -100,13 +122,45 @@ fn feed_reader(run: &mut impl EventSink, mut reader: impl BufRead) -> std::io::R
     let mut line = 0;
     loop {
         buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            return Ok(());
-        }
+        let Some(too_long) = read_line_capped(&mut reader, &mut buf)? else { return Ok(()) };
         line += 1;
-        match std::str::from_utf8(&buf) {
+        if too_long {
+            run.malformed(line, format!("the line is longer than {} KiB, more than any event", MAX_LINE_BYTES / 1024));
+            continue;
+        }
+        // A byte-order mark before the first line is not part of the event.
+        let bytes = if line == 1 { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf) } else { &buf };
+        match std::str::from_utf8(bytes) {
             Ok(text) => run.feed_line(text, line),
             Err(_) => run.malformed(line, "the line is not valid UTF-8".into()),
+        }
+    }
+}
+
+/// Read one line into `buf`, keeping at most [`MAX_LINE_BYTES`]; the rest of a longer line is
+/// read and dropped. `None` at the end of the input, else whether the line was too long.
+fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    let mut read_any = false;
+    let mut too_long = false;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(read_any.then_some(too_long));
+        }
+        read_any = true;
+        let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if !too_long && buf.len() + used <= MAX_LINE_BYTES {
+            buf.extend_from_slice(&chunk[..used]);
+        } else {
+            too_long = true;
+            buf.clear();
+        }
+        reader.consume(used);
+        if done {
+            return Ok(Some(too_long));
         }
     }
 }
@@ -132,10 +186,11 @@ pub fn load_spec(spec: &str) -> Result<Loaded, String> {
         if path.is_dir() {
             return Err(format!("error: `{spec}` is a directory, not a policy file"));
         }
-        std::fs::read(path).map_err(|e| format!("error: cannot read `{spec}`: {}", io_reason(&e)))?
+        read_policy_bytes(path).map_err(|e| format!("error: cannot read `{spec}`: {}", io_reason(&e)))?
     } else if spec.contains(':') {
+        // `--end-of-options`: a revision that starts with `-` is a revision, never an option.
         let out = std::process::Command::new("git")
-            .args(["show", spec])
+            .args(["show", "--end-of-options", spec])
             .output()
             .map_err(|e| format!("error: cannot run git to read `{spec}`: {e}"))?;
         if !out.status.success() {
@@ -176,7 +231,7 @@ fn git_show(rev: &str, path: &Path) -> Result<String, String> {
     }
     let spec = format!("{rev}:{}", parts.join("/"));
     let out = std::process::Command::new("git")
-        .args(["show", &spec])
+        .args(["show", "--end-of-options", &spec])
         .output()
         .map_err(|e| format!("cannot run git to read `{spec}`: {e}"))?;
     if !out.status.success() {

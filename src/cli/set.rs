@@ -175,7 +175,7 @@ fn read(path: &Path) -> Result<SourceFile, u8> {
         eprintln!("error: `{name}` is a directory, not a policy file");
         return Err(USAGE);
     }
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = io::read_policy_bytes(path).map_err(|e| {
         eprintln!("error: cannot read `{name}`: {}", io::io_reason(&e));
         USAGE
     })?;
@@ -290,14 +290,27 @@ fn write_atomically(path: &Path, original: &str, text: &str) -> Result<(), Strin
     let (Some(dir), Some(file_name)) = (target.parent(), target.file_name()) else {
         return Err(format!("error: `{name}` is not a file that can be replaced"));
     };
+    let permissions = std::fs::metadata(&target).map_err(|e| fail("read", &e))?.permissions();
+    if permissions.readonly() {
+        return Err(format!("error: `{name}` is read-only; nothing was written"));
+    }
+    // Another `docket set` on this file waits here, then finds the file changed and refuses:
+    // two edits at once never lose one silently.
+    let guard = std::fs::File::open(&target).map_err(|e| fail("open", &e))?;
+    guard.lock().map_err(|e| fail("lock", &e))?;
     let now = std::fs::read(&target).map_err(|e| fail("read", &e))?;
-    if now != original.as_bytes() {
+    // The text was read without its byte-order mark, which the file keeps.
+    let bom = now.starts_with(b"\xEF\xBB\xBF");
+    let body = if bom { &now[3..] } else { &now[..] };
+    if body != original.as_bytes() {
         return Err(format!("error: `{name}` changed while it was being edited; nothing was written"));
     }
-    let permissions = std::fs::metadata(&target).map_err(|e| fail("read", &e))?.permissions();
     let tmp = dir.join(format!(".{}.docket-{}.tmp", file_name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        if bom {
+            f.write_all(b"\xEF\xBB\xBF")?;
+        }
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         std::fs::set_permissions(&tmp, permissions)?;

@@ -7,10 +7,8 @@ use crate::compile::print::expr_text;
 use crate::compile::table::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use compact_str::CompactString;
-use rust_decimal::Decimal;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
-use std::str::FromStr;
 
 /// A case that no policy version was in effect for: its events are refused.
 pub const NO_VERSION: u16 = u16::MAX;
@@ -594,9 +592,9 @@ impl<'t> Engine<'t> {
     fn typed_param(&self, p: &ParamDef, raw: &RawValue) -> Result<Value, String> {
         let wrong = |want: &str| Err(format!("parameter `{}` must be {want}, not {}", p.name, raw.kind()));
         match (p.ty, raw) {
-            (Type::Money, RawValue::Text(s) | RawValue::Number(s)) => match Decimal::from_str(s.trim()) {
+            (Type::Money, RawValue::Text(s) | RawValue::Number(s)) => match super::money::parse(s) {
                 Ok(d) => Ok(Value::Money(d)),
-                Err(_) => Err(format!("parameter `{}` must be an amount such as \"25.00\", not `{s}`", p.name)),
+                Err(why) => Err(format!("parameter `{}`: {why}", p.name)),
             },
             (Type::Money, _) => wrong("an amount such as \"25.00\""),
             (Type::Int, RawValue::Number(s)) => s.parse().map(Value::Int).or_else(|_| wrong("a whole number")),

@@ -6,4 +6,5 @@ pub mod engine;
 pub mod event;
 pub mod expr;
 pub mod log;
+pub mod money;
 pub mod time;

@@ -2,9 +2,11 @@
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
-/// Parse an RFC 3339 instant into UTC.
+/// Parse an RFC 3339 instant into UTC. An instant whose UTC year falls outside 0000-9999 (one
+/// written near year 0 or 9999 with an offset) is refused: it could not be printed back as RFC 3339.
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+    use chrono::Datelike;
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc)).filter(|t| (0..=9999).contains(&t.year()))
 }
 
 /// Print an instant as RFC 3339 UTC with a `Z`, seconds precision unless it has a fraction.
@@ -34,4 +36,17 @@ pub fn format_duration(d: TimeDelta) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_that_would_leave_rfc_3339_in_utc_are_refused() {
+        assert!(parse("9999-12-31T23:00:00-05:00").is_none());
+        assert!(parse("0000-01-01T00:30:00+01:00").is_none());
+        assert_eq!(parse("9999-12-31T18:00:00-05:00").map(|t| format(&t)).as_deref(), Some("9999-12-31T23:00:00Z"));
+        assert_eq!(parse("0000-01-01T00:00:00Z").map(|t| format(&t)).as_deref(), Some("0000-01-01T00:00:00Z"));
+    }
 }

@@ -11,6 +11,7 @@ mod explain;
 mod fail_on;
 mod format;
 mod formats;
+mod hostile;
 mod policies;
 mod props;
 mod sarif;

@@ -1,0 +1,154 @@
+//! Hostile input (issue 17): each test guards one hole found by attacking Docket.
+
+use std::process::Command;
+
+fn docket(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_docket")).args(args).output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("docket-hostile-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const POLICY: &str = "policies/aliexpress.policy";
+
+fn open(amount: &str) -> String {
+    format!(
+        "{{\"case\":\"A\",\"at\":\"2026-03-01T09:00:00Z\",\"role\":\"buyer\",\"action\":\"open\",\"reason\":\"damaged\",\"amount\":{amount},\"order_total\":\"5\"}}\n"
+    )
+}
+
+#[test]
+fn a_huge_policy_file_is_refused_without_reading_it_whole() {
+    let dir = scratch("huge");
+    let path = dir.join("huge.policy");
+    // A sparse 3 GB file: reading it whole would take 3 GB.
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(3 << 30).unwrap();
+    let (out, _, code) = docket(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[E005]"), "{out}");
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn a_log_line_without_end_is_capped_and_reported() {
+    let dir = scratch("line");
+    let log = dir.join("long.jsonl");
+    let mut text = "{\"case\":\"A\",\"pad\":\"".to_string();
+    text.push_str(&"x".repeat(3 << 20));
+    text.push_str("\"}\n");
+    text.push_str(&open("\"1\""));
+    std::fs::write(&log, text).unwrap();
+    let (out, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("log line 1: the line is longer than 1024 KiB"), "{err}");
+    // The event after it is read as usual.
+    assert!(out.contains("\"status\":\"dispute_open.awaiting_seller\""), "{out}");
+}
+
+#[test]
+fn amounts_that_are_not_exact_plain_decimals_are_rejected_not_rounded() {
+    let dir = scratch("money");
+    for amount in ["\"5.00000000000000000000000000001\"", "\"1__0__0\"", "\"1e2\"", "1E28", "\" 5\""] {
+        let log = dir.join("m.jsonl");
+        std::fs::write(&log, open(amount)).unwrap();
+        let (out, _, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(code, 1, "{amount}: {out}");
+        assert!(out.contains("parameter `amount`:"), "{amount}: {out}");
+        assert!(out.contains("\"status\":\"ordered\""), "{amount}: {out}");
+    }
+}
+
+#[test]
+fn instants_that_cannot_be_printed_as_rfc_3339_are_refused_at_the_input() {
+    let dir = scratch("instant");
+    let log = dir.join("i.jsonl");
+    std::fs::write(&log, open("\"1\"").replace("2026-03-01T09:00:00Z", "9999-12-31T23:00:00-05:00")).unwrap();
+    let (out, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(!out.contains("+10000"), "{out}");
+    assert!(err.contains("log line 1"), "{err}");
+}
+
+#[test]
+fn repeated_renames_do_not_multiply_the_text() {
+    let mut args = vec!["diff", POLICY, POLICY];
+    let many: Vec<String> = (0..40).map(|_| "claim=claim".to_string()).collect();
+    for r in &many {
+        args.push("--rename");
+        args.push(r);
+    }
+    let (out, err, code) = docket(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.len() < 10_000, "{} bytes", out.len());
+}
+
+#[test]
+fn a_revision_that_looks_like_an_option_is_not_passed_to_git_as_one() {
+    let dir = scratch("git");
+    let evil = dir.join("evil");
+    let spec = format!("--output={}:x", evil.display());
+    let (_, err, code) = docket(&["diff", "--", &spec, POLICY]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!evil.exists(), "git wrote {}", evil.display());
+}
+
+#[test]
+fn set_refuses_a_read_only_policy() {
+    let dir = scratch("readonly");
+    let path = dir.join("p.policy");
+    std::fs::copy(POLICY, &path).unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&path, perms).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let (_, err, code) = docket(&["set", path.to_str().unwrap(), "seller_response", "7d"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is read-only; nothing was written"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn set_keeps_a_byte_order_mark_and_edits_the_file() {
+    let dir = scratch("bom");
+    let path = dir.join("p.policy");
+    let text = std::fs::read_to_string(POLICY).unwrap();
+    std::fs::write(&path, format!("\u{feff}{text}")).unwrap();
+    let (_, err, code) = docket(&["set", path.to_str().unwrap(), "seller_response", "7d"]);
+    assert_eq!(code, 0, "{err}");
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(after.starts_with('\u{feff}'));
+    assert_eq!(after, format!("\u{feff}{}", text.replace("seller_response   = 5d", "seller_response   = 7d")));
+}
+
+#[test]
+fn two_sets_at_once_both_land_or_one_is_refused() {
+    let dir = scratch("race");
+    for round in 0..10 {
+        let path = dir.join(format!("p{round}.policy"));
+        std::fs::copy(POLICY, &path).unwrap();
+        let p = path.to_str().unwrap().to_string();
+        let spawn = |timer: &str, value: &str| {
+            Command::new(env!("CARGO_BIN_EXE_docket")).args(["set", &p, timer, value]).output().unwrap()
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| spawn("seller_response", "7d"));
+            let b = s.spawn(|| spawn("auto_escalate", "20d"));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let after = std::fs::read_to_string(&path).unwrap();
+        let landed_a = after.contains("seller_response   = 7d");
+        let landed_b = after.contains("auto_escalate     = 20d");
+        // What each says it did is what the file holds: no acknowledged edit is lost.
+        assert_eq!(a.status.success(), landed_a, "round {round}: {}", String::from_utf8_lossy(&a.stderr));
+        assert_eq!(b.status.success(), landed_b, "round {round}: {}", String::from_utf8_lossy(&b.stderr));
+    }
+}
