@@ -138,23 +138,27 @@ fn feed_reader(run: &mut impl EventSink, mut reader: impl BufRead) -> std::io::R
 }
 
 /// Read one line into `buf`, keeping at most [`MAX_LINE_BYTES`]; the rest of a longer line is
-/// read and dropped. `None` at the end of the input, else whether the line was too long.
+/// skipped without being held. `None` at the end of the input, else whether the line was too long.
 fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
     let mut read_any = false;
     let mut too_long = false;
     loop {
-        let chunk = reader.fill_buf()?;
+        let chunk = match reader.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if chunk.is_empty() {
             return Ok(read_any.then_some(too_long));
         }
         read_any = true;
-        let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
+        let (used, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i + 1, true),
             None => (chunk.len(), false),
         };
         if !too_long && buf.len() + used <= MAX_LINE_BYTES {
             buf.extend_from_slice(&chunk[..used]);
-        } else {
+        } else if !too_long {
             too_long = true;
             buf.clear();
         }

@@ -444,8 +444,13 @@ impl<'t> Engine<'t> {
         self.update_pauses(case, at);
     }
 
+    #[inline]
     fn run_entry(&self, case: &mut CaseState, status: StatusId, at: DateTime<Utc>) {
-        for effect in &self.table.statuses[status].on_entry {
+        let effects = &self.table.statuses[status].on_entry;
+        if effects.is_empty() {
+            return;
+        }
+        for effect in effects {
             let value = expr::eval(&effect.value, &self.scope(case, None, at)).unwrap_or(Value::Null);
             case.fields[effect.field] = value;
         }
