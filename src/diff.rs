@@ -279,7 +279,7 @@ fn deadlines(run: &LogRun, c: &CaseState) -> String {
     let engine = run.engine(c);
     let t = engine.table;
     let list: Vec<String> = engine
-        .pending(c)
+        .live_pending(c)
         .iter()
         .map(|(at, armed)| format!("{} {}", t.timers[armed.timer].name, crate::eval::time::format(at)))
         .collect();

@@ -750,7 +750,9 @@ pub fn run(mut reader: impl BufRead) -> io::Result<Summary> {
             continue;
         }
         for &timer in case.status.timers() {
-            if case.spent & timer.bit() == 0 && case.deadline(timer).is_some() {
+            // A report lists a moving timer only while its condition holds (R13: not received).
+            let live = timer != Timer::DeliveryOverdue || case.reason == Reason::NotReceived;
+            if case.spent & timer.bit() == 0 && case.deadline(timer).is_some() && live {
                 *totals.pending_deadlines.entry(timer.name().to_string()).or_default() += 1;
             }
         }

@@ -10,6 +10,11 @@ use compact_str::CompactString;
 use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 
+/// How many times timers may move a case between two of its events (or up to `--now`). A real
+/// process moves a case a handful of times by itself; a timer cycle with no event in it (`status
+/// ping { after tick -> ping }`) would otherwise make evaluation as long as simulated time.
+const MAX_TIMER_MOVES: usize = 10_000;
+
 /// A case that no policy version was in effect for: its events are refused.
 pub const NO_VERSION: u16 = u16::MAX;
 
@@ -62,7 +67,7 @@ pub struct Rejection {
 }
 
 /// An SLA deadline that passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Breach {
     /// Which timer.
     pub timer: TimerId,
@@ -228,7 +233,17 @@ pub struct CaseLog {
     pub warnings: Vec<String>,
     /// History under earlier policy versions, and the migrations between them.
     pub frozen: Vec<FrozenStep>,
+    /// The spent timers as a set, once there are more than [`SPENT_LIST_LIMIT`]: a status that
+    /// arms thousands of timers must not make each check scan them all.
+    spent_index: std::collections::HashSet<(TimerId, StatusId, DateTime<Utc>)>,
+    /// The breaches as a set, once there are more than [`BREACH_LIST_LIMIT`].
+    breach_index: std::collections::HashSet<Breach>,
 }
+
+/// Past this many spent timers, a case keeps them in a set as well.
+const SPENT_LIST_LIMIT: usize = 16;
+/// Past this many breaches, a case keeps them in a set as well.
+const BREACH_LIST_LIMIT: usize = 16;
 
 impl CaseState {
     /// Steps taken (empty unless history is kept).
@@ -682,6 +697,11 @@ impl<'t> Engine<'t> {
             }
             case.entered.truncate(keep);
             case.spent.retain(|(_, owner, started)| case.entered.iter().any(|(s, e)| s == owner && e <= started));
+            if let Some(log) = &mut case.log
+                && !log.spent_index.is_empty()
+            {
+                log.spent_index = case.spent.iter().copied().filter(|_| case.spent.len() > SPENT_LIST_LIMIT).collect();
+            }
             for &s in &new_chain[keep..] {
                 case.entered.push((s, at));
             }
@@ -750,6 +770,9 @@ impl<'t> Engine<'t> {
             clocks.restarts = clocks.restarts.iter().filter_map(|&(t, a)| Some((by_name(t)?, a))).collect();
             clocks.pauses.clear();
             clocks.fixed.clear();
+            // Timer ids changed: the indexes are built again as they are needed.
+            log.spent_index.clear();
+            log.breach_index.clear();
         }
         case.migrated_clocks = false;
         case.version = to_version;
@@ -951,8 +974,46 @@ impl<'t> Engine<'t> {
     }
 
     fn is_spent(&self, case: &CaseState, armed: &ArmedTimer) -> bool {
-        let start = self.start_of(case, armed);
-        case.spent.iter().any(|(t, o, e)| *t == armed.timer && *o == armed.owner && Some(*e) == start)
+        let Some(start) = self.start_of(case, armed) else { return false };
+        // The index is used only when it holds every spent timer (a copy of the state may lack it).
+        if case.spent.len() > SPENT_LIST_LIMIT
+            && let Some(log) = &case.log
+            && log.spent_index.len() == case.spent.len()
+        {
+            return log.spent_index.contains(&(armed.timer, armed.owner, start));
+        }
+        case.spent.iter().any(|(t, o, e)| *t == armed.timer && *o == armed.owner && *e == start)
+    }
+
+    /// Record a spent timer; a long list is indexed as well.
+    fn mark_spent(&self, case: &mut CaseState, entry: (TimerId, StatusId, DateTime<Utc>)) {
+        case.spent.push(entry);
+        if case.spent.len() > SPENT_LIST_LIMIT {
+            let spent: Vec<_> = case.spent.iter().copied().collect();
+            let index = &mut case.log().spent_index;
+            if index.len() + 1 < spent.len() {
+                index.extend(spent);
+            } else {
+                index.insert(entry);
+            }
+        }
+    }
+
+    /// Record a breach once; a long list is indexed as well.
+    fn mark_breached(&self, case: &mut CaseState, breach: Breach) {
+        let known = if case.breached.len() > BREACH_LIST_LIMIT {
+            let breached: Vec<Breach> = case.breached.clone();
+            let index = &mut case.log().breach_index;
+            if index.len() < breached.len() {
+                index.extend(breached);
+            }
+            !index.insert(breach)
+        } else {
+            case.breached.contains(&breach)
+        };
+        if !known {
+            case.breached.push(breach);
+        }
     }
 
     /// Timers armed and not yet spent, with their deadlines, in firing order (deadline, then
@@ -965,6 +1026,21 @@ impl<'t> Engine<'t> {
             .filter_map(|a| self.deadline(case, a).map(|d| (d, a)))
             .collect();
         out.sort_by_key(|(d, a)| (*d, a.timer));
+        out
+    }
+
+    /// The pending timers a report lists: an SLA deadline, or a moving timer some of whose
+    /// conditions hold as things stand. The counts of `--summary` and `diff` use this too, so
+    /// they agree with the case reports.
+    pub fn live_pending(&self, case: &CaseState) -> Vec<(DateTime<Utc>, &'t ArmedTimer)> {
+        let mut out = self.pending(case);
+        out.retain(|(at, armed)| match &armed.effect {
+            TimerEffect::Sla => true,
+            TimerEffect::Move(list) => {
+                let scope = self.scope(case, None, *at);
+                list.iter().any(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))
+            }
+        });
         out
     }
 
@@ -990,6 +1066,7 @@ impl<'t> Engine<'t> {
         // Timers firing at one instant, to catch a loop: a timer whose time (held in a field) is
         // past can lead back into a status that arms it again, firing at once, forever.
         let mut at_once = (None, 0usize);
+        let mut moves_made = 0usize;
         while case.stuck().is_none() {
             let Some((deadline, armed)) = self.next_due(case) else { break };
             if deadline > to {
@@ -997,7 +1074,12 @@ impl<'t> Engine<'t> {
             }
             // A deadline already past when its status was entered fires at once, at entry time.
             let at = case.clock.map_or(deadline, |c| c.max(deadline));
-            at_once = if at_once.0 == Some(at) { (Some(at), at_once.1 + 1) } else { (Some(at), 1) };
+            // Only timers that move the case can loop; SLA deadlines at one instant just pass.
+            let moves = matches!(armed.effect, TimerEffect::Move(_));
+            at_once = match at_once {
+                (Some(t), n) if t == at => (Some(at), n + usize::from(moves)),
+                _ => (Some(at), usize::from(moves)),
+            };
             if at_once.1 > MAX_AUTOMATIC_STEPS {
                 let name = &self.table.timers[armed.timer].name;
                 case.log().stuck = Some(format!(
@@ -1015,19 +1097,24 @@ impl<'t> Engine<'t> {
                     case.log().warnings.push(warning);
                 }
             }
-            case.spent.push((armed.timer, armed.owner, started));
+            self.mark_spent(case, (armed.timer, armed.owner, started));
             case.clock = Some(at);
             match &armed.effect {
-                TimerEffect::Sla => {
-                    let breach = Breach { timer: armed.timer, at: deadline };
-                    if !case.breached.contains(&breach) {
-                        case.breached.push(breach);
-                    }
-                }
+                TimerEffect::Sla => self.mark_breached(case, Breach { timer: armed.timer, at: deadline }),
                 TimerEffect::Move(list) => {
                     let scope = self.scope(case, None, at);
                     if let Some(tr) = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
                         self.take(case, tr, None, at, Cause::Timer(armed.timer));
+                        moves_made += 1;
+                        if moves_made >= MAX_TIMER_MOVES {
+                            let name = &self.table.timers[armed.timer].name;
+                            case.log().stuck = Some(format!(
+                                "timers moved the case {MAX_TIMER_MOVES} times with no event, up to {} (last `{name}`): \
+                                 a timer cycle with no event in it never ends",
+                                super::time::format(&at)
+                            ));
+                            break;
+                        }
                     }
                 }
             }

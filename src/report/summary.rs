@@ -71,7 +71,7 @@ pub fn build(run: &LogRun) -> Summary {
         if let Some(o) = &status.terminal {
             *s.by_outcome.entry(table.outcomes[o.outcome].name.clone()).or_default() += 1;
         }
-        for (_, armed) in engine.pending(c) {
+        for (_, armed) in engine.live_pending(c) {
             *s.pending_deadlines.entry(table.timers[armed.timer].name.clone()).or_default() += 1;
         }
     }

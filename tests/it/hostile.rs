@@ -152,3 +152,110 @@ fn two_sets_at_once_both_land_or_one_is_refused() {
         assert_eq!(b.status.success(), landed_b, "round {round}: {}", String::from_utf8_lossy(&b.stderr));
     }
 }
+
+fn policy_file(dir: &std::path::Path, text: &str) -> String {
+    let path = dir.join("p.policy");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_timer_cycle_with_no_event_stops_the_case_instead_of_running_for_simulated_time() {
+    let dir = scratch("cycle");
+    let policy = policy_file(
+        &dir,
+        "policy p \"P\"\nroles user\noutcomes done\ntimers {\n  tick = 1s\n}\nactions {\n  user go\n}\n\
+         initial status a \"A\" {\n  user go -> ping\n}\nstatus ping \"Ping\" {\n  after tick -> ping\n  user go -> b\n}\n\
+         terminal status b \"B\" outcome done\n",
+    );
+    let log = dir.join("l.jsonl");
+    std::fs::write(&log, "{\"case\":\"A\",\"at\":\"2026-01-01T00:00:00Z\",\"role\":\"user\",\"action\":\"go\"}\n")
+        .unwrap();
+    let (out, _, code) = docket(&[
+        "eval",
+        &policy,
+        log.to_str().unwrap(),
+        "--now",
+        "2036-01-01T00:00:00Z",
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    // Ten years of one-second ticks would be 315 million steps; the case stops after 10,000.
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("\"stopped\": 1"), "{out}");
+    let (out, _, _) =
+        docket(&["eval", &policy, log.to_str().unwrap(), "--now", "2026-01-02T00:00:00Z", "--format", "json"]);
+    assert!(out.contains("timers moved the case 10000 times with no event"), "{out}");
+}
+
+#[test]
+fn many_sla_deadlines_due_at_one_instant_do_not_stop_the_case() {
+    let dir = scratch("slas");
+    let timers: String = (0..150).map(|i| format!("  t{i} = 1d\n")).collect();
+    let deadlines: String = (0..150).map(|i| format!("  deadline t{i}\n")).collect();
+    let policy = policy_file(
+        &dir,
+        &format!(
+            "policy p \"P\"\nroles user\noutcomes done\ntimers {{\n{timers}}}\nactions {{\n  user go\n}}\n\
+             initial status a \"A\" {{\n  user go -> w\n}}\nstatus w \"W\" {{\n{deadlines}  user go -> b\n}}\n\
+             terminal status b \"B\" outcome done\n"
+        ),
+    );
+    let log = dir.join("l.jsonl");
+    std::fs::write(&log, "{\"case\":\"A\",\"at\":\"2026-01-01T00:00:00Z\",\"role\":\"user\",\"action\":\"go\"}\n")
+        .unwrap();
+    let (out, err, code) =
+        docket(&["eval", &policy, log.to_str().unwrap(), "--now", "2026-01-03T00:00:00Z", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["breached"].as_array().unwrap().len(), 150);
+    assert!(report.get("error").is_none(), "{out}");
+}
+
+#[test]
+fn thousands_of_armed_timers_and_breaches_stay_fast() {
+    // 4,000 SLA deadlines armed by one status, all passing a month later: each check of a spent
+    // timer or a breach is a set lookup, not a scan of thousands.
+    let dir = scratch("timers");
+    let n = 4000;
+    let timers: String = (0..n).map(|i| format!("  t{i} = {}m\n", i + 1)).collect();
+    let deadlines: String = (0..n).map(|i| format!("  deadline t{i}\n")).collect();
+    let policy = policy_file(
+        &dir,
+        &format!(
+            "policy p \"P\"\nroles user\noutcomes done\ntimers {{\n{timers}}}\nactions {{\n  user go\n}}\n\
+             initial status a \"A\" {{\n  user go -> w\n}}\nstatus w \"W\" {{\n{deadlines}  user go -> b\n}}\n\
+             terminal status b \"B\" outcome done\n"
+        ),
+    );
+    let log = dir.join("l.jsonl");
+    std::fs::write(&log, "{\"case\":\"A\",\"at\":\"2026-01-01T00:00:00Z\",\"role\":\"user\",\"action\":\"go\"}\n")
+        .unwrap();
+    let (out, err, code) =
+        docket(&["eval", &policy, log.to_str().unwrap(), "--now", "2026-02-01T00:00:00Z", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let breached = report["breached"].as_array().unwrap();
+    assert_eq!(breached.len(), n);
+    // In deadline order: t0 after 1 minute, the last after n minutes.
+    assert_eq!(breached[0]["at"], "2026-01-01T00:01:00Z");
+    assert_eq!(breached[n - 1]["timer"], format!("t{}", n - 1));
+}
+
+#[test]
+fn summary_counts_only_the_deadlines_the_case_reports_list() {
+    // R13: `delivery_overdue` moves only a case whose reason is not_received; for other reasons
+    // the case report leaves it out, and so must the totals.
+    let dir = scratch("summary");
+    let log = dir.join("l.jsonl");
+    std::fs::write(
+        &log,
+        "{\"case\":\"A\",\"at\":\"2026-03-01T09:00:00Z\",\"role\":\"buyer\",\"action\":\"open\",\"reason\":\"damaged\",\"amount\":\"5\",\"order_total\":\"5\",\"delivery_due\":\"2026-03-20T00:00:00Z\"}\n",
+    )
+    .unwrap();
+    let (report, _, _) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
+    assert!(!report.contains("delivery_overdue"), "{report}");
+    let (summary, _, _) = docket(&["eval", POLICY, log.to_str().unwrap(), "--summary", "--format", "json"]);
+    assert!(!summary.contains("delivery_overdue"), "{summary}");
+}
