@@ -750,8 +750,13 @@ pub fn run(mut reader: impl BufRead) -> io::Result<Summary> {
             continue;
         }
         for &timer in case.status.timers() {
-            // A report lists a moving timer only while its condition holds (R13: not received).
-            let live = timer != Timer::DeliveryOverdue || case.reason == Reason::NotReceived;
+            // A report lists a moving timer only while its condition holds (R13: not received;
+            // R15: the details not sent yet).
+            let live = match timer {
+                Timer::DeliveryOverdue => case.reason == Reason::NotReceived,
+                Timer::BuyerInformation => !case.info_sent,
+                _ => true,
+            };
             if case.spent & timer.bit() == 0 && case.deadline(timer).is_some() && live {
                 *totals.pending_deadlines.entry(timer.name().to_string()).or_default() += 1;
             }
