@@ -259,3 +259,29 @@ fn summary_counts_only_the_deadlines_the_case_reports_list() {
     let (summary, _, _) = docket(&["eval", POLICY, log.to_str().unwrap(), "--summary", "--format", "json"]);
     assert!(!summary.contains("delivery_overdue"), "{summary}");
 }
+
+#[test]
+fn diff_finds_the_comment_of_each_changed_line_through_the_line_index() {
+    // 3,000 timers changed, each with its comment: every note found on its own line.
+    let dir = scratch("diffnotes");
+    let n = 3000;
+    let policy = |d: &str| {
+        let timers: String = (0..n).map(|i| format!("  t{i} = {d}  # rule {i}\n")).collect();
+        let deadlines: String = (0..n).map(|i| format!("  deadline t{i}\n")).collect();
+        format!(
+            "policy p \"P\"\nroles user\noutcomes done\ntimers {{\n{timers}}}\nactions {{\n  user go\n}}\n\
+             initial status a \"A\" {{\n{deadlines}  user go -> b\n}}\nterminal status b \"B\" outcome done\n"
+        )
+    };
+    let (old, new) = (dir.join("old.policy"), dir.join("new.policy"));
+    std::fs::write(&old, policy("1d")).unwrap();
+    std::fs::write(&new, policy("2d")).unwrap();
+    let (out, err, code) = docket(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.starts_with(&format!("{n} change(s) in meaning")), "{}", &out[..200.min(out.len())]);
+    assert!(
+        out.contains("~ t2999: 1d -> 2d  (old line 3004, new line 3004)  # rule 2999"),
+        "{}",
+        &out[out.len().saturating_sub(400)..]
+    );
+}
