@@ -77,3 +77,12 @@ proptest! {
         prop_assert!(reports.len() <= lines.len());
     }
 }
+
+#[test]
+fn a_case_state_stays_as_small_as_before_calendars_versions_and_migrations() {
+    // Memory at 1M cases is mostly case states: restarts, pauses and migrated deadlines live in
+    // the boxed rarely-used part, the version index in padding (304 bytes on 64-bit targets).
+    if cfg!(target_pointer_width = "64") {
+        assert!(std::mem::size_of::<docket::eval::engine::CaseState>() <= 304);
+    }
+}
