@@ -59,6 +59,17 @@ impl SourceFile {
         self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
     }
 
+    /// The byte offset where a 1-based line starts (the end of the text past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
+    }
+
+    /// The byte offset where a 1-based line ends, before its line break.
+    pub fn line_end(&self, line: usize) -> usize {
+        let start = self.line_start(line);
+        start + self.line_text(line).len()
+    }
+
     /// The text a span covers.
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.start..span.end).unwrap_or("")

@@ -134,6 +134,7 @@ impl<'a> Context<'a> {
         self.report(
             Diagnostic::error("E010", second, format!("{what} is declared twice"))
                 .with_label("second declaration")
+                .with_related(first, "first declared here")
                 .with_help(format!("the first is {where_}; remove one or rename it")),
         );
     }
@@ -384,6 +385,7 @@ impl<'a> Context<'a> {
         };
         let variants = self.table.enums[en].clone();
         let mut steps: Vec<Option<Step>> = vec![None; variants.len()];
+        let mut written: Vec<Option<Span>> = vec![None; variants.len()];
         let mut ok = true;
         for (variant, term) in entries {
             let Some(i) = variants.iter().position(|v| *v == variant.name) else {
@@ -399,14 +401,16 @@ impl<'a> Context<'a> {
                 ok = false;
                 continue;
             };
-            if steps[i].is_some() {
+            if let Some(first) = written[i] {
                 self.report(
                     Diagnostic::error("E010", variant.span, format!("variant `{}` has two durations", variant.name))
+                        .with_related(first, "first given here")
                         .with_help("give each variant one duration"),
                 );
                 ok = false;
                 continue;
             }
+            written[i] = Some(variant.span);
             match self.timer_step(name, term) {
                 Some(step) => steps[i] = Some(step),
                 None => ok = false,
@@ -618,6 +622,7 @@ impl<'a> Context<'a> {
                 format!("{what} has the name of field `{name}` but is {got}, and the field holds {want}"),
             )
             .with_label(format!("{got}, not the field's {want}"))
+            .with_related(self.field_spans[f], format!("field `{name}` holds {want}"))
             .with_help(format!(
                 "{field_at}; rename the parameter, or write it as `{name}` without a type to give it the field's type"
             ))
@@ -630,6 +635,7 @@ impl<'a> Context<'a> {
                 format!("{what} has the name of field `{name}` and hides it in its rules"),
             )
             .with_label("hides the field")
+            .with_related(self.field_spans[f], "the field it hides")
             .with_help(format!(
                 "{field_at}; rename the parameter, or write it as `{name}` without a type to mean the field"
             ))

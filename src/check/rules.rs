@@ -101,6 +101,7 @@ fn arm(cx: &mut Context, own: &mut OwnRules, timer: usize, rules: Option<Transit
                 let name = cx.table.timers[timer].name.clone();
                 cx.report(
                     Diagnostic::error("E010", span, format!("timer `{name}` is armed twice in this status"))
+                        .with_related(existing.span, "first armed here")
                         .with_help("a timer is either a `deadline` or moves the case with `after`, not both"),
                 );
             }

@@ -87,6 +87,7 @@ pub fn run(
                 end_line: 1,
                 end_column: 1,
                 help: Some("each version of a policy needs its own `version \"...\"` and `effective INSTANT`".into()),
+                related: Vec::new(),
             };
             match format {
                 CheckFormat::Json | CheckFormat::Sarif => located.push(d),

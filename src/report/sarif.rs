@@ -1,6 +1,7 @@
 //! `docket check --format sarif`: located diagnostics as a SARIF 2.1.0 log, the format GitHub code
 //! scanning (`github/codeql-action/upload-sarif`) and other tools read. One run; its rules are the
-//! codes the results use, each with its sentence from `crate::codes`. Pure: no I/O.
+//! codes the results use, each with its sentence from `crate::codes`. A result's secondary places
+//! are its `relatedLocations`. Pure: no I/O.
 
 use crate::diag::{LocatedDiagnostic, Severity};
 use serde::Serialize;
@@ -64,12 +65,24 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    /// Other places that explain the result (the first declaration of a duplicate, the earlier
+    /// of two overlapping rules), each with its message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Location {
     physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -155,6 +168,24 @@ pub fn render(diagnostics: &[LocatedDiagnostic]) -> String {
                         },
                     },
                 }],
+                related_locations: d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(id, r)| RelatedLocation {
+                        id,
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation { uri: uri(&r.file) },
+                            region: Region {
+                                start_line: r.line,
+                                start_column: r.column,
+                                end_line: r.end_line,
+                                end_column: r.end_column,
+                            },
+                        },
+                        message: Text { text: r.label.clone() },
+                    })
+                    .collect(),
             }
         })
         .collect();

@@ -203,7 +203,11 @@ fn json_is_an_array_of_located_diagnostics_with_exactly_the_contract_keys() {
     assert_eq!(items.len(), 1);
     let d = items[0].as_object().unwrap();
     let keys: Vec<&str> = d.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help"]);
+    assert_eq!(
+        keys,
+        ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help", "related"]
+    );
+    assert_eq!(d["related"], serde_json::json!([]));
     assert_eq!(d["code"], "E020");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["message"], "unknown status `closd`");
@@ -211,6 +215,44 @@ fn json_is_an_array_of_located_diagnostics_with_exactly_the_contract_keys() {
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(12), Some(18)));
     assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(12), Some(23)));
     assert_eq!(d["help"], "did you mean `closed`?");
+}
+
+#[test]
+fn json_carries_the_places_a_diagnostic_points_at_besides_its_own() {
+    // The overlapping rule is on line 17; the rule it overlaps, on line 16, is where `related` points.
+    let (out, _, code) = docket(&["check", "--format", "json", &case("overlapping_rules_for_one_action")]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value[0]["line"], 17);
+    assert_eq!(
+        value[0]["related"],
+        serde_json::json!([{
+            "file": case("overlapping_rules_for_one_action"),
+            "line": 16, "column": 3, "end_line": 16, "end_column": 60,
+            "label": "the earlier rule"
+        }])
+    );
+    // A duplicate points at the first declaration; E011 at the field it hides.
+    let (out, _, _) = docket(&["check", "--format", "json", &case("duplicate_status_among_siblings")]);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((&value[0]["line"], &value[0]["related"][0]["line"]), (&16.into(), &11.into()));
+    assert_eq!(value[0]["related"][0]["label"], "first declared here");
+    let (out, _, _) = docket(&["check", "--format", "json", &case("param_typed_with_the_name_of_a_field")]);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value[0]["related"][0]["line"], 9);
+    assert_eq!(value[0]["related"][0]["label"], "the field it hides");
+}
+
+#[test]
+fn text_draws_a_secondary_place_under_its_own_line_with_dashes() {
+    let (out, _, _) = docket(&["check", &case("overlapping_rules_for_one_action")]);
+    assert!(
+        out.contains(
+            "16 |   buyer close when amount > 10 -> closed { claim = amount }\n   |   \
+             --------------------------------------------------------- the earlier rule\n17 |"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
