@@ -49,15 +49,7 @@ impl Diagnostic {
     /// An error with a code and message.
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
         let message = elide_quoted(message.into());
-        Diagnostic {
-            code,
-            severity: Severity::Error,
-            message,
-            span,
-            label: None,
-            help: None,
-            related: Vec::new(),
-        }
+        Diagnostic { code, severity: Severity::Error, message, span, label: None, help: None, related: Vec::new() }
     }
 
     /// A warning with a code and message.

@@ -31,6 +31,7 @@ pub fn run(
     let (mut errors, mut warnings) = (0usize, 0usize);
     // Files that could be read; the others are reported on stderr and make the exit code 2.
     let mut checked = 0usize;
+    let color = super::color::enabled(super::color::Stream::Stdout);
     // Compiled tables by policy name, to check versions of one policy against each other.
     let mut by_policy: std::collections::BTreeMap<String, Vec<(String, crate::compile::table::TransitionTable)>> =
         std::collections::BTreeMap::new();
@@ -59,7 +60,7 @@ pub fn run(
             }
             match format {
                 CheckFormat::Text => {
-                    let _ = writeln!(out, "{}", diag::render_text(&compiled.file, d));
+                    let _ = writeln!(out, "{}", diag::render_text_with(&compiled.file, d, color));
                 }
                 CheckFormat::Github => {
                     let _ = write!(out, "{}", diag::render_github(&compiled.file, d));

@@ -1,7 +1,6 @@
 //! `docket fmt FILE...`: rewrite policies in the canonical layout, or `--check` that they are.
 
 use super::{OK, PROBLEMS, USAGE, io};
-use crate::diag;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `docket fmt`.
@@ -38,7 +37,7 @@ fn one(path: &Path, check: bool) -> u8 {
     let formatted = match decode_error.map_or_else(|| crate::format::format(&file.text), Err) {
         Ok(f) => f,
         Err(d) => {
-            eprint!("{}", diag::render_text(&file, &d));
+            eprint!("{}", io::render_for_stderr(&file, &d));
             eprintln!("error: `{name}` cannot be formatted until it parses");
             return PROBLEMS;
         }

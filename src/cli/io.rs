@@ -22,8 +22,13 @@ pub fn rendered_errors(compiled: &Compiled) -> String {
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .map(|d| diag::render_text(&compiled.file, d))
+        .map(|d| diag::render_text_with(&compiled.file, d, super::color::enabled(super::color::Stream::Stderr)))
         .collect()
+}
+
+/// A diagnostic drawn for standard error, in colour when that stream takes it.
+pub fn render_for_stderr(file: &crate::span::SourceFile, d: &crate::diag::Diagnostic) -> String {
+    diag::render_text_with(file, d, super::color::enabled(super::color::Stream::Stderr))
 }
 
 /// An I/O error in words, without Rust's `(os error 2)` suffix.

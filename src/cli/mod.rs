@@ -2,6 +2,7 @@
 //! standard streams and the clock. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error.
 
 mod check;
+pub mod color;
 mod completions;
 mod diff;
 mod eval;
@@ -30,6 +31,10 @@ pub const USAGE: u8 = 2;
 #[derive(Parser, Debug)]
 #[command(name = "docket", version, about, long_about = None, after_help = "Start with `docket check policies/aliexpress.policy`, then `docket eval policies/aliexpress.policy examples/cases.jsonl`.")]
 pub struct Cli {
+    /// When to draw diagnostics in colour: `auto` on a terminal (not when piped or redirected;
+    /// `NO_COLOR` turns it off, `CLICOLOR_FORCE=1` on even for a pipe), `always`, or `never`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = color::ColorChoice::Auto)]
+    color: color::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -48,7 +53,7 @@ pub enum Format {
 enum Command {
     /// Validate policy files: every problem, with file:line:col and advice.
     #[command(
-        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
+        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n  docket check --color always policies/*.policy | less -R   # colour kept through a pager\n\nColour: on a terminal only (--color auto); NO_COLOR=1 turns it off, CLICOLOR_FORCE=1 on for a pipe.\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
     )]
     Check {
         /// Policy files.
@@ -141,6 +146,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { USAGE } else { OK });
         }
     };
+    color::set(cli.color);
     let code = match cli.command {
         Command::Check { files, format, deny_warnings, now } => match eval::parse_now(now.as_deref()) {
             Ok(now) => check::run(&files, format, deny_warnings, now),

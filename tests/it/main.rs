@@ -4,6 +4,7 @@
 mod authoring;
 mod bad_input;
 mod check_cases;
+mod colour;
 mod diff;
 mod eval_cli;
 mod eval_props;
