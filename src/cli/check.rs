@@ -1,4 +1,5 @@
-//! `docket check FILE...`.
+//! `docket check FILE...`: files, directories (every `*.policy` inside, at any depth, sorted) and
+//! `-` for standard input.
 
 use super::{OK, PROBLEMS, USAGE, io};
 use crate::diag::{self, Severity};
@@ -35,8 +36,13 @@ pub fn run(
     // Compiled tables by policy name, to check versions of one policy against each other.
     let mut by_policy: std::collections::BTreeMap<String, Vec<(String, crate::compile::table::TransitionTable)>> =
         std::collections::BTreeMap::new();
-    for path in files {
-        let compiled = match io::load_policy(path) {
+    let (inputs, problems) = io::policy_inputs(files);
+    for msg in problems {
+        eprintln!("{msg}");
+        code = USAGE;
+    }
+    for input in &inputs {
+        let compiled = match io::load_input(input) {
             Ok(c) => c,
             Err(msg) => {
                 eprintln!("{msg}");

@@ -53,10 +53,11 @@ pub enum Format {
 enum Command {
     /// Validate policy files: every problem, with file:line:col and advice.
     #[command(
-        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n  docket check --color always policies/*.policy | less -R   # colour kept through a pager\n\nColour: on a terminal only (--color auto); NO_COLOR=1 turns it off, CLICOLOR_FORCE=1 on for a pipe.\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
+        after_help = "Examples:\n  docket check policies/*.policy\n  docket check policies/   # every *.policy inside, at any depth, in sorted order\n  git show HEAD:policies/aliexpress.policy | docket check -   # from standard input\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n  docket check --color always policies/*.policy | less -R   # colour kept through a pager\n\nColour: on a terminal only (--color auto); NO_COLOR=1 turns it off, CLICOLOR_FORCE=1 on for a pipe.\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
     )]
     Check {
-        /// Policy files.
+        /// Policy files; a directory for every `*.policy` inside it (at any depth, sorted), `-` to
+        /// read one from standard input (named `<stdin>` in diagnostics).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format.
@@ -92,7 +93,7 @@ enum Command {
     Test(test::TestArgs),
     /// Rewrite policies in the canonical layout, keeping every comment.
     #[command(
-        after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt --check policies/*.policy   # for CI: prints a diff, exits 1 if not formatted\n\nExit status: 0 formatted (or already so), 1 --check found an unformatted file or a file does not parse, 2 I/O error."
+        after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt policies/   # every *.policy inside, at any depth\n  docket fmt --check policies/   # for CI: prints a diff, exits 1 if not formatted\n  docket fmt - < draft.policy > tidy.policy   # a filter: standard input to standard output\n  docket fmt --check - < draft.policy   # the diff only\n\nExit status: 0 formatted (or already so), 1 --check found an unformatted file or a file does not parse, 2 I/O error."
     )]
     Fmt(fmt::FmtArgs),
     /// Compare two policy versions by meaning, and replay a case log under both.

@@ -466,11 +466,16 @@ fn check_now_warns_about_holiday_data_that_runs_out_within_a_year() {
 
 #[test]
 fn when_no_file_can_be_read_stdout_is_empty_in_every_format() {
-    for format in ["text", "json", "github"] {
-        let (out, err, code) = docket(&["check", "--format", format, "nope.policy", "tests/cases/check"]);
+    // A directory without policies names nothing to check, as a missing file does.
+    let empty = std::env::temp_dir().join(format!("docket-no-policies-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty = empty.display().to_string();
+    for format in ["text", "json", "github", "sarif"] {
+        let (out, err, code) = docket(&["check", "--format", format, "nope.policy", &empty]);
         assert_eq!(code, 2, "{format}");
         assert_eq!(out, "", "{format}: nothing was checked, so nothing is reported");
         assert!(err.contains("error: cannot read `nope.policy`: no such file"), "{format}: {err}");
-        assert!(err.contains("is a directory"), "{format}: {err}");
+        assert!(err.contains("holds no `.policy` file"), "{format}: {err}");
     }
+    std::fs::remove_dir(&empty).unwrap();
 }

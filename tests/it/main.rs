@@ -12,6 +12,7 @@ mod explain;
 mod fail_on;
 mod format;
 mod formats;
+mod inputs;
 mod policies;
 mod props;
 mod sarif;
