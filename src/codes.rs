@@ -1,5 +1,15 @@
 //! Every diagnostic code, with a sentence on what it means. Codes are stable: tools and CI
-//! configurations refer to them. A test keeps this list and the codes used in `src/` in step.
+//! configurations refer to them, so a code is never reused; one no longer reported is kept here,
+//! marked retired, with the code that replaced it. A test keeps this list and the codes used in
+//! `src/` in step.
+//!
+//! Severity follows consequence. An error (`E`) means the policy cannot be used, or would do
+//! something other than what it says: every verb but `check` refuses it. A warning (`W`) means the
+//! policy works as written but something is probably a mistake. So every declaration nothing uses
+//! is a warning: a field (W001), a role (W002), an action (W003), a timer (W005; it was the error
+//! E044 until an unused timer blocked every verb while an unused field did not). A status no case
+//! can reach (E040) stays an error: it is not merely unused, since the rules written in it are
+//! dead and the transition meant to lead there is missing or misnamed, which changes what cases do.
 
 /// `(code, meaning)`, sorted by code.
 pub const CODES: &[(&str, &str)] = &[
@@ -32,7 +42,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("E041", "a status that is not terminal has no rule or timer leading out of it"),
     ("E042", "a terminal status has rules or statuses inside it"),
     ("E043", "two rules for the same trigger in one status can both apply"),
-    ("E044", "a timer is declared but never armed or read"),
+    ("E044", "retired: a timer declared but never armed or read is now the warning W005"),
     ("E045", "a timer's duration is zero or negative"),
     ("E046", "automatic transitions can loop forever"),
     ("E047", "a policy or a status with children marks no initial status"),
@@ -60,7 +70,13 @@ pub const CODES: &[(&str, &str)] = &[
     ("W002", "a role takes no action anywhere"),
     ("W003", "an action is declared but no rule uses it"),
     ("W004", "a calendar's holiday data ends less than a year after the instant given to `check --now`"),
+    ("W005", "a timer is declared but never armed or read"),
 ];
+
+/// Whether a code is no longer reported (its sentence says which code replaced it).
+pub fn is_retired(code: &str) -> bool {
+    explain(code).is_some_and(|m| m.starts_with("retired"))
+}
 
 /// The meaning of a code, if it exists.
 pub fn explain(code: &str) -> Option<&'static str> {
