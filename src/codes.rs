@@ -71,6 +71,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("W003", "an action is declared but no rule uses it"),
     ("W004", "a calendar's holiday data ends less than a year after the instant given to `check --now`"),
     ("W005", "a timer is declared but never armed or read"),
+    (
+        "W006",
+        "a `# docket:` comment silences nothing: no such warning on its line, an error or unknown code, or no directive",
+    ),
 ];
 
 /// Whether a code is no longer reported (its sentence says which code replaced it).

@@ -34,6 +34,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places in the same file that explain the problem, each with its note.
     pub related: Vec<Related>,
+    /// Silenced by a `# docket: allow CODE` comment: left out of text output and the counts,
+    /// reported as suppressed in JSON and SARIF.
+    pub suppressed: bool,
 }
 
 /// A secondary place a diagnostic points at, with a note on what is there.
@@ -49,7 +52,16 @@ impl Diagnostic {
     /// An error with a code and message.
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
         let message = elide_quoted(message.into());
-        Diagnostic { code, severity: Severity::Error, message, span, label: None, help: None, related: Vec::new() }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message,
+            span,
+            label: None,
+            help: None,
+            related: Vec::new(),
+            suppressed: false,
+        }
     }
 
     /// A warning with a code and message.
@@ -132,6 +144,8 @@ pub struct LocatedDiagnostic {
     pub help: Option<String>,
     /// Other places that explain the problem.
     pub related: Vec<LocatedRelated>,
+    /// Silenced by a `# docket: allow` comment.
+    pub suppressed: bool,
 }
 
 /// A secondary place, located: as `related` in `--format json` and `relatedLocations` in SARIF.
@@ -177,6 +191,7 @@ pub fn locate(file: &SourceFile, d: &Diagnostic) -> LocatedDiagnostic {
         end_column,
         help: d.help.clone(),
         related,
+        suppressed: d.suppressed,
     }
 }
 

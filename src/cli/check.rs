@@ -29,7 +29,7 @@ pub fn run(
     let mut code = OK;
     let mut out = String::new();
     let mut located = Vec::new();
-    let (mut errors, mut warnings) = (0usize, 0usize);
+    let (mut errors, mut warnings, mut suppressed) = (0usize, 0usize, 0usize);
     // Files that could be read; the others are reported on stderr and make the exit code 2.
     let mut checked = 0usize;
     let color = super::color::enabled(super::color::Stream::Stdout);
@@ -59,7 +59,18 @@ pub fn run(
             diagnostics.extend(crate::check::calendar_horizon(&compiled.file, table, now));
             diag::sort(&mut diagnostics);
         }
+        // Without --now, holiday horizons (W004) are not looked for, so an allow for one is kept.
+        let unchecked: &[&str] = if now.is_none() { &["W004"] } else { &[] };
+        crate::check::apply_allows(&compiled.file, &mut diagnostics, unchecked);
         for d in &diagnostics {
+            if d.suppressed {
+                // Counted apart, shown only where a machine reads it.
+                suppressed += 1;
+                if matches!(format, CheckFormat::Json | CheckFormat::Sarif) {
+                    located.push(diag::locate(&compiled.file, d));
+                }
+                continue;
+            }
             match d.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
@@ -95,6 +106,7 @@ pub fn run(
                 end_column: 1,
                 help: Some("each version of a policy needs its own `version \"...\"` and `effective INSTANT`".into()),
                 related: Vec::new(),
+                suppressed: false,
             };
             match format {
                 CheckFormat::Json | CheckFormat::Sarif => located.push(d),
@@ -128,7 +140,11 @@ pub fn run(
     let failed = errors > 0 || (deny_warnings && warnings > 0);
     if format == CheckFormat::Text {
         let files_word = if checked == 1 { "file" } else { "files" };
-        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s) in {checked} {files_word}");
+        let silenced = match suppressed {
+            0 => String::new(),
+            n => format!(" ({n} silenced by `# docket: allow`)"),
+        };
+        let _ = writeln!(out, "{errors} error(s), {warnings} warning(s) in {checked} {files_word}{silenced}");
     }
     io::emit_then(out.as_bytes(), if failed && code == OK { PROBLEMS } else { code })
 }

@@ -1,7 +1,8 @@
 //! `docket check --format sarif`: located diagnostics as a SARIF 2.1.0 log, the format GitHub code
 //! scanning (`github/codeql-action/upload-sarif`) and other tools read. One run; its rules are the
 //! codes the results use, each with its sentence from `crate::codes`. A result's secondary places
-//! are its `relatedLocations`. Pure: no I/O.
+//! are its `relatedLocations`; a warning silenced by `# docket: allow` has an `inSource` suppression.
+//! Pure: no I/O.
 
 use crate::diag::{LocatedDiagnostic, Severity};
 use serde::Serialize;
@@ -69,6 +70,14 @@ struct SarifResult {
     /// of two overlapping rules), each with its message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<RelatedLocation>,
+    /// A warning silenced by `# docket: allow`: code scanning shows it as dismissed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -186,6 +195,7 @@ pub fn render(diagnostics: &[LocatedDiagnostic]) -> String {
                         message: Text { text: r.label.clone() },
                     })
                     .collect(),
+                suppressions: if d.suppressed { vec![Suppression { kind: "inSource" }] } else { vec![] },
             }
         })
         .collect();

@@ -217,8 +217,21 @@ fn json_is_an_array_of_located_diagnostics_with_exactly_the_contract_keys() {
     let keys: Vec<&str> = d.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help", "related"]
+        [
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "help",
+            "related",
+            "suppressed"
+        ]
     );
+    assert_eq!(d["suppressed"], false);
     assert_eq!(d["related"], serde_json::json!([]));
     assert_eq!(d["code"], "E020");
     assert_eq!(d["severity"], "error");
@@ -317,6 +330,11 @@ fn json_and_text_agree_on_every_case() {
         assert_eq!(text_code, json_code, "{name}");
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         for d in value.as_array().unwrap() {
+            if d["suppressed"] == true {
+                // Silenced: only machines see it.
+                assert!(!text.contains(d["message"].as_str().unwrap()), "{name}: {text}");
+                continue;
+            }
             let header = format!(
                 "{}[{}]: {}",
                 d["severity"].as_str().unwrap(),

@@ -1,6 +1,7 @@
 //! Docket's integration tests: one binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
+mod allow;
 mod authoring;
 mod bad_input;
 mod check_cases;
