@@ -229,7 +229,10 @@ pub fn render_text_with(file: &SourceFile, d: &Diagnostic, color: bool) -> Strin
     for r in &d.related {
         let span = clamp(file, r.span);
         let own = Region::of(file, span);
-        let near = regions.iter().position(|g| own.last.max(g.last) - own.first.min(g.first) < MAX_SNIPPET_LINES);
+        // A long line is cut to a window around one place, so a place on it is drawn on its own.
+        let long = file.line_text(own.first).chars().count() > RENDER_WIDTH;
+        let near =
+            regions.iter().position(|g| !long && own.last.max(g.last) - own.first.min(g.first) < MAX_SNIPPET_LINES);
         let at = match near {
             Some(i) => {
                 regions[i].first = regions[i].first.min(own.first);
