@@ -146,6 +146,8 @@ pub struct LocatedDiagnostic {
     pub related: Vec<LocatedRelated>,
     /// Silenced by a `# docket: allow` comment.
     pub suppressed: bool,
+    /// Where the code is documented, with an example and the fix: `docket codes E043`.
+    pub docs: String,
 }
 
 /// A secondary place, located: as `related` in `--format json` and `relatedLocations` in SARIF.
@@ -192,6 +194,7 @@ pub fn locate(file: &SourceFile, d: &Diagnostic) -> LocatedDiagnostic {
         help: d.help.clone(),
         related,
         suppressed: d.suppressed,
+        docs: crate::codes::reference(d.code),
     }
 }
 

@@ -62,7 +62,7 @@ pub fn apply(file: &SourceFile, diags: &mut Vec<Diagnostic>, unchecked: &[&str])
             )
         } else if error {
             Diagnostic::warning("W006", a.span, format!("`{}` is an error, and errors cannot be allowed", a.code))
-                .with_help("fix what it reports, or remove the comment")
+                .with_help(format!("fix what it reports (`docket codes {}` shows how), or remove the comment", a.code))
         } else if a.used || !complete || unchecked.contains(&a.code.as_str()) {
             continue;
         } else {

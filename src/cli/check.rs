@@ -107,6 +107,7 @@ pub fn run(
                 help: Some("each version of a policy needs its own `version \"...\"` and `effective INSTANT`".into()),
                 related: Vec::new(),
                 suppressed: false,
+                docs: crate::codes::reference("E068"),
             };
             match format {
                 CheckFormat::Json | CheckFormat::Sarif => located.push(d),

@@ -2,6 +2,7 @@
 //! standard streams and the clock. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error.
 
 mod check;
+mod codes;
 pub mod color;
 mod completions;
 mod diff;
@@ -72,6 +73,11 @@ enum Command {
         #[arg(long, value_name = "TIME")]
         now: Option<String>,
     },
+    /// Explain a diagnostic code: what it means, a policy that draws it, and the fix.
+    #[command(
+        after_help = "Examples:\n  docket codes          # every code, its severity and its sentence\n  docket codes E043     # the page of one code: meaning, example, what check says, the fix\n  docket explain E043   # the same\n  docket codes --format json | jq '.[] | select(.severity == \"warning\") | .code'\n\nA diagnostic's JSON names its page (\"docs\": \"docket codes E043\"), and SARIF rules carry the fix as help.\nExit status: 0 ok, 2 an unknown code."
+    )]
+    Codes(codes::CodesArgs),
     /// Print the compiled transition table: per status, inherited rules resolved.
     #[command(after_help = "Example:\n  docket table policies/aliexpress.policy --format json")]
     Table {
@@ -108,7 +114,7 @@ enum Command {
     Migrate(migrate::MigrateArgs),
     /// Say in plain words what can happen in a status, or why a case is where it is.
     #[command(
-        after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case AE-0000004 --events examples/cases.jsonl"
+        after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case AE-0000004 --events examples/cases.jsonl\n  docket explain E043   # a diagnostic code: the same as `docket codes E043`"
     )]
     Explain(explain::ExplainArgs),
     /// Change one timer's duration in place; comments and layout stay as they are.
@@ -156,6 +162,7 @@ pub fn run() -> ExitCode {
                 USAGE
             }
         },
+        Command::Codes(args) => codes::run(&args),
         Command::Table { file, format } => table::run(&file, format),
         Command::Eval(args) => match fail_on::validate(&args.fail_on) {
             Ok(()) => eval::run(&args),
@@ -168,6 +175,18 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Migrate(args) => migrate::run(&args),
+        // `docket explain E043`: a code, not a policy file, is explained by its page.
+        Command::Explain(args)
+            if args.status.is_none()
+                && args.case.is_none()
+                && crate::codes::looks_like_code(&args.policy.to_string_lossy())
+                && !args.policy.exists() =>
+        {
+            codes::run(&codes::CodesArgs {
+                code: Some(args.policy.to_string_lossy().into_owned()),
+                format: Format::Text,
+            })
+        }
         Command::Explain(args) => explain::run(&args),
         Command::Set(args) => set::run_set(&args),
         Command::Get(args) => set::run_get(&args),

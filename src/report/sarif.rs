@@ -45,6 +45,8 @@ struct Driver {
 struct Rule {
     id: &'static str,
     short_description: Text,
+    /// The fix, and the command that prints the code's page (code scanning shows it on the alert).
+    help: Text,
     default_configuration: Configuration,
 }
 
@@ -143,6 +145,16 @@ pub fn uri(path: &str) -> String {
     out
 }
 
+/// A rule's help: the fix in words, then where the whole page is (no link: the documentation
+/// is the installed `docket`'s own).
+fn rule_help(code: &str) -> String {
+    let page = crate::codes::reference(code);
+    match crate::codes::doc(code) {
+        Some(doc) => format!("To fix: {}. For an example and the fix, run `{page}`.", doc.fix_note),
+        None => format!("Run `{page}`."),
+    }
+}
+
 /// The SARIF log of these diagnostics, pretty-printed, ending in a newline.
 pub fn render(diagnostics: &[LocatedDiagnostic]) -> String {
     let codes: BTreeSet<&'static str> = diagnostics.iter().map(|d| d.code).collect();
@@ -151,6 +163,7 @@ pub fn render(diagnostics: &[LocatedDiagnostic]) -> String {
         .map(|&code| Rule {
             id: code,
             short_description: Text { text: crate::codes::explain(code).unwrap_or(code).to_string() },
+            help: Text { text: rule_help(code) },
             default_configuration: Configuration { level: default_level(code) },
         })
         .collect();

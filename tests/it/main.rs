@@ -5,6 +5,7 @@ mod allow;
 mod authoring;
 mod bad_input;
 mod check_cases;
+mod codes;
 mod colour;
 mod diff;
 mod eval_cli;

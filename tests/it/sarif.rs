@@ -179,6 +179,7 @@ fn sarif_for_one_error_names_its_rule_and_place() {
         serde_json::json!([{
             "id": "E020",
             "shortDescription": {"text": "a status name does not match any status in scope"},
+            "help": {"text": "To fix: name a declared status (the message suggests the closest). For an example and the fix, run `docket codes E020`."},
             "defaultConfiguration": {"level": "error"}
         }])
     );
