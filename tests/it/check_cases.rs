@@ -518,3 +518,12 @@ fn when_no_file_can_be_read_stdout_is_empty_in_every_format() {
     }
     std::fs::remove_dir(&empty).unwrap();
 }
+
+#[test]
+fn the_readme_shows_what_docket_check_prints() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("### Checking policies").nth(1).unwrap();
+    let shown = section.split("```text\n").nth(1).unwrap().split("```").next().unwrap();
+    let (out, _, _) = docket(&["check", &case("overlapping_rules_for_one_action")]);
+    assert_eq!(out, shown, "README.md shows an old output of docket check");
+}
