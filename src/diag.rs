@@ -1,5 +1,8 @@
-//! Diagnostics: one struct for every problem any layer finds, and its renderers (text with a
-//! caret under the span, JSON, GitHub Actions annotations). Rendering happens once, at the edge.
+//! Diagnostics: one struct for every problem any layer finds, and its renderers (text drawn by
+//! annotate-snippets as rustc draws it, JSON, GitHub Actions annotations). A diagnostic points at
+//! one span and may point at other places that explain it (the first declaration of a name
+//! declared twice, the earlier rule an overlapping one competes with). Rendering happens once, at
+//! the edge; colour only when the caller asks for it.
 
 use crate::span::{SourceFile, Span};
 use serde::Serialize;
@@ -29,13 +32,36 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// Advice, such as a suggested name.
     pub help: Option<String>,
+    /// Other places in the same file that explain the problem, each with its note.
+    pub related: Vec<Related>,
+    /// Silenced by a `# docket: allow CODE` comment: left out of text output and the counts,
+    /// reported as suppressed in JSON and SARIF.
+    pub suppressed: bool,
+}
+
+/// A secondary place a diagnostic points at, with a note on what is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// Where, in the diagnostic's file.
+    pub span: Span,
+    /// What is there, such as "first declared here".
+    pub label: String,
 }
 
 impl Diagnostic {
     /// An error with a code and message.
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
         let message = elide_quoted(message.into());
-        Diagnostic { code, severity: Severity::Error, message, span, label: None, help: None }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message,
+            span,
+            label: None,
+            help: None,
+            related: Vec::new(),
+            suppressed: false,
+        }
     }
 
     /// A warning with a code and message.
@@ -52,6 +78,12 @@ impl Diagnostic {
     /// Add advice.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(elide_quoted(help.into()));
+        self
+    }
+
+    /// Point at another place that explains the problem, with a note.
+    pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push(Related { span, label: elide_quoted(label.into()) });
         self
     }
 
@@ -110,12 +142,46 @@ pub struct LocatedDiagnostic {
     pub end_column: usize,
     /// Advice, if any.
     pub help: Option<String>,
+    /// Other places that explain the problem.
+    pub related: Vec<LocatedRelated>,
+    /// Silenced by a `# docket: allow` comment.
+    pub suppressed: bool,
+    /// Where the code is documented, with an example and the fix: `docket codes E043`.
+    pub docs: String,
+}
+
+/// A secondary place, located: as `related` in `--format json` and `relatedLocations` in SARIF.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocatedRelated {
+    /// File name as given.
+    pub file: String,
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column of the start.
+    pub column: usize,
+    /// 1-based line of the end.
+    pub end_line: usize,
+    /// 1-based column of the end (exclusive).
+    pub end_column: usize,
+    /// What is there.
+    pub label: String,
 }
 
 /// Locate a diagnostic in its file.
 pub fn locate(file: &SourceFile, d: &Diagnostic) -> LocatedDiagnostic {
-    let (line, column) = file.line_col(d.span.start);
-    let (end_line, end_column) = file.line_col(d.span.end);
+    let span = clamp(file, d.span);
+    let (line, column) = file.line_col(span.start);
+    let (end_line, end_column) = file.line_col(span.end);
+    let related = d
+        .related
+        .iter()
+        .map(|r| {
+            let span = clamp(file, r.span);
+            let (line, column) = file.line_col(span.start);
+            let (end_line, end_column) = file.line_col(span.end);
+            LocatedRelated { file: file.name.clone(), line, column, end_line, end_column, label: r.label.clone() }
+        })
+        .collect();
     LocatedDiagnostic {
         code: d.code,
         severity: d.severity,
@@ -126,6 +192,9 @@ pub fn locate(file: &SourceFile, d: &Diagnostic) -> LocatedDiagnostic {
         end_line,
         end_column,
         help: d.help.clone(),
+        related,
+        suppressed: d.suppressed,
+        docs: crate::codes::reference(d.code),
     }
 }
 
@@ -134,71 +203,112 @@ pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| (a.span.start, a.code, &a.message).cmp(&(b.span.start, b.code, &b.message)));
 }
 
-/// The most characters of a source line a rendered diagnostic shows; a longer line is cut to a
-/// window around the span, so a one-line 50 MB file does not print 50 MB.
-const MAX_SHOWN_CHARS: usize = 100;
+/// The width a rendered diagnostic keeps within: a longer source line is cut to a window around
+/// its span (with `...`), so a one-line megabyte file does not print a megabyte.
+const RENDER_WIDTH: usize = 100;
 
-/// How many characters before the span a cut line keeps.
-const SHOWN_BEFORE: usize = 40;
+/// How many lines a snippet may span and still draw a secondary place beside the primary one,
+/// with the lines between folded; a farther place gets a snippet of its own
+/// (`::: file:line:col`), so drawing never walks a large part of the file.
+const MAX_SNIPPET_LINES: usize = 200;
 
-/// Render a diagnostic for people: header, location, the source line and a caret under the span.
+/// Render a diagnostic for people, without colour: header, location, the source lines with a
+/// caret (`^`) under the span and a dash (`-`) under each secondary place, then the advice.
 pub fn render_text(file: &SourceFile, d: &Diagnostic) -> String {
-    let (line, col) = file.line_col(d.span.start);
-    let (end_line, end_col) = file.line_col(d.span.end);
-    let kind = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
+    render_text_with(file, d, false)
+}
+
+/// Render a diagnostic for people, in colour (ANSI escapes) when `color` is set.
+pub fn render_text_with(file: &SourceFile, d: &Diagnostic, color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
     };
-    let source: Vec<char> = file.line_text(line).chars().collect();
-    let gutter = " ".repeat(line.to_string().len());
-    // Character columns, 0-based: the caret runs from `first` to `last` (exclusive).
-    let first = col - 1;
-    let last = if end_line == line { end_col - 1 } else { source.len() }.max(first + 1);
-    let (from, to) = if source.len() <= MAX_SHOWN_CHARS {
-        (0, source.len())
-    } else {
-        let from = first.saturating_sub(SHOWN_BEFORE).min(source.len());
-        (from, (from + MAX_SHOWN_CHARS).min(source.len()))
-    };
-    let cut_before = if from > 0 { "..." } else { "" };
-    let cut_after = if to < source.len() { "..." } else { "" };
-    let shown: String = source[from..to].iter().collect();
-    // Tabs are kept so the caret lines up with the text above it.
-    let pad: String = cut_before
-        .chars()
-        .map(|_| ' ')
-        .chain(
-            source[from..first.min(to).max(from)]
-                .iter()
-                .filter(|&&c| c != BOM)
-                .map(|&c| if c == '\t' { '\t' } else { ' ' }),
-        )
-        .chain(std::iter::repeat_n(' ', first.saturating_sub(to)))
-        .collect();
-    let width = last.min(to.max(first + 1)) - first;
-    let mut out = format!("{kind}[{}]: {}\n{gutter}--> {}:{line}:{col}\n{gutter} |\n", d.code, d.message, file.name);
-    out.push_str(&format!(
-        "{line} | {cut_before}{}{cut_after}\n{gutter} | {pad}{}",
-        printable(&shown),
-        "^".repeat(width.max(1))
-    ));
-    if let Some(label) = &d.label {
-        out.push(' ');
-        out.push_str(label);
+    // Each region is a run of whole lines drawn as one snippet; the first holds the primary span.
+    let primary = clamp(file, d.span);
+    let mut regions: Vec<Region> = vec![Region::of(file, primary)];
+    let mut placed: Vec<(usize, Span)> = Vec::new();
+    for r in &d.related {
+        let span = clamp(file, r.span);
+        let own = Region::of(file, span);
+        // A long line is cut to a window around one place, so a place on it is drawn on its own.
+        let long = file.line_text(own.first).chars().count() > RENDER_WIDTH;
+        let near =
+            regions.iter().position(|g| !long && own.last.max(g.last) - own.first.min(g.first) < MAX_SNIPPET_LINES);
+        let at = match near {
+            Some(i) => {
+                regions[i].first = regions[i].first.min(own.first);
+                regions[i].last = regions[i].last.max(own.last);
+                i
+            }
+            None => {
+                regions.push(own);
+                regions.len() - 1
+            }
+        };
+        placed.push((at, span));
     }
-    out.push('\n');
+    let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
+    for (i, region) in regions.iter().enumerate() {
+        let (base, end) = (file.line_start(region.first), file.line_end(region.last));
+        let source = file.text.get(base..end).unwrap_or("");
+        let local = |span: Span| (span.start.clamp(base, end) - base)..(span.end.clamp(base, end) - base);
+        let mut snippet = Snippet::source(source).line_start(region.first).path(file.name.as_str());
+        if i == 0 {
+            let mut annotation = AnnotationKind::Primary.span(local(primary));
+            if let Some(label) = &d.label {
+                annotation = annotation.label(label.as_str());
+            }
+            snippet = snippet.annotation(annotation);
+        }
+        for ((at, span), r) in placed.iter().zip(&d.related) {
+            if *at == i {
+                snippet = snippet.annotation(AnnotationKind::Context.span(local(*span)).label(r.label.as_str()));
+            }
+        }
+        group = group.element(snippet);
+    }
     if let Some(help) = &d.help {
-        out.push_str(&format!("{gutter} = help: {help}\n"));
+        group = group.element(Level::HELP.message(help.as_str()));
     }
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() }.term_width(RENDER_WIDTH);
+    let mut out = renderer.render(&[group]);
+    out.push('\n');
     out
 }
 
-/// A byte-order mark: invisible, so neither shown nor counted under the line.
-const BOM: char = '\u{FEFF}';
+/// Whole lines `first..=last` (1-based) of a file, drawn as one snippet.
+struct Region {
+    first: usize,
+    last: usize,
+}
 
-/// Control characters would garble a terminal; show them as `?`.
-fn printable(s: &str) -> String {
-    s.chars().filter(|&c| c != BOM).map(|c| if c.is_control() && c != '\t' { '?' } else { c }).collect()
+impl Region {
+    /// The lines a span touches.
+    fn of(file: &SourceFile, span: Span) -> Self {
+        Region { first: file.line_col(span.start).0, last: file.line_col(span.end).0 }
+    }
+}
+
+/// A span inside the file's text, on character boundaries, without the blanks and line breaks
+/// that end it (a rule's span runs to where the next one starts): what is shown and located.
+fn clamp(file: &SourceFile, span: Span) -> Span {
+    let len = file.text.len();
+    let mut start = span.start.min(len);
+    while !file.text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, len);
+    while !file.text.is_char_boundary(end) {
+        end += 1;
+    }
+    let covered = &file.text[start..end];
+    let trimmed = covered.trim_end();
+    if !trimmed.is_empty() {
+        end = start + trimmed.len();
+    }
+    Span::new(start, end)
 }
 
 /// Render a diagnostic as a GitHub Actions workflow command.
@@ -307,6 +417,44 @@ mod tests {
     fn github_commands_escape_as_github_says() {
         assert_eq!(github_message("100% done\r\nnext: a, b"), "100%25 done%0D%0Anext: a, b");
         assert_eq!(github_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn a_secondary_place_far_away_gets_a_snippet_of_its_own() {
+        let text: String = (1..=400).map(|i| format!("line{i}\n")).collect();
+        let file = SourceFile::new("f", text.clone());
+        let at = |line: usize| text.find(&format!("line{line}\n")).unwrap();
+        let d = Diagnostic::error("E010", Span::new(at(300), at(300) + 7), "twice")
+            .with_related(Span::new(at(1), at(1) + 5), "first")
+            .with_related(Span::new(at(290), at(290) + 7), "near");
+        let rendered = render_text(&file, &d);
+        // The near one shares the primary's snippet, folded between; the far one is its own.
+        assert!(rendered.contains("--> f:300:1"), "{rendered}");
+        assert!(rendered.contains("290 | line290\n    | ------- near\n...\n300 | line300"), "{rendered}");
+        assert!(rendered.contains("::: f:1:1"), "{rendered}");
+        assert!(rendered.contains("  1 | line1\n    | ----- first"), "{rendered}");
+        assert!(!rendered.contains("line150"), "{rendered}");
+    }
+
+    #[test]
+    fn colour_is_drawn_only_when_asked() {
+        let file = SourceFile::new("f", "roles buyer\n");
+        let d = Diagnostic::warning("W002", Span::new(6, 11), "role `buyer` takes no action anywhere");
+        assert!(!render_text(&file, &d).contains('\u{1b}'));
+        let styled = render_text_with(&file, &d, true);
+        assert!(styled.contains("\u{1b}["), "{styled}");
+        // The same text once the escapes are taken out.
+        let mut plain = String::new();
+        let mut escape = false;
+        for c in styled.chars() {
+            match c {
+                '\u{1b}' => escape = true,
+                'm' if escape => escape = false,
+                _ if escape => {}
+                c => plain.push(c),
+            }
+        }
+        assert_eq!(plain, render_text(&file, &d));
     }
 
     #[test]

@@ -93,9 +93,9 @@ pub fn read_beside(dir: &std::path::Path, path: &str) -> Result<String, String> 
 
 /// Parse, check and compile a policy, reading the files it names with `read`.
 pub fn compile_file_with(file: SourceFile, read: check::ReadFile) -> Compiled {
-    let ast = match syntax::parse(&file.text) {
+    let ast = match syntax::parse_all(&file.text) {
         Ok(ast) => ast,
-        Err(d) => return Compiled { file, diagnostics: vec![d], table: None },
+        Err(diagnostics) => return Compiled { file, diagnostics, table: None },
     };
     let outcome = check::check(&file, &ast, read);
     let table = outcome.checked.map(compile::compile);

@@ -50,11 +50,6 @@ impl SourceFile {
         (line + 1, col + 1)
     }
 
-    /// The byte offset where a 1-based line starts (the end of the text past the last line).
-    pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
-    }
-
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
@@ -62,6 +57,17 @@ impl SourceFile {
         };
         let end = self.line_starts.get(line).map_or(self.text.len(), |&e| e);
         self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+    }
+
+    /// The byte offset where a 1-based line starts (the end of the text past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
+    }
+
+    /// The byte offset where a 1-based line ends, before its line break.
+    pub fn line_end(&self, line: usize) -> usize {
+        let start = self.line_start(line);
+        start + self.line_text(line).len()
     }
 
     /// The text a span covers.

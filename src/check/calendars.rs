@@ -70,21 +70,22 @@ fn zone(cx: &mut Context, decl: &CalendarDecl) -> Option<chrono_tz::Tz> {
 
 fn weekend(cx: &mut Context, decl: &CalendarDecl) -> Option<[bool; 7]> {
     let Some((days, _)) = &decl.weekend else { return Some([false, false, false, false, false, true, true]) };
-    let mut weekend = [false; 7];
+    let mut weekend: [Option<crate::span::Span>; 7] = [None; 7];
     for day in days {
         // The grammar admits only the seven short names.
         let wd = parse_weekday(&day.name)?;
         let i = wd.num_days_from_monday() as usize;
-        if weekend[i] {
+        if let Some(first) = weekend[i] {
             cx.report(
                 Diagnostic::error("E010", day.span, format!("`{}` is listed twice", day.name))
+                    .with_related(first, "first listed here")
                     .with_help("list each day off once"),
             );
             return None;
         }
-        weekend[i] = true;
+        weekend[i] = Some(day.span);
     }
-    Some(weekend)
+    Some(weekend.map(|d| d.is_some()))
 }
 
 fn hours(cx: &mut Context, decl: &CalendarDecl) -> Option<Option<(NaiveTime, NaiveTime)>> {

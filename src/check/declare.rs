@@ -58,6 +58,9 @@ pub struct Context<'a> {
     /// Some rule could not be resolved, so the status graph is missing an edge and the
     /// reachability checks would report statuses that only look unreachable.
     pub dropped_rule: bool,
+    /// Whose enum a bare variant being typed should belong to, such as "field `reason`", for
+    /// naming it when the variant is not one of its (an enum's type spelled out can be long).
+    pub enum_owner: Option<String>,
 }
 
 /// How the checker reads a file a policy names (a calendar's holidays): given the path as
@@ -113,6 +116,7 @@ impl<'a> Context<'a> {
             calendar_spans: vec![],
             calendar_used: vec![],
             dropped_rule: false,
+            enum_owner: None,
         }
     }
 
@@ -134,6 +138,7 @@ impl<'a> Context<'a> {
         self.report(
             Diagnostic::error("E010", second, format!("{what} is declared twice"))
                 .with_label("second declaration")
+                .with_related(first, "first declared here")
                 .with_help(format!("the first is {where_}; remove one or rename it")),
         );
     }
@@ -201,7 +206,7 @@ impl<'a> Context<'a> {
             let default = match &field.default {
                 None if optional => Value::Null,
                 None => zero_of(ty),
-                Some(expr) => self.constant(expr, ty),
+                Some(expr) => self.constant(expr, ty, format!("field `{}`", field.name.name)),
             };
             self.field_index.insert(field.name.name.clone(), self.table.fields.len());
             self.table.fields.push(FieldDef { name: field.name.name.clone(), ty, optional, default, span: field.span });
@@ -211,9 +216,10 @@ impl<'a> Context<'a> {
     }
 
     /// A field default: a constant of the field's type.
-    fn constant(&mut self, expr: &ast::Expr, ty: Type) -> Value {
+    fn constant(&mut self, expr: &ast::Expr, ty: Type, owner: String) -> Value {
         let scope = super::types::Scope::constant();
-        match super::types::typed(self, &scope, expr, Some(ty)) {
+        let typed = super::types::typed_for(self, &scope, expr, ty, owner);
+        match typed {
             Some((CExpr::Const(v), t)) if t == ty => v,
             Some((CExpr::Neg(inner), t)) if t == ty => match *inner {
                 CExpr::Const(Value::Money(m)) => Value::Money(-m),
@@ -384,6 +390,7 @@ impl<'a> Context<'a> {
         };
         let variants = self.table.enums[en].clone();
         let mut steps: Vec<Option<Step>> = vec![None; variants.len()];
+        let mut written: Vec<Option<Span>> = vec![None; variants.len()];
         let mut ok = true;
         for (variant, term) in entries {
             let Some(i) = variants.iter().position(|v| *v == variant.name) else {
@@ -392,21 +399,23 @@ impl<'a> Context<'a> {
                     Diagnostic::error(
                         "E026",
                         variant.span,
-                        format!("`{}` is not a variant of field `{}`", variant.name, field.name),
+                        format!("`{}` is not a variant of field `{}`'s enum", variant.name, field.name),
                     )
-                    .with_help(help.unwrap_or_else(|| format!("the variants are {}", variants.join(", ")))),
+                    .with_help(super::types::variants_help(help, &variants)),
                 );
                 ok = false;
                 continue;
             };
-            if steps[i].is_some() {
+            if let Some(first) = written[i] {
                 self.report(
                     Diagnostic::error("E010", variant.span, format!("variant `{}` has two durations", variant.name))
+                        .with_related(first, "first given here")
                         .with_help("give each variant one duration"),
                 );
                 ok = false;
                 continue;
             }
+            written[i] = Some(variant.span);
             match self.timer_step(name, term) {
                 Some(step) => steps[i] = Some(step),
                 None => ok = false,
@@ -618,6 +627,7 @@ impl<'a> Context<'a> {
                 format!("{what} has the name of field `{name}` but is {got}, and the field holds {want}"),
             )
             .with_label(format!("{got}, not the field's {want}"))
+            .with_related(self.field_spans[f], format!("field `{name}` holds {want}"))
             .with_help(format!(
                 "{field_at}; rename the parameter, or write it as `{name}` without a type to give it the field's type"
             ))
@@ -630,6 +640,7 @@ impl<'a> Context<'a> {
                 format!("{what} has the name of field `{name}` and hides it in its rules"),
             )
             .with_label("hides the field")
+            .with_related(self.field_spans[f], "the field it hides")
             .with_help(format!(
                 "{field_at}; rename the parameter, or write it as `{name}` without a type to mean the field"
             ))

@@ -3,6 +3,7 @@
 //! errors, is a [`CheckedPolicy`]: the table's declarations plus each status's own rules, which
 //! `compile` flattens. Each family of checks lives in its own file.
 
+mod allow;
 mod calendars;
 mod declare;
 mod graph;
@@ -58,6 +59,7 @@ pub struct CheckOutcome {
     pub checked: Option<CheckedPolicy>,
 }
 
+pub use allow::apply as apply_allows;
 pub use declare::ReadFile;
 
 /// Check a parsed policy; `read` reads the files it names (a calendar's holidays).

@@ -47,6 +47,7 @@ fn overlapping(cx: &mut Context, what: &str, list: &[Transition]) {
             cx.report(
                 Diagnostic::error("E043", later.span, format!("{what} can both apply here"))
                     .with_label(format!("overlaps the rule on line {}", list[i].line))
+                    .with_related(list[i].span, "the earlier rule")
                     .with_help("make the conditions exclusive, or write `else` before this rule to try it only when the earlier one does not apply"),
             );
         }

@@ -3,7 +3,7 @@
 
 use super::OwnRules;
 use super::declare::Context;
-use super::types::{Scope, Timeless, enum_difference, typed};
+use super::types::{Scope, Timeless, enum_difference, typed, typed_for};
 use crate::ast::{self, Assignment, Policy, StatusItem, Trigger};
 use crate::compile::table::{Effect, PauseRule, StatusId, TerminalOutcome, Transition, Type};
 use crate::diag::{Diagnostic, MAX_CANDIDATES};
@@ -101,6 +101,7 @@ fn arm(cx: &mut Context, own: &mut OwnRules, timer: usize, rules: Option<Transit
                 let name = cx.table.timers[timer].name.clone();
                 cx.report(
                     Diagnostic::error("E010", span, format!("timer `{name}` is armed twice in this status"))
+                        .with_related(existing.span, "first armed here")
                         .with_help("a timer is either a `deadline` or moves the case with `after`, not both"),
                 );
             }
@@ -236,7 +237,8 @@ fn assignments(cx: &mut Context, scope: &Scope, list: &[Assignment]) -> Vec<Effe
         let Some(field) = cx.field(&a.field) else { continue };
         cx.field_used[field] = true;
         let want = cx.table.fields[field].ty;
-        let Some((value, got)) = typed(cx, scope, &a.value, Some(want)) else { continue };
+        let owner = format!("field `{}`", a.field.name);
+        let Some((value, got)) = typed_for(cx, scope, &a.value, want, owner) else { continue };
         if got != want {
             let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));
             let help = enum_difference(cx, got, "the value", want, &format!("field `{}`", a.field.name));
@@ -288,7 +290,8 @@ fn outcome(cx: &mut Context, s: StatusId, decl: &ast::StatusDecl) {
         (None, None) => None,
         (Some(expr), Some(want)) => {
             let scope = Scope { params: vec![], status: Some(s), dynamic: true, timeless: None };
-            let Some((c, got)) = typed(cx, &scope, expr, Some(want)) else { return };
+            let owner = format!("outcome `{}`", o.name.name);
+            let Some((c, got)) = typed_for(cx, &scope, expr, want, owner) else { return };
             if got != want {
                 let (w, g) = (cx.table.type_name(want), cx.table.type_name(got));
                 let example = cx.table.fields.iter().find(|f| f.ty == want).map(|f| f.name.clone());

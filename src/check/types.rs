@@ -66,6 +66,35 @@ fn counted_term(e: &Expr) -> Option<&DurationTerm> {
     }
 }
 
+/// Type an expression expected to be of `ty`, a type that `owner` holds (such as "field
+/// `reason`"): a bare variant that is not one of its enum's is reported as not a variant of the
+/// owner's enum, naming it rather than spelling the enum out.
+pub fn typed_for(cx: &mut Context, scope: &Scope, e: &Expr, ty: Type, owner: String) -> Option<(CExpr, Type)> {
+    let outer = cx.enum_owner.replace(owner);
+    let typed = typed(cx, scope, e, Some(ty));
+    cx.enum_owner = outer;
+    typed
+}
+
+/// Who holds the value of an expression, if it names a parameter or a field: "parameter `x`".
+fn owner_of(cx: &Context, scope: &Scope, e: &Expr) -> Option<String> {
+    let ExprKind::Name(name) = &e.kind else { return None };
+    if scope.params.iter().any(|p| &p.name == name) {
+        Some(format!("parameter `{name}`"))
+    } else {
+        cx.field_id(name).map(|_| format!("field `{name}`"))
+    }
+}
+
+/// The advice for a value that is not a variant: a suggestion if one is close, then the variants.
+pub fn variants_help(suggestion: Option<String>, variants: &[String]) -> String {
+    let listed = listing(variants);
+    match suggestion {
+        Some(s) => format!("{s} its variants are {listed}"),
+        None => format!("its variants are {listed}"),
+    }
+}
+
 /// Type an expression, with an expected type to resolve bare enum variants and untyped numbers.
 pub fn typed(cx: &mut Context, scope: &Scope, e: &Expr, hint: Option<Type>) -> Option<(CExpr, Type)> {
     match &e.kind {
@@ -251,13 +280,23 @@ fn binary(cx: &mut Context, scope: &Scope, e: &Expr, op: BinaryOp, l: &Expr, r: 
     // Type the side that knows its type first, so `reason == damaged` and `amount > 0` resolve.
     // A factor is a count, not an amount: `claim * 2` multiplies money by the int 2.
     let hint = |t: Type| if op == BinaryOp::Mul { None } else { Some(t) };
+    // The hinted side's bare variant belongs to the enum of what the other side names.
+    let hinted = |cx: &mut Context, side: &Expr, other: &Expr, t: Type| match (hint(t), owner_of(cx, scope, other)) {
+        (Some(t), Some(owner)) => typed_for(cx, scope, side, t, owner),
+        (h, _) => {
+            let outer = cx.enum_owner.take();
+            let typed = typed(cx, scope, side, h);
+            cx.enum_owner = outer;
+            typed
+        }
+    };
     let ((lc, lt), (rc, rt)) = if needs_hint(cx, scope, l) && !needs_hint(cx, scope, r) {
         let right = typed(cx, scope, r, None)?;
-        let left = typed(cx, scope, l, hint(right.1))?;
+        let left = hinted(cx, l, r, right.1)?;
         (left, right)
     } else {
         let left = typed(cx, scope, l, None)?;
-        let right = typed(cx, scope, r, hint(left.1))?;
+        let right = hinted(cx, r, l, left.1)?;
         (left, right)
     };
     let result = if op.is_comparison() {
@@ -386,12 +425,12 @@ fn name_ref(cx: &mut Context, scope: &Scope, e: &Expr, name: &str, hint: Option<
             return Some((CExpr::Const(Value::Enum(en, i as u32)), Type::Enum(en)));
         }
         let help = cx.suggest(name, cx.table.enums[en].iter().map(String::as_str));
-        let variants = cx.table.enums[en].join(", ");
-        let listed = listing(&cx.table.enums[en]);
-        cx.report(
-            Diagnostic::error("E026", e.span, format!("`{name}` is not a variant of `enum {{ {variants} }}`"))
-                .with_help(help.unwrap_or_else(|| format!("the variants are {listed}"))),
-        );
+        let whose = match &cx.enum_owner {
+            Some(owner) => format!("{owner}'s enum"),
+            None => "the enum expected here".to_string(),
+        };
+        let help = variants_help(help, &cx.table.enums[en]);
+        cx.report(Diagnostic::error("E026", e.span, format!("`{name}` is not a variant of {whose}")).with_help(help));
         return None;
     }
     let mut candidates: Vec<&str> = scope.params.iter().map(|p| p.name.as_str()).collect();

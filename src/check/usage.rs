@@ -1,5 +1,6 @@
-//! Usage: fields, roles and actions declared but never used (warnings), and timers declared but
-//! never armed or read (errors). Runs last, over the whole policy.
+//! Usage: fields, roles, actions and timers declared but never used. Each is a warning (W001,
+//! W002, W003, W005): the policy works as written, and an unused declaration must not stop
+//! `eval` or `test` while a policy is being drafted. Runs last, over the whole policy.
 //!
 //! A name counts as used where the text refers to it, whether or not the expression around it
 //! type-checks: a type error elsewhere in a condition must not make a field look unused. After
@@ -30,8 +31,8 @@ pub fn check(cx: &mut Context, ast: &Policy) {
     for (id, t) in cx.table.timers.iter().enumerate() {
         if !cx.timer_used[id] {
             cx.diags.push(
-                Diagnostic::error(
-                    "E044",
+                Diagnostic::warning(
+                    "W005",
                     cx.timer_name_spans[id],
                     format!("timer `{}` is declared but never used", t.name),
                 )

@@ -44,8 +44,13 @@ pub fn rendered_errors(compiled: &Compiled) -> String {
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .map(|d| diag::render_text(&compiled.file, d))
+        .map(|d| diag::render_text_with(&compiled.file, d, super::color::enabled(super::color::Stream::Stderr)))
         .collect()
+}
+
+/// A diagnostic drawn for standard error, in colour when that stream takes it.
+pub fn render_for_stderr(file: &crate::span::SourceFile, d: &crate::diag::Diagnostic) -> String {
+    diag::render_text_with(file, d, super::color::enabled(super::color::Stream::Stderr))
 }
 
 /// An I/O error in words, without Rust's `(os error 2)` suffix.
@@ -364,4 +369,91 @@ pub fn load_plan(
     crate::migrate::check(&text, plan, &versions.tables[from], &versions.tables[to])
         .map(|p| (from, to, p))
         .map_err(|errors| errors.iter().map(at).collect())
+}
+
+/// The name a policy read from standard input goes by in diagnostics.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Where one policy comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyInput {
+    /// Standard input, named `-` on the command line.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+/// The policies the arguments of `check` and `fmt` name: a file as given, `-` for standard input
+/// (once), and every `*.policy` under a directory, at any depth, in sorted order (symbolic links
+/// to directories are not followed, so a link cannot make a loop). Each argument that names
+/// nothing usable is a message, and the rest are still returned.
+pub fn policy_inputs(args: &[PathBuf]) -> (Vec<PolicyInput>, Vec<String>) {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    let mut stdin = false;
+    for arg in args {
+        if arg.as_os_str() == "-" {
+            if stdin {
+                problems.push("error: `-` (standard input) is given twice; it can be read once".to_string());
+            } else {
+                stdin = true;
+                inputs.push(PolicyInput::Stdin);
+            }
+        } else if arg.is_dir() {
+            match policies_under(arg) {
+                Ok(found) if found.is_empty() => {
+                    problems.push(format!("error: `{}` holds no `.policy` file", arg.display()));
+                }
+                Ok(found) => inputs.extend(found.into_iter().map(PolicyInput::File)),
+                Err(msg) => problems.push(msg),
+            }
+        } else {
+            inputs.push(PolicyInput::File(arg.clone()));
+        }
+    }
+    (inputs, problems)
+}
+
+/// Every `*.policy` file under a directory, sorted by path.
+fn policies_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| format!("error: cannot read `{}`: {}", dir.display(), io_reason(&e)))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("error: cannot read `{}`: {}", dir.display(), io_reason(&e)))?;
+            let path = entry.path();
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir {
+                todo.push(path);
+            } else if path.extension().is_some_and(|x| x == "policy") && path.is_file() {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The bytes of a policy on standard input. A policy is at most 1 MiB; a little more than that
+/// is read, enough for the size check to say so, and no more, so an endless stream ends.
+pub fn read_stdin() -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let limit = crate::syntax::MAX_SOURCE_BYTES as u64 + 4096;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("error: cannot read standard input: {}", io_reason(&e)))?;
+    Ok(bytes)
+}
+
+/// Read and compile a policy from a file or standard input; `Err` is an I/O problem, worded.
+pub fn load_input(input: &PolicyInput) -> Result<Compiled, String> {
+    match input {
+        PolicyInput::File(path) => load_policy(path),
+        PolicyInput::Stdin => Ok(crate::compile_bytes(STDIN_NAME, read_stdin()?)),
+    }
 }

@@ -2,6 +2,8 @@
 //! standard streams and the clock. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error.
 
 mod check;
+mod codes;
+pub mod color;
 mod completions;
 mod diff;
 mod eval;
@@ -30,6 +32,10 @@ pub const USAGE: u8 = 2;
 #[derive(Parser, Debug)]
 #[command(name = "docket", version, about, long_about = None, after_help = "Start with `docket check policies/aliexpress.policy`, then `docket eval policies/aliexpress.policy examples/cases.jsonl`.")]
 pub struct Cli {
+    /// When to draw diagnostics in colour: `auto` on a terminal (not when piped or redirected;
+    /// `NO_COLOR` turns it off, `CLICOLOR_FORCE=1` on even for a pipe), `always`, or `never`.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = color::ColorChoice::Auto)]
+    color: color::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -48,10 +54,11 @@ pub enum Format {
 enum Command {
     /// Validate policy files: every problem, with file:line:col and advice.
     #[command(
-        after_help = "Examples:\n  docket check policies/*.policy\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
+        after_help = "Examples:\n  docket check policies/*.policy\n  docket check policies/   # every *.policy inside, at any depth, in sorted order\n  git show HEAD:policies/aliexpress.policy | docket check -   # from standard input\n  docket check --format json --deny-warnings policies/aliexpress.policy\n  docket check --format sarif policies/*.policy > docket.sarif   # for GitHub code scanning (upload-sarif)\n  docket check --now now --deny-warnings policies/*.policy   # also: holiday data running out within a year\n  docket check --color always policies/*.policy | less -R   # colour kept through a pager\n\nSilence one warning at one place with a comment at the end of its line, or on the line before:\n  roles buyer, seller, platform   # docket: allow W002 -- the platform acts from the next release\nThe silenced warning leaves the text and the counts; JSON says \"suppressed\": true, SARIF has a suppression.\nAn allow comment that silences nothing is itself a warning (W006).\nColour: on a terminal only (--color auto); NO_COLOR=1 turns it off, CLICOLOR_FORCE=1 on for a pipe.\nExit status: 0 clean, 1 problems found, 2 a file could not be read."
     )]
     Check {
-        /// Policy files.
+        /// Policy files; a directory for every `*.policy` inside it (at any depth, sorted), `-` to
+        /// read one from standard input (named `<stdin>` in diagnostics).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Output format.
@@ -66,6 +73,11 @@ enum Command {
         #[arg(long, value_name = "TIME")]
         now: Option<String>,
     },
+    /// Explain a diagnostic code: what it means, a policy that draws it, and the fix.
+    #[command(
+        after_help = "Examples:\n  docket codes          # every code, its severity and its sentence\n  docket codes E043     # the page of one code: meaning, example, what check says, the fix\n  docket explain E043   # the same\n  docket codes --format json | jq '.[] | select(.severity == \"warning\") | .code'\n\nA diagnostic's JSON names its page (\"docs\": \"docket codes E043\"), and SARIF rules carry the fix as help.\nExit status: 0 ok, 2 an unknown code."
+    )]
+    Codes(codes::CodesArgs),
     /// Print the compiled transition table: per status, inherited rules resolved.
     #[command(after_help = "Example:\n  docket table policies/aliexpress.policy --format json")]
     Table {
@@ -87,7 +99,7 @@ enum Command {
     Test(test::TestArgs),
     /// Rewrite policies in the canonical layout, keeping every comment.
     #[command(
-        after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt --check policies/*.policy   # for CI: prints a diff, exits 1 if not formatted\n\nExit status: 0 formatted (or already so), 1 --check found an unformatted file or a file does not parse, 2 I/O error."
+        after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt policies/   # every *.policy inside, at any depth\n  docket fmt --check policies/   # for CI: prints a diff, exits 1 if not formatted\n  docket fmt - < draft.policy > tidy.policy   # a filter: standard input to standard output\n  docket fmt --check - < draft.policy   # the diff only\n\nExit status: 0 formatted (or already so), 1 --check found an unformatted file or a file does not parse, 2 I/O error."
     )]
     Fmt(fmt::FmtArgs),
     /// Compare two policy versions by meaning, and replay a case log under both.
@@ -102,7 +114,7 @@ enum Command {
     Migrate(migrate::MigrateArgs),
     /// Say in plain words what can happen in a status, or why a case is where it is.
     #[command(
-        after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case AE-0000004 --events examples/cases.jsonl"
+        after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case AE-0000004 --events examples/cases.jsonl\n  docket explain E043   # a diagnostic code: the same as `docket codes E043`"
     )]
     Explain(explain::ExplainArgs),
     /// Change one timer's duration in place; comments and layout stay as they are.
@@ -141,6 +153,7 @@ pub fn run() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { USAGE } else { OK });
         }
     };
+    color::set(cli.color);
     let code = match cli.command {
         Command::Check { files, format, deny_warnings, now } => match eval::parse_now(now.as_deref()) {
             Ok(now) => check::run(&files, format, deny_warnings, now),
@@ -149,6 +162,7 @@ pub fn run() -> ExitCode {
                 USAGE
             }
         },
+        Command::Codes(args) => codes::run(&args),
         Command::Table { file, format } => table::run(&file, format),
         Command::Eval(args) => match fail_on::validate(&args.fail_on) {
             Ok(()) => eval::run(&args),
@@ -161,6 +175,18 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Migrate(args) => migrate::run(&args),
+        // `docket explain E043`: a code, not a policy file, is explained by its page.
+        Command::Explain(args)
+            if args.status.is_none()
+                && args.case.is_none()
+                && crate::codes::looks_like_code(&args.policy.to_string_lossy())
+                && !args.policy.exists() =>
+        {
+            codes::run(&codes::CodesArgs {
+                code: Some(args.policy.to_string_lossy().into_owned()),
+                format: Format::Text,
+            })
+        }
         Command::Explain(args) => explain::run(&args),
         Command::Set(args) => set::run_set(&args),
         Command::Get(args) => set::run_get(&args),

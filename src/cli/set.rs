@@ -5,7 +5,6 @@
 
 use super::io::emit;
 use super::{PROBLEMS, USAGE, io};
-use crate::diag;
 use crate::edit::{self, EditError, TimerListing};
 use crate::span::{SourceFile, Span};
 use serde::Serialize;
@@ -181,7 +180,7 @@ fn read(path: &Path) -> Result<SourceFile, u8> {
     })?;
     let (file, decode_error) = crate::source_from_bytes(&name, bytes);
     if let Some(d) = decode_error {
-        eprint!("{}", diag::render_text(&file, &d));
+        eprint!("{}", io::render_for_stderr(&file, &d));
         return Err(USAGE);
     }
     Ok(file)
@@ -194,7 +193,7 @@ fn report(file: &SourceFile, e: &EditError, editing: bool) -> u8 {
     match e {
         EditError::Invalid { diagnostics } => {
             for d in diagnostics {
-                eprint!("{}", diag::render_text(file, d));
+                eprint!("{}", io::render_for_stderr(file, d));
             }
             if editing {
                 eprintln!("error: `{}` has problems, so it was not edited", file.name);
@@ -207,7 +206,7 @@ fn report(file: &SourceFile, e: &EditError, editing: bool) -> u8 {
         EditError::WouldBreak { diagnostics, edited } => {
             let after = SourceFile::new(format!("{} (edited)", file.name), edited.as_str());
             for d in diagnostics {
-                eprint!("{}", diag::render_text(&after, d));
+                eprint!("{}", io::render_for_stderr(&after, d));
             }
             eprintln!("error: {e}");
             PROBLEMS

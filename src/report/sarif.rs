@@ -1,6 +1,8 @@
 //! `docket check --format sarif`: located diagnostics as a SARIF 2.1.0 log, the format GitHub code
 //! scanning (`github/codeql-action/upload-sarif`) and other tools read. One run; its rules are the
-//! codes the results use, each with its sentence from `crate::codes`. Pure: no I/O.
+//! codes the results use, each with its sentence from `crate::codes`. A result's secondary places
+//! are its `relatedLocations`; a warning silenced by `# docket: allow` has an `inSource` suppression.
+//! Pure: no I/O.
 
 use crate::diag::{LocatedDiagnostic, Severity};
 use serde::Serialize;
@@ -43,6 +45,8 @@ struct Driver {
 struct Rule {
     id: &'static str,
     short_description: Text,
+    /// The fix, and the command that prints the code's page (code scanning shows it on the alert).
+    help: Text,
     default_configuration: Configuration,
 }
 
@@ -64,12 +68,32 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    /// Other places that explain the result (the first declaration of a duplicate, the earlier
+    /// of two overlapping rules), each with its message.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
+    /// A warning silenced by `# docket: allow`: code scanning shows it as dismissed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Location {
     physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -121,6 +145,16 @@ pub fn uri(path: &str) -> String {
     out
 }
 
+/// A rule's help: the fix in words, then where the whole page is (no link: the documentation
+/// is the installed `docket`'s own).
+fn rule_help(code: &str) -> String {
+    let page = crate::codes::reference(code);
+    match crate::codes::doc(code) {
+        Some(doc) => format!("To fix: {}. For an example and the fix, run `{page}`.", doc.fix_note),
+        None => format!("Run `{page}`."),
+    }
+}
+
 /// The SARIF log of these diagnostics, pretty-printed, ending in a newline.
 pub fn render(diagnostics: &[LocatedDiagnostic]) -> String {
     let codes: BTreeSet<&'static str> = diagnostics.iter().map(|d| d.code).collect();
@@ -129,6 +163,7 @@ pub fn render(diagnostics: &[LocatedDiagnostic]) -> String {
         .map(|&code| Rule {
             id: code,
             short_description: Text { text: crate::codes::explain(code).unwrap_or(code).to_string() },
+            help: Text { text: rule_help(code) },
             default_configuration: Configuration { level: default_level(code) },
         })
         .collect();
@@ -155,6 +190,25 @@ pub fn render(diagnostics: &[LocatedDiagnostic]) -> String {
                         },
                     },
                 }],
+                related_locations: d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(id, r)| RelatedLocation {
+                        id,
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation { uri: uri(&r.file) },
+                            region: Region {
+                                start_line: r.line,
+                                start_column: r.column,
+                                end_line: r.end_line,
+                                end_column: r.end_column,
+                            },
+                        },
+                        message: Text { text: r.label.clone() },
+                    })
+                    .collect(),
+                suppressions: if d.suppressed { vec![Suppression { kind: "inSource" }] } else { vec![] },
             }
         })
         .collect();

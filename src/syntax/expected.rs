@@ -229,13 +229,23 @@ fn one_of(words: &[&str]) -> String {
     }
 }
 
-/// Build the syntax-error diagnostic for a pest failure.
-pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
-    let pos = match err.location {
+/// Where a pest failure is, as a byte offset into the text that was parsed.
+pub fn position(err: &Error<Rule>) -> usize {
+    match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     }
-    .min(text.len());
+}
+
+/// Build the syntax-error diagnostic for a pest failure.
+pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
+    describe_at(text, 0, err)
+}
+
+/// Build the diagnostic for a pest failure in `text[base..]`, a part of the file parsed on its
+/// own after an earlier error: the advice reads the whole text, and spans are in the whole text.
+pub fn describe_at(text: &str, base: usize, err: &Error<Rule>) -> Diagnostic {
+    let pos = (base + position(err)).min(text.len());
     let rules: &[Rule] = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives,
         ErrorVariant::CustomError { message } => {
@@ -262,6 +272,9 @@ pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
     if let Some(d) = word_after_timer_duration(text, pos, rules) {
         return d;
     }
+    if let Some(d) = missing_arrow(text, pos) {
+        return d;
+    }
     let at_end = found.is_empty();
     // At the end of the file, point just after the last thing written, not at a blank line.
     let start = if at_end { text.trim_end().len() } else { pos };
@@ -276,13 +289,18 @@ pub fn describe(text: &str, err: &Error<Rule>) -> Diagnostic {
         .with_help("a policy file starts with its header, such as `policy disputes \"Marketplace disputes\"`");
     }
     let (words, cx) = expected_words(rules, at_end);
+    let before = Before::at(text, pos);
+    if let Some(d) = trailing_comma(text, pos, &words, &before).or_else(|| foreign_operator(text, pos, &words, &before))
+    {
+        return d;
+    }
     let message = if words.is_empty() {
         format!("unexpected {}", describe_found(&found))
     } else {
         format!("expected {}, found {}", one_of(&words), describe_found(&found))
     };
     let mut d = Diagnostic::error("E001", span, message);
-    if let Some(help) = help_for(&words, &cx, &found, &Before::at(text, pos)) {
+    if let Some(help) = help_for(&words, &cx, &found, &before) {
         d = d.with_help(help);
     }
     d
@@ -394,6 +412,146 @@ fn help_for(words: &[&str], cx: &Context, found: &str, before: &Before) -> Optio
         );
     }
     None
+}
+
+/// What each list's name means, for "a comma after the last role".
+const LISTED: &[(&str, &str)] = &[
+    ("a role name", "role"),
+    ("an outcome name", "outcome"),
+    ("a parameter name", "parameter"),
+    ("a status name", "status"),
+    ("an enum variant", "variant"),
+];
+
+/// A comma after the last item of a list (`roles buyer, seller,` then the next line): pest
+/// expects one more name and finds the next declaration, or `)`. The comma is the mistake.
+fn trailing_comma(text: &str, pos: usize, words: &[&str], before: &Before) -> Option<Diagnostic> {
+    let noun = LISTED.iter().find(|(w, _)| words.first() == Some(w)).map(|(_, n)| *n)?;
+    let found = found_at(text, pos);
+    if !before.ends_with(",") || (before.same_line && found != ")") {
+        return None;
+    }
+    let comma = text[..pos].rfind(',')?;
+    let last = before.line.trim_end_matches(',').rsplit([',', ' ', '(']).next().unwrap_or("").trim();
+    let example = match noun {
+        "role" => "`roles buyer, seller`",
+        "outcome" => "`outcomes refund_buyer(money), release_to_seller`",
+        "parameter" => "`buyer open(reason, amount: money)`",
+        "variant" => "`enum { lost, damaged }`",
+        _ => "`pause in escalated, escalated.awaiting_info`",
+    };
+    let after = if last.is_empty() { String::new() } else { format!(" `{last}`") };
+    Some(
+        Diagnostic::error("E001", Span::new(comma, comma + 1), format!("a comma after the last {noun}{after}"))
+            .with_label("remove this comma")
+            .with_help(format!("a list is separated by commas, with none after its last item, such as {example}")),
+    )
+}
+
+/// An operator from another language in a condition: `||`, `&&`, `!`, `=` for a comparison, or
+/// `=>` for `->`. Each is named with the word to write.
+fn foreign_operator(text: &str, pos: usize, words: &[&str], before: &Before) -> Option<Diagnostic> {
+    let rest = text.get(pos..)?;
+    let in_condition = words.contains(&OPERATOR) || words.contains(&"a value");
+    let wants_arrow = words.contains(&"`->`");
+    let (written, write, what) = if rest.starts_with("||") && in_condition {
+        ("||", "or", "either condition")
+    } else if rest.starts_with("&&") && in_condition {
+        ("&&", "and", "both conditions")
+    } else if rest.starts_with("=>") && wants_arrow {
+        ("=>", "->", "the status the case moves to")
+    } else if rest.starts_with('=')
+        && !rest.starts_with("==")
+        && words.contains(&OPERATOR)
+        && before.line.contains("when")
+    {
+        ("=", "==", "a comparison")
+    } else if rest.starts_with('!') && !rest.starts_with("!=") && words.contains(&"a value") {
+        ("!", "not", "the opposite of a condition")
+    } else {
+        return None;
+    };
+    let help = match written {
+        "=" => "`=` sets a field in `{ ... }`; in a condition, `==` compares: `when reason == damaged`".to_string(),
+        "=>" => "a rule moves the case with `->`, such as `buyer accept -> refunding`".to_string(),
+        _ => format!("conditions are written in words: `{write}` for {what}, such as `when a > 1 {write} b > 2`"),
+    };
+    let help = if written == "!" { "write `not`, such as `when not offer_made`".to_string() } else { help };
+    Some(
+        Diagnostic::error(
+            "E001",
+            Span::new(pos, pos + written.len()),
+            format!("write `{write}` instead of `{written}`"),
+        )
+        .with_label(format!("`{written}` is not an operator here"))
+        .with_help(help),
+    )
+}
+
+/// A rule that names its target without `->` (`buyer close closed`): the parser reads the status
+/// as the next rule's role and fails a few words later, so the failure's own message would point
+/// past the mistake. Looked for on the failure's line and the line with code before it.
+fn missing_arrow(text: &str, pos: usize) -> Option<Diagnostic> {
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let mut candidates = vec![line_start];
+    let mut start = line_start;
+    while start > 0 {
+        let prev = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+        if !without_comment(&text[prev..start - 1]).trim().is_empty() {
+            candidates.push(prev);
+            break;
+        }
+        start = prev;
+    }
+    let roles = declared_roles(text);
+    let statuses = declared_statuses(text);
+    for start in candidates.into_iter().rev() {
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        // A rule's effects may follow its target: `buyer accept refunding { refund = offer }`.
+        let code = without_comment(&text[start..end]).split('{').next().unwrap_or("");
+        if code.contains("->") || code.contains("=>") || code.contains('}') {
+            continue;
+        }
+        let words: Vec<&str> = code.split_whitespace().collect();
+        let (Some(first), Some(last)) = (words.first(), words.last()) else { continue };
+        let rule = roles.contains(first) || *first == "after" || *first == "else";
+        if !rule || words.len() < 3 || !statuses.contains(last) || words[words.len() - 2] == "->" {
+            continue;
+        }
+        let at = start + code.rfind(last)?;
+        return Some(
+            Diagnostic::error("E001", Span::new(at, at + last.len()), format!("expected `->` before `{last}`"))
+                .with_label("the status the case moves to")
+                .with_help(format!("a rule names where the case goes with `->`: `... -> {last}`")),
+        );
+    }
+    None
+}
+
+/// The roles the text declares, read from its `roles` lines.
+fn declared_roles(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| without_comment(l).trim().strip_prefix("roles "))
+        .flat_map(|names| names.split(','))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The status names the text declares (`status NAME`), dotted paths' last parts included.
+fn declared_statuses(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut words = without_comment(line).split_whitespace();
+        while let Some(w) = words.next() {
+            if w == "status"
+                && let Some(name) = words.next()
+            {
+                out.push(name);
+            }
+        }
+    }
+    out
 }
 
 /// Whether the text holds nothing but blanks and comments.

@@ -1,10 +1,12 @@
 //! Parsing: policy text to the AST. The pest grammar lives in `grammar/policy.pest`; this module
 //! runs it, turns pest's failure into a diagnostic in words, and lowers the parse tree to `ast`.
-//! Parsing stops at the first syntax error; every later stage collects all its problems.
+//! After a syntax error, `parse_all` reads on from the next declaration or rule to report up to
+//! ten errors (`recover.rs`); `parse` keeps the first. Every later stage collects all its problems.
 
 mod expected;
 mod expr;
 mod lower;
+mod recover;
 
 use crate::ast::Policy;
 use crate::diag::Diagnostic;
@@ -61,13 +63,25 @@ pub fn on_is_only_entry(span: Span, rule: Option<&str>, exact: bool) -> Diagnost
 
 /// Parse a policy's text into its AST, or the first syntax error.
 pub fn parse(text: &str) -> Result<Policy, Diagnostic> {
-    check_size(text)?;
-    check_nesting(text)?;
-    let mut pairs = PolicyParser::parse(Rule::policy, text).map_err(|e| expected::describe(text, &e))?;
+    parse_all(text).map_err(|mut errors| {
+        if errors.is_empty() {
+            Diagnostic::error("E001", Span::new(0, 0), "the file holds no policy")
+        } else {
+            errors.swap_remove(0)
+        }
+    })
+}
+
+/// Parse a policy's text into its AST, or its syntax errors in order of position: up to
+/// [`recover::MAX_ERRORS`], each found by reading on after the one before.
+pub fn parse_all(text: &str) -> Result<Policy, Vec<Diagnostic>> {
+    check_size(text).map_err(|d| vec![d])?;
+    check_nesting(text).map_err(|d| vec![d])?;
+    let mut pairs = PolicyParser::parse(Rule::policy, text).map_err(|e| recover::errors(text, &e))?;
     let Some(policy) = pairs.next() else {
-        return Err(Diagnostic::error("E001", Span::new(0, 0), "the file holds no policy"));
+        return Err(vec![Diagnostic::error("E001", Span::new(0, 0), "the file holds no policy")]);
     };
-    lower::policy(policy)
+    lower::policy(policy).map_err(|d| vec![d])
 }
 
 /// Refuse a file larger than [`MAX_SOURCE_BYTES`] before any work that grows with its size.

@@ -354,9 +354,15 @@ fn a_missing_file_is_an_io_error_naming_it() {
 
 #[test]
 fn a_directory_is_an_io_error_naming_it() {
-    let run = docket(&["check", "tests/cases/check"]);
+    // Verbs that take one policy refuse a directory; `check` and `fmt` check what is inside.
+    let run = docket(&["table", "tests/cases/check"]);
     assert_eq!(run.code, 2);
     assert_eq!(run.stderr, "error: `tests/cases/check` is a directory, not a policy file\n");
+    let empty = scratch("no-policies-here");
+    fs::create_dir_all(&empty).unwrap();
+    let run = docket(&["check", empty.to_str().unwrap()]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr, format!("error: `{}` holds no `.policy` file\n", empty.display()));
 }
 
 /// Whether a message keeps the house style: lowercase start, no trailing period.

@@ -132,6 +132,18 @@ fn a_warning_alone_exits_0_unless_warnings_are_denied() {
 }
 
 #[test]
+fn an_unused_timer_is_a_warning_like_every_unused_declaration_and_blocks_no_verb() {
+    for name in ["unused_field", "unused_role", "unused_action", "timer_declared_never_used"] {
+        let (out, _, code) = docket(&["check", "--format", "json", &case(name)]);
+        assert_eq!(code, 0, "{name}: {out}");
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value[0]["severity"], "warning", "{name}");
+        let (_, err, code) = docket(&["table", &case(name)]);
+        assert_eq!(code, 0, "{name}: a warning does not stop other verbs: {err}");
+    }
+}
+
+#[test]
 fn deny_warnings_does_not_fail_a_clean_file() {
     let (_, _, code) = docket(&["check", "--deny-warnings", &case("clean_minimal")]);
     assert_eq!(code, 0);
@@ -203,7 +215,26 @@ fn json_is_an_array_of_located_diagnostics_with_exactly_the_contract_keys() {
     assert_eq!(items.len(), 1);
     let d = items[0].as_object().unwrap();
     let keys: Vec<&str> = d.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "help"]);
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "help",
+            "related",
+            "suppressed",
+            "docs"
+        ]
+    );
+    assert_eq!(d["suppressed"], false);
+    assert_eq!(d["docs"], "docket codes E020");
+    assert_eq!(d["related"], serde_json::json!([]));
     assert_eq!(d["code"], "E020");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["message"], "unknown status `closd`");
@@ -211,6 +242,44 @@ fn json_is_an_array_of_located_diagnostics_with_exactly_the_contract_keys() {
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(12), Some(18)));
     assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(12), Some(23)));
     assert_eq!(d["help"], "did you mean `closed`?");
+}
+
+#[test]
+fn json_carries_the_places_a_diagnostic_points_at_besides_its_own() {
+    // The overlapping rule is on line 17; the rule it overlaps, on line 16, is where `related` points.
+    let (out, _, code) = docket(&["check", "--format", "json", &case("overlapping_rules_for_one_action")]);
+    assert_eq!(code, 1);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value[0]["line"], 17);
+    assert_eq!(
+        value[0]["related"],
+        serde_json::json!([{
+            "file": case("overlapping_rules_for_one_action"),
+            "line": 16, "column": 3, "end_line": 16, "end_column": 60,
+            "label": "the earlier rule"
+        }])
+    );
+    // A duplicate points at the first declaration; E011 at the field it hides.
+    let (out, _, _) = docket(&["check", "--format", "json", &case("duplicate_status_among_siblings")]);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((&value[0]["line"], &value[0]["related"][0]["line"]), (&16.into(), &11.into()));
+    assert_eq!(value[0]["related"][0]["label"], "first declared here");
+    let (out, _, _) = docket(&["check", "--format", "json", &case("param_typed_with_the_name_of_a_field")]);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value[0]["related"][0]["line"], 9);
+    assert_eq!(value[0]["related"][0]["label"], "the field it hides");
+}
+
+#[test]
+fn text_draws_a_secondary_place_under_its_own_line_with_dashes() {
+    let (out, _, _) = docket(&["check", &case("overlapping_rules_for_one_action")]);
+    assert!(
+        out.contains(
+            "16 |   buyer close when amount > 10 -> closed { claim = amount }\n   |   \
+             --------------------------------------------------------- the earlier rule\n17 |"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -263,6 +332,11 @@ fn json_and_text_agree_on_every_case() {
         assert_eq!(text_code, json_code, "{name}");
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         for d in value.as_array().unwrap() {
+            if d["suppressed"] == true {
+                // Silenced: only machines see it.
+                assert!(!text.contains(d["message"].as_str().unwrap()), "{name}: {text}");
+                continue;
+            }
             let header = format!(
                 "{}[{}]: {}",
                 d["severity"].as_str().unwrap(),
@@ -348,7 +422,8 @@ fn every_code_used_in_src_is_listed_in_codes_rs() {
     let listed: Vec<&str> = docket::codes::CODES.iter().map(|(c, _)| *c).collect();
     let mut used = Vec::new();
     for (path, text) in sources() {
-        if path.ends_with("codes.rs") {
+        // The list itself, and the pages that document each code with examples.
+        if path.ends_with("codes.rs") || path.ends_with("codes/docs.rs") {
             continue;
         }
         for code in codes_in_constructors(&text) {
@@ -364,6 +439,12 @@ fn every_code_used_in_src_is_listed_in_codes_rs() {
     }
     assert!(used.len() > 40, "the scan found only {} uses; has the constructor changed?", used.len());
     for code in &listed {
+        if docket::codes::is_retired(code) {
+            // A retired code is kept so configurations that name it still mean something; nothing
+            // reports it, so a use would be a mistake.
+            assert!(!used.iter().any(|u| u == code), "{code} is retired, but src/ still uses it");
+            continue;
+        }
         assert!(used.iter().any(|u| u == code), "src/codes.rs lists {code}, but nothing in src/ uses it");
     }
 }
@@ -424,11 +505,25 @@ fn check_now_warns_about_holiday_data_that_runs_out_within_a_year() {
 
 #[test]
 fn when_no_file_can_be_read_stdout_is_empty_in_every_format() {
-    for format in ["text", "json", "github"] {
-        let (out, err, code) = docket(&["check", "--format", format, "nope.policy", "tests/cases/check"]);
+    // A directory without policies names nothing to check, as a missing file does.
+    let empty = std::env::temp_dir().join(format!("docket-no-policies-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let empty = empty.display().to_string();
+    for format in ["text", "json", "github", "sarif"] {
+        let (out, err, code) = docket(&["check", "--format", format, "nope.policy", &empty]);
         assert_eq!(code, 2, "{format}");
         assert_eq!(out, "", "{format}: nothing was checked, so nothing is reported");
         assert!(err.contains("error: cannot read `nope.policy`: no such file"), "{format}: {err}");
-        assert!(err.contains("is a directory"), "{format}: {err}");
+        assert!(err.contains("holds no `.policy` file"), "{format}: {err}");
     }
+    std::fs::remove_dir(&empty).unwrap();
+}
+
+#[test]
+fn the_readme_shows_what_docket_check_prints() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("### Checking policies").nth(1).unwrap();
+    let shown = section.split("```text\n").nth(1).unwrap().split("```").next().unwrap();
+    let (out, _, _) = docket(&["check", &case("overlapping_rules_for_one_action")]);
+    assert_eq!(out, shown, "README.md shows an old output of docket check");
 }

@@ -1,9 +1,12 @@
 //! Docket's integration tests: one binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may stop at the first surprise
 
+mod allow;
 mod authoring;
 mod bad_input;
 mod check_cases;
+mod codes;
+mod colour;
 mod diff;
 mod eval_cli;
 mod eval_props;
@@ -12,6 +15,7 @@ mod fail_on;
 mod format;
 mod formats;
 mod hostile;
+mod inputs;
 mod policies;
 mod props;
 mod sarif;

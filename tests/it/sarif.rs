@@ -104,6 +104,16 @@ fn assert_valid(log: &Value) {
         if end_line == start_line {
             assert!(end_column >= start_column, "{region:?}");
         }
+        for (i, related) in
+            result.get("relatedLocations").map_or(&vec![], |r| array(r, "relatedLocations")).iter().enumerate()
+        {
+            let related = object(related, "a related location");
+            assert_eq!(integer(&related["id"], "relatedLocations[].id", 0) as usize, i);
+            assert!(!string(&object(&related["message"], "message")["text"], "message.text").is_empty());
+            let physical = object(&related["physicalLocation"], "physicalLocation");
+            assert!(physical["artifactLocation"]["uri"].is_string());
+            integer(&physical["region"]["startLine"], "startLine", 1);
+        }
     }
     assert_eq!(used, unique, "the rules are exactly the codes the results use");
 }
@@ -139,7 +149,21 @@ fn sarif_of_every_check_case_is_valid_and_says_what_json_says() {
             [&d["line"], &d["column"], &d["end_line"], &d["end_column"]],
             "{d}"
         );
+        let related = r.get("relatedLocations").cloned().unwrap_or(Value::Array(vec![]));
+        let related = related.as_array().unwrap();
+        assert_eq!(related.len(), d["related"].as_array().unwrap().len(), "{d}");
+        for (s, j) in related.iter().zip(d["related"].as_array().unwrap()) {
+            let region = &s["physicalLocation"]["region"];
+            assert_eq!(
+                [&region["startLine"], &region["startColumn"], &region["endLine"], &region["endColumn"]],
+                [&j["line"], &j["column"], &j["end_line"], &j["end_column"]],
+                "{d}"
+            );
+            assert_eq!(s["message"]["text"], j["label"]);
+            assert_eq!(s["physicalLocation"]["artifactLocation"]["uri"], j["file"]);
+        }
     }
+    assert!(results.iter().any(|r| r.get("relatedLocations").is_some()), "some case has a secondary place");
     let warnings = results.iter().filter(|r| r["level"] == "warning").count();
     assert!(warnings > 0 && warnings < results.len(), "errors and warnings both appear");
 }
@@ -155,6 +179,7 @@ fn sarif_for_one_error_names_its_rule_and_place() {
         serde_json::json!([{
             "id": "E020",
             "shortDescription": {"text": "a status name does not match any status in scope"},
+            "help": {"text": "To fix: name a declared status (the message suggests the closest). For an example and the fix, run `docket codes E020`."},
             "defaultConfiguration": {"level": "error"}
         }])
     );
@@ -169,6 +194,24 @@ fn sarif_for_one_error_names_its_rule_and_place() {
                 "artifactLocation": {"uri": "tests/cases/check/unknown_status_did_you_mean.policy"},
                 "region": {"startLine": 12, "startColumn": 18, "endLine": 12, "endColumn": 23}
             }}]
+        }])
+    );
+}
+
+#[test]
+fn sarif_points_at_the_rule_an_overlapping_rule_overlaps() {
+    let (log, code) = sarif(&["tests/cases/check/overlapping_rules_for_one_action.policy"]);
+    assert_eq!(code, 1);
+    assert_valid(&log);
+    assert_eq!(
+        log["runs"][0]["results"][0]["relatedLocations"],
+        serde_json::json!([{
+            "id": 0,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "tests/cases/check/overlapping_rules_for_one_action.policy"},
+                "region": {"startLine": 16, "startColumn": 3, "endLine": 16, "endColumn": 60}
+            },
+            "message": {"text": "the earlier rule"}
         }])
     );
 }
