@@ -34,6 +34,9 @@ pub struct Scenario {
     pub policies: Vec<String>,
     /// Migration plans (paths relative to the scenario file): `migrations = ["plan.toml"]`.
     pub migrations: Vec<String>,
+    /// Event keys accepted and ignored besides each action's parameters:
+    /// `allow_keys = ["source"]` (and `docket test --allow-keys`).
+    pub allow_keys: Vec<String>,
     /// The `[[events]]` tables.
     pub events: Vec<toml::Value>,
     /// The `[[expect]]` tables.
@@ -73,7 +76,15 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("`migrations` must be a list of plan paths: [\"plan.toml\"]".into()),
     };
-    Ok(Scenario { description, policies, migrations, events, expect })
+    let allow_keys = match doc.get("allow_keys") {
+        None => vec![],
+        Some(toml::Value::Array(list)) => list
+            .iter()
+            .map(|k| k.as_str().map(str::to_string).ok_or("`allow_keys` must be a list of event keys: [\"source\"]"))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("`allow_keys` must be a list of event keys: [\"source\"]".into()),
+    };
+    Ok(Scenario { description, policies, migrations, allow_keys, events, expect })
 }
 
 /// TOML to JSON, times as RFC 3339 strings.
@@ -188,7 +199,7 @@ pub type Migration = (usize, usize, crate::migrate::Plan);
 
 fn evaluate(scenario: &Scenario, versions: &Versions, plans: &[Migration], now: Option<DateTime<Utc>>) -> Vec<Json> {
     let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
-    let mut run = LogRun::versioned(versions, true, now).with_migrations(plans);
+    let mut run = LogRun::versioned(versions, true, now).with_migrations(plans).allow_keys(&scenario.allow_keys);
     run.feed_toml_events(&scenario.events);
     run.finish();
     run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect()

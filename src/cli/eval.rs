@@ -29,6 +29,11 @@ pub struct EvalArgs {
     /// instant; the versions it names must be among the policies given.
     #[arg(long, value_name = "PLAN")]
     pub migrations: Vec<PathBuf>,
+    /// Event keys to accept and ignore besides each action's parameters (comma-separated or
+    /// repeated). Any other key rejects its event ("unknown key `delivry_due` for `buyer open`;
+    /// did you mean `delivery_due`?"), so a misspelt parameter is never applied as missing.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub allow_keys: Vec<String>,
     /// Exit 1 only for these kinds of problem (comma-separated or repeated); without it, any.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     pub fail_on: Vec<super::fail_on::FailOn>,
@@ -64,7 +69,7 @@ pub fn run(args: &EvalArgs) -> u8 {
         Err(code) => return code,
     };
     let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
-    let mut run = LogRun::versioned(&versions, !args.summary, now).with_migrations(plans);
+    let mut run = LogRun::versioned(&versions, !args.summary, now).with_migrations(plans).allow_keys(&args.allow_keys);
     if let Err(msg) = io::feed_log(&mut run, std::path::Path::new(events)) {
         eprintln!("{msg}");
         return USAGE;

@@ -26,6 +26,11 @@ pub struct ExplainArgs {
     /// version in effect at its first event, as `eval` pins it.
     #[arg(long = "version-file", value_name = "FILE", requires = "case")]
     pub versions: Vec<String>,
+    /// Event keys to accept and ignore besides each action's parameters (comma-separated or
+    /// repeated). Any other key rejects its event ("unknown key `delivry_due` for `buyer open`;
+    /// did you mean `delivery_due`?"), so a misspelt parameter is never applied as missing.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub allow_keys: Vec<String>,
     /// Migration plans (repeatable), for --case: open cases move as `eval --migrations` moves them.
     #[arg(long, value_name = "PLAN", requires = "case")]
     pub migrations: Vec<PathBuf>,
@@ -56,7 +61,8 @@ pub fn run(args: &ExplainArgs) -> u8 {
             Err(code) => return code,
         };
         let mut run = LogRun::versioned(&versions, true, now)
-            .with_migrations(plans.iter().map(|(f, t, p)| (*f, *t, p)).collect());
+            .with_migrations(plans.iter().map(|(f, t, p)| (*f, *t, p)).collect())
+            .allow_keys(&args.allow_keys);
         if let Err(msg) = io::feed_log(&mut run, log) {
             eprintln!("{msg}");
             return USAGE;

@@ -30,6 +30,10 @@ pub struct TestArgs {
     /// Run only the scenarios whose file path contains this text; repeatable (any may match).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
+    /// Event keys every scenario accepts and ignores besides each action's parameters
+    /// (comma-separated or repeated), added to a scenario's own `allow_keys = [...]`.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub allow_keys: Vec<String>,
 }
 
 /// The result of one scenario file.
@@ -122,7 +126,7 @@ pub fn run(args: &TestArgs) -> u8 {
         .iter()
         .map(|f| {
             let started = Instant::now();
-            let mut outcome = run_file(f, &mut policies);
+            let mut outcome = run_file(f, &mut policies, &args.allow_keys);
             outcome.time = started.elapsed();
             outcome
         })
@@ -164,7 +168,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     }
 }
 
-fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>) -> Outcome {
+fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>, keys: &[String]) -> Outcome {
     let name = path.display().to_string();
     let failed =
         |name, result| Outcome { name, description: String::new(), expects: Vec::new(), time: Duration::ZERO, result };
@@ -172,10 +176,11 @@ fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, S
         Ok(t) => t,
         Err(e) => return failed(name, Err(format!("cannot read: {}", io::io_reason(&e)))),
     };
-    let scenario = match scenario::parse(&text) {
+    let mut scenario = match scenario::parse(&text) {
         Ok(s) => s,
         Err(e) => return failed(name, Err(e)),
     };
+    scenario.allow_keys.extend(keys.iter().cloned());
     let dir = path.parent().unwrap_or(Path::new("."));
     let specs: Vec<String> = scenario.policies.iter().map(|p| dir.join(p).display().to_string()).collect();
     let table =

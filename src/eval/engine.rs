@@ -320,6 +320,9 @@ pub struct Engine<'t> {
     simple: Vec<Option<SimpleClock>>,
     /// The first day a calendar computation needed beyond the holiday data, since last reset.
     beyond: expr::Beyond,
+    /// Keys an event may carry that are not its action's parameters, accepted and ignored
+    /// (`--allow-keys`, `allow_keys` in a scenario). Any other key rejects the event.
+    allowed_keys: Vec<String>,
 }
 
 impl<'t> Engine<'t> {
@@ -358,7 +361,13 @@ impl<'t> Engine<'t> {
             has_pauses,
             simple,
             beyond: Default::default(),
+            allowed_keys: Vec::new(),
         }
+    }
+
+    /// Accept and ignore these event keys besides each action's parameters.
+    pub fn allow_keys(&mut self, keys: &[String]) {
+        self.allowed_keys = keys.to_vec();
     }
 
     /// A new case in the initial status, before any event.
@@ -534,11 +543,14 @@ impl<'t> Engine<'t> {
         let status = &t.statuses[case.status];
         // A policy has a handful of roles: a scan beats hashing.
         let Some(role) = t.roles.iter().position(|r| *r == event.role) else {
-            return Err(format!("unknown role `{}`; the policy's roles are {}", event.role, t.roles.join(", ")));
+            return Err(self.unknown_role(&event.role));
         };
         let Some(&action) = self.actions_by_role[role].get(event.action.as_ref()) else {
-            return Err(format!("role `{}` has no action `{}`", event.role, event.action));
+            return Err(self.unknown_action(role, &event.action));
         };
+        if let Some(reason) = self.unknown_key(action, event.params.iter().map(|(k, _)| k.as_ref())) {
+            return Err(reason);
+        }
         if status.terminal.is_some() {
             return Err(format!("the case is closed in `{}`", status.path));
         }
@@ -573,6 +585,76 @@ impl<'t> Engine<'t> {
             reason.push_str(&format!("; it opens at {}", super::time::format(&at)));
         }
         Err(reason)
+    }
+
+    /// Whether an event with this role, action and keys is one the policy knows; if not, why, in
+    /// the words a rejection uses (with a "did you mean" where a name is close). Scenarios ask
+    /// before they run, to say which event is misspelt.
+    pub fn vocabulary<'k>(&self, role: &str, action: &str, keys: impl IntoIterator<Item = &'k str>) -> Option<String> {
+        let Some(role_id) = self.table.roles.iter().position(|r| r == role) else {
+            return Some(self.unknown_role(role));
+        };
+        let Some(&action_id) = self.actions_by_role[role_id].get(action) else {
+            return Some(self.unknown_action(role_id, action));
+        };
+        self.unknown_key(action_id, keys)
+    }
+
+    fn unknown_role(&self, role: &str) -> String {
+        let roles = &self.table.roles;
+        match crate::diag::suggest(role, roles.iter().map(String::as_str)) {
+            Some(help) => format!("unknown role `{role}`; {help}"),
+            None => format!("unknown role `{role}`; the policy's roles are {}", roles.join(", ")),
+        }
+    }
+
+    fn unknown_action(&self, role: RoleId, action: &str) -> String {
+        let t = self.table;
+        let name = &t.roles[role];
+        let own = t.actions.iter().filter(|a| a.role == role).map(|a| a.name.as_str());
+        if let Some(help) = crate::diag::suggest(action, own.clone()) {
+            return format!("role `{name}` has no action `{action}`; {help}");
+        }
+        // Sent as the wrong role: say whose action it is.
+        let owners: Vec<String> =
+            t.actions.iter().filter(|a| a.name == action).map(|a| format!("`{}`", t.roles[a.role])).collect();
+        if !owners.is_empty() {
+            return format!("role `{name}` has no action `{action}`; it is an action of {}", owners.join(", "));
+        }
+        let own: Vec<&str> = own.collect();
+        if own.is_empty() {
+            format!("role `{name}` has no action `{action}`; it has no actions")
+        } else {
+            format!("role `{name}` has no action `{action}`; its actions are {}", own.join(", "))
+        }
+    }
+
+    /// The first key of an event that is neither one of its action's parameters, nor one every
+    /// event has, nor allowed: a misspelt parameter would otherwise be applied as missing.
+    fn unknown_key<'k>(&self, action: ActionId, keys: impl IntoIterator<Item = &'k str>) -> Option<String> {
+        let def = &self.table.actions[action];
+        let known = |k: &str| {
+            def.params.iter().any(|p| p.name == k)
+                || matches!(k, "case" | "at" | "role" | "action" | "id")
+                || self.allowed_keys.iter().any(|a| a == k)
+        };
+        let mut unknown = keys.into_iter().filter(|k| !known(k));
+        let key = unknown.next()?;
+        let others: Vec<String> = unknown.map(|k| format!("`{k}`")).collect();
+        let what = format!("`{} {}`", self.table.roles[def.role], def.name);
+        let names = def.params.iter().map(|p| p.name.as_str());
+        let mut reason = match crate::diag::suggest(key, names.chain(["case", "at", "role", "action", "id"])) {
+            Some(help) => format!("unknown key `{key}` for {what}; {help}"),
+            None if def.params.is_empty() => format!("unknown key `{key}` for {what}, which takes no parameters"),
+            None => {
+                let list: Vec<&str> = def.params.iter().map(|p| p.name.as_str()).collect();
+                format!("unknown key `{key}` for {what}; its parameters are {}", list.join(", "))
+            }
+        };
+        if !others.is_empty() {
+            reason.push_str(&format!(" (also unknown: {})", others.join(", ")));
+        }
+        Some(reason)
     }
 
     /// Type an event's parameters by the action's declaration.
@@ -622,7 +704,13 @@ impl<'t> Engine<'t> {
             (Type::Duration, _) => wrong("a duration such as \"5d\" or \"36h\""),
             (Type::Enum(e), RawValue::Text(s)) => match self.table.enums[e].iter().position(|v| v == s) {
                 Some(i) => Ok(Value::Enum(e, i as u32)),
-                None => Err(format!("parameter `{}` is `{s}`, not one of {}", p.name, self.table.enums[e].join(", "))),
+                None => {
+                    let variants = &self.table.enums[e];
+                    let help = crate::diag::suggest(s, variants.iter().map(String::as_str))
+                        .map(|h| format!("; {h}"))
+                        .unwrap_or_default();
+                    Err(format!("parameter `{}` is `{s}`, not one of {}{help}", p.name, variants.join(", ")))
+                }
             },
             (Type::Enum(e), _) => wrong(&format!("one of {}", self.table.enums[e].join(", "))),
         }
