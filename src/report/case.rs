@@ -235,19 +235,32 @@ fn warnings(engine: &Engine, case: &CaseState) -> Vec<String> {
     out
 }
 
+/// The timed deadlines a report lists, by time: pending timers, leaving out a moving timer whose
+/// condition is false as things stand; with each moving timer's destination.
+pub fn timed_deadlines<'t>(
+    engine: &Engine<'t>,
+    case: &CaseState,
+) -> Vec<(DateTime<Utc>, &'t ArmedTimer, Option<StatusId>)> {
+    engine
+        .pending(case)
+        .into_iter()
+        .filter_map(|(at, armed)| match &armed.effect {
+            TimerEffect::Sla => Some((at, armed, None)),
+            TimerEffect::Move(_) => engine.timer_destination(case, armed, at).map(|to| (at, armed, Some(to))),
+        })
+        .collect()
+}
+
 /// Pending timers, leaving out a moving timer whose condition is false as things stand.
 fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
     let table = engine.table;
-    let timed = engine.pending(case).into_iter().filter_map(|(at, armed)| {
-        let (effect, target) = match &armed.effect {
-            TimerEffect::Sla => ("sla", None),
-            TimerEffect::Move(_) => {
-                let to = engine.timer_destination(case, armed, at)?;
-                ("transition", Some(table.statuses[to].path.clone()))
-            }
+    let timed = timed_deadlines(engine, case).into_iter().map(|(at, armed, to)| {
+        let (effect, target) = match to {
+            None => ("sla", None),
+            Some(to) => ("transition", Some(table.statuses[to].path.clone())),
         };
         let def = &table.timers[armed.timer];
-        Some(DeadlineReport {
+        DeadlineReport {
             timer: def.name.clone(),
             at: Some(t(&at)),
             local: def.calendar.and_then(|c| table.calendars.get(c)).map(|c| c.local_text(at)),
@@ -256,7 +269,7 @@ fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
             policy_line: armed.line,
             paused: false,
             remaining: None,
-        })
+        }
     });
     // Paused clocks have no instant: they follow the timed ones, in declaration order.
     let paused = engine.paused(case).into_iter().map(|(armed, left)| {

@@ -1,8 +1,10 @@
 //! Reports: the structs other systems read (serde) and their text renderers.
 
 pub mod case;
+pub mod csv;
 pub mod explain;
 pub mod graph;
 pub mod sarif;
+pub mod select;
 pub mod summary;
 pub mod table;

@@ -7,6 +7,7 @@ mod check_cases;
 mod diff;
 mod eval_cli;
 mod eval_props;
+mod eval_select;
 mod event_keys;
 mod explain;
 mod fail_on;
