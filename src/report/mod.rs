@@ -3,6 +3,7 @@
 pub mod case;
 pub mod csv;
 pub mod explain;
+pub mod explain_case;
 pub mod graph;
 pub mod sarif;
 pub mod select;
