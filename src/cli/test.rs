@@ -1,6 +1,7 @@
 //! `docket test [DIR]`: run scenario files and report each failure as a diff.
 
 use super::{OK, PROBLEMS, USAGE, io};
+use crate::scenario::check::Problem;
 use crate::scenario::{self, Mismatch, Scenario};
 use crate::versions::Versions;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,8 +45,8 @@ struct Outcome {
     expects: Vec<Expect>,
     /// How long reading and running it took.
     time: Duration,
-    /// `Err` when the scenario could not run at all.
-    result: Result<Vec<Mismatch>, String>,
+    /// `Err` when the scenario could not run at all: every problem found.
+    result: Result<Vec<Mismatch>, Vec<Problem>>,
 }
 
 /// One `[[expect]]` of a scenario, as reports name it.
@@ -68,25 +69,33 @@ impl Outcome {
         self.expects.get(index).and_then(|e| e.line)
     }
 
-    /// The expectation an error is about, when it says (`[[expect]] #2: ...`).
-    fn error_index(&self) -> Option<usize> {
-        let e = self.result.as_ref().err()?;
-        let n: String = e.strip_prefix("[[expect]] #")?.chars().take_while(char::is_ascii_digit).collect();
-        n.parse::<usize>().ok()?.checked_sub(1)
-    }
-
-    /// The line a report points at: the first failing expectation's (or the one an error is
-    /// about), else the first expectation's.
+    /// The line a report points at: the first failing expectation's (or the first problem's),
+    /// else the first expectation's.
     fn first_line(&self) -> Option<usize> {
         match &self.result {
             Ok(m) if !m.is_empty() => self.line(m[0].index),
-            _ => self.line(self.error_index().unwrap_or(0)),
+            Err(problems) => problems.first().and_then(|p| p.line).or_else(|| self.line(0)),
+            _ => self.line(0),
         }
     }
 
-    /// Where an error is: `file:line` of its expectation, or the file.
-    fn error_place(&self) -> String {
-        self.error_index().map_or_else(|| self.name.clone(), |i| self.place(i))
+    /// Where a problem is: `file:line`, or the file.
+    fn problem_place(&self, p: &Problem) -> String {
+        match p.line {
+            Some(line) => format!("{}:{line}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The problems as text: the first under the `ERROR` heading that gives its place, each
+    /// other after its own place.
+    fn problems_text(&self, problems: &[Problem]) -> String {
+        problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| if i == 0 { p.message.clone() } else { format!("{}: {}", self.problem_place(p), p.message) })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// `file:line` of an expectation, or the file alone when its line is not known.
@@ -170,33 +179,52 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 
 fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>, keys: &[String]) -> Outcome {
     let name = path.display().to_string();
-    let failed =
-        |name, result| Outcome { name, description: String::new(), expects: Vec::new(), time: Duration::ZERO, result };
+    let failed = |name, message: String| Outcome {
+        name,
+        description: String::new(),
+        expects: Vec::new(),
+        time: Duration::ZERO,
+        result: Err(vec![Problem { line: None, message }]),
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return failed(name, Err(format!("cannot read: {}", io::io_reason(&e)))),
+        Err(e) => return failed(name, format!("cannot read: {}", io::io_reason(&e))),
     };
     let mut scenario = match scenario::parse(&text) {
         Ok(s) => s,
-        Err(e) => return failed(name, Err(e)),
+        Err(e) => return failed(name, e),
     };
     scenario.allow_keys.extend(keys.iter().cloned());
     let dir = path.parent().unwrap_or(Path::new("."));
     let specs: Vec<String> = scenario.policies.iter().map(|p| dir.join(p).display().to_string()).collect();
     let table =
         policies.entry(specs.clone()).or_insert_with(|| io::try_load_versions(&specs).map_err(|m| m.join("\n  ")));
+    let lines = scenario::expect_lines(&text);
+    // An error that names its expectation (`[[expect]] #2: ...`) is at that expectation's line.
+    let at_expect = |message: String| {
+        let n: Option<usize> = message
+            .strip_prefix("[[expect]] #")
+            .and_then(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok());
+        let line = n.and_then(|n: usize| n.checked_sub(1)).and_then(|i| lines.get(i).copied());
+        vec![Problem { line, message }]
+    };
     let result = match table {
         Ok(versions) => {
-            let plans: Result<Vec<scenario::Migration>, String> = scenario
-                .migrations
-                .iter()
-                .map(|p| io::load_plan(&dir.join(p), versions).map_err(|m| m.join("\n  ")))
-                .collect();
-            plans.and_then(|plans| scenario::run(&scenario, versions, &plans))
+            let problems = scenario::check::check(&text, &scenario, versions);
+            if problems.is_empty() {
+                let plans: Result<Vec<scenario::Migration>, String> = scenario
+                    .migrations
+                    .iter()
+                    .map(|p| io::load_plan(&dir.join(p), versions).map_err(|m| m.join("\n  ")))
+                    .collect();
+                plans.and_then(|plans| scenario::run(&scenario, versions, &plans)).map_err(at_expect)
+            } else {
+                Err(problems)
+            }
         }
-        Err(e) => Err(e.clone()),
+        Err(e) => Err(at_expect(e.clone())),
     };
-    let expects = expects(&scenario, &scenario::expect_lines(&text));
+    let expects = expects(&scenario, &lines);
     Outcome { name, description: scenario.description, expects, time: Duration::ZERO, result }
 }
 
@@ -260,7 +288,11 @@ fn text(outcomes: &[Outcome]) -> String {
                     out.push_str(&diff(&m.expected, &m.actual));
                 }
             }
-            Err(e) => out.push_str(&format!("ERROR   {}\n  {e}\n", o.error_place())),
+            Err(problems) => {
+                let place = problems.first().map_or_else(|| o.name.clone(), |p| o.problem_place(p));
+                let body = o.problems_text(problems).replace('\n', "\n  ");
+                out.push_str(&format!("ERROR   {place}\n  {body}\n"));
+            }
         }
     }
     out.push_str(&recap(outcomes));
@@ -276,7 +308,11 @@ fn recap(outcomes: &[Outcome]) -> String {
             Ok(mismatches) => {
                 lines.extend(mismatches.iter().map(|m| format!("  {}: {}\n", o.place(m.index), m.title)));
             }
-            Err(e) => lines.push(format!("  {}: {}\n", o.error_place(), e.lines().next().unwrap_or_default())),
+            Err(problems) => lines.extend(
+                problems
+                    .iter()
+                    .map(|p| format!("  {}: {}\n", o.problem_place(p), p.message.lines().next().unwrap_or_default())),
+            ),
         }
     }
     if lines.is_empty() {
@@ -332,7 +368,7 @@ fn json_lines(outcomes: &[Outcome]) -> String {
             "passed": o.passed(),
             "time": seconds(o.time),
             "expectations": expectations,
-            "error": o.result.as_ref().err(),
+            "error": o.result.as_ref().err().map(|problems| o.problems_text(problems)),
         });
         out.push_str(&serde_json::to_string(&line).unwrap_or_default());
         out.push('\n');
@@ -372,7 +408,9 @@ fn junit(outcomes: &[Outcome]) -> String {
                     xml_escape(&body)
                 ));
             }
-            Err(e) => out.push_str(&format!("\n    <error message=\"{}\"/>\n  ", xml_escape(e))),
+            Err(problems) => {
+                out.push_str(&format!("\n    <error message=\"{}\"/>\n  ", xml_escape(&o.problems_text(problems))))
+            }
         }
         out.push_str("</testcase>\n");
     }

@@ -16,6 +16,7 @@ mod formats;
 mod policies;
 mod props;
 mod sarif;
+mod scenario_check;
 mod table;
 mod test_reports;
 mod versions;

@@ -3,6 +3,8 @@
 //! written, arrays compare length and each element, and a `reason` matches when the actual
 //! reason contains the expected text.
 
+pub mod check;
+
 use crate::eval::log::{EventSink, LogRun};
 use crate::report::case;
 use crate::versions::Versions;
@@ -52,7 +54,14 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
         Some(toml::Value::Array(list)) if !list.is_empty() => {
             list.iter().map(|p| p.as_str().map(str::to_string).ok_or(needs)).collect::<Result<_, _>>()?
         }
-        _ => return Err(needs.into()),
+        _ => {
+            // `polcy = "..."`: say which key was meant.
+            let close = doc.keys().find(|k| crate::diag::suggest(k, ["policy"]).is_some());
+            return Err(match close {
+                Some(k) => format!("{needs}; `{k}` is not a key of a scenario: did you mean `policy`?"),
+                None => needs.into(),
+            });
+        }
     };
     let events = doc.get("events").and_then(toml::Value::as_array).cloned().unwrap_or_default();
     let expect: Vec<toml::Table> = match doc.get("expect") {
@@ -210,10 +219,16 @@ fn evaluate(scenario: &Scenario, versions: &Versions, plans: &[Migration], now: 
 /// spans, so a `[[expect]]` inside a string or a comment is not taken for one. Empty when the
 /// text does not parse or has no `expect` array.
 pub fn expect_lines(text: &str) -> Vec<usize> {
+    table_lines(text, "expect")
+}
+
+/// The 1-based line of each table of the array `key` (`[[events]]`, `[[expect]]`), as
+/// [`expect_lines`] finds them.
+pub fn table_lines(text: &str, key: &str) -> Vec<usize> {
     let Ok(doc) = toml::de::DeTable::parse(text) else {
         return Vec::new();
     };
-    let Some(toml::de::DeValue::Array(items)) = doc.get_ref().get("expect").map(toml::Spanned::get_ref) else {
+    let Some(toml::de::DeValue::Array(items)) = doc.get_ref().get(key).map(toml::Spanned::get_ref) else {
         return Vec::new();
     };
     let line = |offset: usize| text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
