@@ -35,6 +35,40 @@ pub struct TestArgs {
     /// (comma-separated or repeated), added to a scenario's own `allow_keys = [...]`.
     #[arg(long, value_delimiter = ',', value_name = "KEYS")]
     pub allow_keys: Vec<String>,
+    /// Report, per policy, what the scenarios exercised: statuses entered, rules taken (and
+    /// guards seen both true and false), timers fired, SLA deadlines breached, and each rule
+    /// number cited in the policy's comments. Printed after the results (on stderr with
+    /// --format junit or json).
+    #[arg(long)]
+    pub coverage: bool,
+    /// Write the coverage as JSON to this file (`{"policies": [...]}`), whatever --format is.
+    #[arg(long, value_name = "FILE")]
+    pub coverage_json: Option<PathBuf>,
+    /// Fail (exit 1, saying why on stderr) when a policy's coverage is below this percentage of
+    /// its statuses, rules, timers and SLA deadlines.
+    #[arg(long, value_name = "PERCENT")]
+    pub min_coverage: Option<f64>,
+}
+
+/// What the scenarios of one policy file covered, summed as they run.
+struct Covered {
+    /// The version's table (for its items).
+    table: crate::compile::table::TransitionTable,
+    /// Where it was read from, as given to `load_spec`.
+    spec: String,
+    coverage: crate::eval::coverage::Coverage,
+    scenarios: usize,
+}
+
+/// A policy spec as reports name it: a file relative to the working directory when it is under
+/// it (`policies/aliexpress.policy`, however a scenario reached it), else as given.
+fn shown(spec: &str) -> String {
+    let path = Path::new(spec);
+    let (Ok(full), Ok(cwd)) = (std::fs::canonicalize(path), std::env::current_dir()) else {
+        return spec.to_string();
+    };
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    full.strip_prefix(&cwd).map_or_else(|_| full.display().to_string(), |rel| rel.display().to_string())
 }
 
 /// The result of one scenario file.
@@ -130,30 +164,83 @@ pub fn run(args: &TestArgs) -> u8 {
             return USAGE;
         }
     }
+    if let Some(min) = args.min_coverage
+        && !(0.0..=100.0).contains(&min)
+    {
+        eprintln!("error: --min-coverage {min} is not a percentage from 0 to 100");
+        return USAGE;
+    }
+    let measure = args.coverage || args.coverage_json.is_some() || args.min_coverage.is_some();
+    let mut covered: BTreeMap<String, Covered> = BTreeMap::new();
     let mut policies: BTreeMap<Vec<String>, Result<Versions, String>> = BTreeMap::new();
     let outcomes: Vec<Outcome> = files
         .iter()
         .map(|f| {
             let started = Instant::now();
-            let mut outcome = run_file(f, &mut policies, &args.allow_keys);
+            let mut outcome = run_file(f, &mut policies, &args.allow_keys, measure.then_some(&mut covered));
             outcome.time = started.elapsed();
             outcome
         })
         .collect();
+    let reports = match coverage_reports(&covered) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return USAGE;
+        }
+    };
+    if let Some(file) = &args.coverage_json {
+        let json = serde_json::json!({ "policies": reports });
+        let text = format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default());
+        if let Err(e) = std::fs::write(file, text) {
+            eprintln!("error: cannot write `{}`: {}", file.display(), io::io_reason(&e));
+            return USAGE;
+        }
+    }
+    let coverage_text: String = if args.coverage {
+        reports.iter().map(|r| format!("\n{}", crate::report::coverage::render_text(r))).collect()
+    } else {
+        String::new()
+    };
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
     let passed = outcomes.len() - failed;
     let out = match args.format {
-        TestFormat::Text => format!("{}{passed} passed, {failed} failed\n", text(&outcomes)),
+        TestFormat::Text => format!("{}{coverage_text}{passed} passed, {failed} failed\n", text(&outcomes)),
         TestFormat::Junit => {
+            eprint!("{}", coverage_text.trim_start());
             eprintln!("{passed} passed, {failed} failed");
             junit(&outcomes)
         }
         TestFormat::Json => {
+            eprint!("{}", coverage_text.trim_start());
             eprintln!("{passed} passed, {failed} failed");
             json_lines(&outcomes)
         }
     };
-    io::emit_then(out.as_bytes(), if failed > 0 { PROBLEMS } else { OK })
+    let mut code = if failed > 0 { PROBLEMS } else { OK };
+    if let Some(min) = args.min_coverage {
+        for r in reports.iter().filter(|r| (r.covered as f64) * 100.0 < min * (r.total as f64)) {
+            eprintln!(
+                "docket: coverage of {} is {:.1}% ({} of {} items), below --min-coverage {min}",
+                r.policy, r.percent, r.covered, r.total
+            );
+            code = PROBLEMS;
+        }
+    }
+    io::emit_then(out.as_bytes(), code)
+}
+
+/// Each policy's coverage, by name; the policy files are read again for their comments.
+fn coverage_reports(
+    covered: &BTreeMap<String, Covered>,
+) -> Result<Vec<crate::report::coverage::PolicyCoverage>, String> {
+    covered
+        .iter()
+        .map(|(name, c)| {
+            let (compiled, _) = io::load_spec(&c.spec)?;
+            Ok(crate::report::coverage::build(name, &c.table, &compiled.file, &c.coverage, c.scenarios))
+        })
+        .collect()
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
@@ -177,7 +264,12 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     }
 }
 
-fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>, keys: &[String]) -> Outcome {
+fn run_file(
+    path: &Path,
+    policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>,
+    keys: &[String],
+    covered: Option<&mut BTreeMap<String, Covered>>,
+) -> Outcome {
     let name = path.display().to_string();
     let failed = |name, message: String| Outcome {
         name,
@@ -217,7 +309,25 @@ fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, S
                     .iter()
                     .map(|p| io::load_plan(&dir.join(p), versions).map_err(|m| m.join("\n  ")))
                     .collect();
-                plans.and_then(|plans| scenario::run(&scenario, versions, &plans)).map_err(at_expect)
+                let mut coverage = Vec::new();
+                let measured = covered.is_some().then_some(&mut coverage);
+                let result = plans.and_then(|plans| scenario::run_covered(&scenario, versions, &plans, measured));
+                if let Some(covered) = covered {
+                    for (i, c) in coverage.iter().enumerate() {
+                        let (Some(spec), Some(table)) = (versions.sources.get(i), versions.tables.get(i)) else {
+                            continue;
+                        };
+                        let entry = covered.entry(shown(spec)).or_insert_with(|| Covered {
+                            table: table.clone(),
+                            spec: spec.clone(),
+                            coverage: Default::default(),
+                            scenarios: 0,
+                        });
+                        entry.coverage.merge(c);
+                        entry.scenarios += 1;
+                    }
+                }
+                result.map_err(at_expect)
             } else {
                 Err(problems)
             }

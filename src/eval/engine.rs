@@ -323,6 +323,11 @@ pub struct Engine<'t> {
     /// Keys an event may carry that are not its action's parameters, accepted and ignored
     /// (`--allow-keys`, `allow_keys` in a scenario). Any other key rejects the event.
     allowed_keys: Vec<String>,
+    /// What the run covered, when it records coverage (`docket test --coverage`).
+    coverage: Option<std::cell::RefCell<super::coverage::Coverage>>,
+    /// Set while the engine works out a hypothetical step (where a timer would take the case),
+    /// which is not coverage.
+    hypothetical: std::cell::Cell<bool>,
 }
 
 impl<'t> Engine<'t> {
@@ -362,7 +367,56 @@ impl<'t> Engine<'t> {
             simple,
             beyond: Default::default(),
             allowed_keys: Vec::new(),
+            coverage: None,
+            hypothetical: std::cell::Cell::new(false),
         }
+    }
+
+    /// Record what this engine's evaluation covers from now on.
+    pub fn record_coverage(&mut self) {
+        self.coverage = Some(Default::default());
+    }
+
+    /// What was covered so far, if coverage is recorded.
+    pub fn coverage(&self) -> Option<super::coverage::Coverage> {
+        self.coverage.as_ref().map(|c| c.borrow().clone())
+    }
+
+    /// Note something covered, when coverage is recorded and the step is real.
+    #[inline]
+    fn cover(&self, note: impl FnOnce(&mut super::coverage::Coverage)) {
+        if let Some(c) = &self.coverage
+            && !self.hypothetical.get()
+        {
+            note(&mut c.borrow_mut());
+        }
+    }
+
+    /// The first rule of a list whose condition holds, as the engine chooses; with coverage on,
+    /// each condition looked at is noted true or false.
+    #[inline]
+    fn first_holding<'l>(&self, list: &'l [Transition], scope: &Scope) -> Option<&'l Transition> {
+        if self.coverage.is_none() {
+            return list.iter().find(|c| expr::holds(c.guard.as_ref(), scope) == Some(true));
+        }
+        for c in list {
+            let holds = expr::holds(c.guard.as_ref(), scope);
+            if c.guard.is_some() {
+                self.cover(|cov| match holds {
+                    Some(true) => {
+                        cov.guard_true.insert(c.span.start);
+                    }
+                    Some(false) => {
+                        cov.guard_false.insert(c.span.start);
+                    }
+                    None => {}
+                });
+            }
+            if holds == Some(true) {
+                return Some(c);
+            }
+        }
+        None
     }
 
     /// Accept and ignore these event keys besides each action's parameters.
@@ -448,6 +502,7 @@ impl<'t> Engine<'t> {
     fn start(&self, case: &mut CaseState, at: DateTime<Utc>) {
         case.clock = Some(at);
         let chain = self.table.chain(self.table.initial);
+        self.cover(|cov| cov.entered.extend(chain.iter().copied()));
         case.entered = chain.iter().map(|s| (*s, at)).collect();
         for &s in &chain {
             self.run_entry(case, s, at);
@@ -559,7 +614,7 @@ impl<'t> Engine<'t> {
         };
         let params = self.params(&t.actions[action], event)?;
         let scope = self.scope(case, Some(&params), event.at);
-        if let Some(tr) = candidates.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
+        if let Some(tr) = self.first_holding(candidates, &scope) {
             return Ok((action, tr, params));
         }
         // Explain with the first candidate: which part of its condition failed.
@@ -733,10 +788,7 @@ impl<'t> Engine<'t> {
             // Parameters belong to the event's own transition, not to automatic ones after it.
             params = None;
             let scope = self.scope(case, None, at);
-            let next = self.table.statuses[case.status]
-                .automatic
-                .iter()
-                .find(|a| expr::holds(a.guard.as_ref(), &scope) == Some(true));
+            let next = self.first_holding(&self.table.statuses[case.status].automatic, &scope);
             match next {
                 Some(auto) => {
                     tr = auto;
@@ -771,10 +823,14 @@ impl<'t> Engine<'t> {
                 case.entered.push((s, at));
             }
             case.status = leaf;
+            self.cover(|cov| cov.entered.extend(new_chain[keep..].iter().copied()));
             for &s in &new_chain[keep..] {
                 self.run_entry(case, s, at);
             }
         }
+        self.cover(|cov| {
+            cov.taken.insert(tr.span.start);
+        });
         self.update_pauses(case, at);
         if self.keep_history {
             let to = case.status;
@@ -886,10 +942,7 @@ impl<'t> Engine<'t> {
     /// Take the automatic transitions that hold now, to a fixed point.
     fn settle(&self, case: &mut CaseState, at: DateTime<Utc>) {
         let scope = self.scope(case, None, at);
-        let first = self.table.statuses[case.status]
-            .automatic
-            .iter()
-            .find(|a| expr::holds(a.guard.as_ref(), &scope) == Some(true));
+        let first = self.first_holding(&self.table.statuses[case.status].automatic, &scope);
         if let Some(auto) = first {
             self.take(case, auto, None, at, Cause::Automatic);
         }
@@ -901,9 +954,12 @@ impl<'t> Engine<'t> {
         let TimerEffect::Move(list) = &armed.effect else { return None };
         let scope = self.scope(case, None, at);
         let tr = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))?;
-        // A scratch copy without history: only the resulting status matters.
+        // A scratch copy without history: only the resulting status matters, and nothing of it
+        // is coverage.
         let mut scratch = case.clone_state();
+        let was = self.hypothetical.replace(true);
         self.take(&mut scratch, tr, None, at, Cause::Timer(armed.timer));
+        self.hypothetical.set(was);
         Some(scratch.status)
     }
 
@@ -1102,16 +1158,22 @@ impl<'t> Engine<'t> {
             }
             case.spent.push((armed.timer, armed.owner, started));
             case.clock = Some(at);
+            self.cover(|cov| {
+                cov.fired.insert(armed.timer);
+            });
             match &armed.effect {
                 TimerEffect::Sla => {
                     let breach = Breach { timer: armed.timer, at: deadline };
                     if !case.breached.contains(&breach) {
                         case.breached.push(breach);
                     }
+                    self.cover(|cov| {
+                        cov.breached.insert(armed.span.start);
+                    });
                 }
                 TimerEffect::Move(list) => {
                     let scope = self.scope(case, None, at);
-                    if let Some(tr) = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
+                    if let Some(tr) = self.first_holding(list, &scope) {
                         self.take(case, tr, None, at, Cause::Timer(armed.timer));
                     }
                 }

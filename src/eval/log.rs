@@ -190,6 +190,14 @@ impl<'t> LogRun<'t> {
         Some(i)
     }
 
+    /// Record what the run covers of each version (`docket test --coverage`).
+    pub fn with_coverage(mut self) -> Self {
+        for engine in &mut self.engines {
+            engine.record_coverage();
+        }
+        self
+    }
+
     /// Accept and ignore these event keys besides each action's parameters, in every version.
     pub fn allow_keys(mut self, keys: &[String]) -> Self {
         for engine in &mut self.engines {

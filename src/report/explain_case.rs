@@ -246,11 +246,9 @@ pub fn build(engine: &Engine, file: &SourceFile, case: &CaseState, report: &Case
         label: report.label.clone(),
         as_of: report.as_of.clone(),
         terminal: report.terminal,
-        outcome: report.outcome.as_ref().map(|o| OutcomeWords {
-            kind: o.kind.clone(),
-            amount: o.amount.clone(),
-            policy_line: st.line,
-            note: note(file, st.line),
+        outcome: report.outcome.as_ref().map(|o| {
+            let line = super::coverage::code_line(file, st.line);
+            OutcomeWords { kind: o.kind.clone(), amount: o.amount.clone(), policy_line: line, note: note(file, line) }
         }),
         docs,
         steps: steps(file, report),

@@ -1,6 +1,7 @@
 //! Reports: the structs other systems read (serde) and their text renderers.
 
 pub mod case;
+pub mod coverage;
 pub mod csv;
 pub mod explain;
 pub mod explain_case;

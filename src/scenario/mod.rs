@@ -5,6 +5,7 @@
 
 pub mod check;
 
+use crate::eval::coverage::Coverage;
 use crate::eval::log::{EventSink, LogRun};
 use crate::report::case;
 use crate::versions::Versions;
@@ -132,6 +133,17 @@ pub fn project(expected: &Json, actual: &Json, key: Option<&str>) -> Json {
 
 /// Run a scenario against its compiled policy; returns the expectations that failed.
 pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Result<Vec<Mismatch>, String> {
+    run_covered(scenario, versions, plans, None)
+}
+
+/// Run a scenario, and with `coverage` add what its evaluations covered of each version (by
+/// index in `versions`).
+pub fn run_covered(
+    scenario: &Scenario,
+    versions: &Versions,
+    plans: &[Migration],
+    mut coverage: Option<&mut Vec<Coverage>>,
+) -> Result<Vec<Mismatch>, String> {
     let mut mismatches = Vec::new();
     let mut runs: Vec<(Option<DateTime<Utc>>, Vec<Json>)> = Vec::new();
     for (i, expect) in scenario.expect.iter().enumerate() {
@@ -153,7 +165,7 @@ pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Res
         let reports: &Vec<Json> = match runs.iter().position(|(when, _)| *when == at) {
             Some(i) => &runs[i].1,
             None => {
-                runs.push((at, evaluate(scenario, versions, plans, at)));
+                runs.push((at, evaluate(scenario, versions, plans, at, coverage.as_deref_mut())));
                 &runs[runs.len() - 1].1
             }
         };
@@ -206,11 +218,28 @@ pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Res
 /// A checked plan with the indices of its `from` and `to` versions.
 pub type Migration = (usize, usize, crate::migrate::Plan);
 
-fn evaluate(scenario: &Scenario, versions: &Versions, plans: &[Migration], now: Option<DateTime<Utc>>) -> Vec<Json> {
+fn evaluate(
+    scenario: &Scenario,
+    versions: &Versions,
+    plans: &[Migration],
+    now: Option<DateTime<Utc>>,
+    coverage: Option<&mut Vec<Coverage>>,
+) -> Vec<Json> {
     let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
     let mut run = LogRun::versioned(versions, true, now).with_migrations(plans).allow_keys(&scenario.allow_keys);
+    if coverage.is_some() {
+        run = run.with_coverage();
+    }
     run.feed_toml_events(&scenario.events);
     run.finish();
+    if let Some(total) = coverage {
+        total.resize(run.engines.len().max(total.len()), Coverage::default());
+        for (sum, engine) in total.iter_mut().zip(&run.engines) {
+            if let Some(c) = engine.coverage() {
+                sum.merge(&c);
+            }
+        }
+    }
     run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect()
 }
 

@@ -4,6 +4,7 @@
 mod authoring;
 mod bad_input;
 mod check_cases;
+mod coverage;
 mod diff;
 mod eval_cli;
 mod eval_props;
