@@ -695,7 +695,12 @@ impl<'t> Engine<'t> {
         };
         let mut unknown = keys.into_iter().filter(|k| !known(k));
         let key = unknown.next()?;
-        let others: Vec<String> = unknown.map(|k| format!("`{k}`")).collect();
+        // A handful is enough to see what a feed carries; a hostile event may carry thousands.
+        let rest: Vec<&str> = unknown.collect();
+        let mut others: Vec<String> = rest.iter().take(5).map(|k| format!("`{k}`")).collect();
+        if rest.len() > 5 {
+            others.push(format!("and {} more", rest.len() - 5));
+        }
         let what = format!("`{} {}`", self.table.roles[def.role], def.name);
         let names = def.params.iter().map(|p| p.name.as_str());
         let mut reason = match crate::diag::suggest(key, names.chain(["case", "at", "role", "action", "id"])) {

@@ -200,4 +200,39 @@ fn explain_and_diff_take_allow_keys_too() {
     assert_eq!(code, 0, "{err}");
     let (_, err, code) = docket(&["diff", POLICY, POLICY, "--allow-keys", "source"], None);
     assert_eq!(code, 2, "--allow-keys needs --cases: {err}");
+    // The migration preview: an open case whose opening is rejected is no open case.
+    let migrate = |extra: &[&str]| {
+        let mut args = vec![
+            "migrate",
+            "examples/aliexpress-7d.migration.toml",
+            POLICY,
+            "tests/scenarios/versions/aliexpress_2026_12.policy",
+            "--cases",
+            log,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (out, err, _) = docket(&args, None);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"))
+    };
+    let without = migrate(&[]).to_string();
+    let with = migrate(&["--allow-keys", "source"]).to_string();
+    assert_ne!(without, with, "the case opened only with the key allowed");
+    assert!(with.contains("\"from\":\"refunding.waiting\""), "the seller let the 5 days pass: {with}");
+}
+
+#[test]
+fn a_hostile_event_with_thousands_of_unknown_keys_gets_a_short_reason() {
+    let keys: String = (0..3000).map(|i| format!(", \"k{i}\": {i}")).collect();
+    let log = format!(
+        "{{\"case\": \"A\", \"at\": \"2026-03-01T09:00:00Z\", \"role\": \"seller\", \"action\": \"accept\"{keys}}}\n"
+    );
+    let (out, _, code) = docket(&["eval", POLICY, "-", "--format", "json"], Some(&log));
+    assert_eq!(code, 1);
+    let reason = reports(&out)[0]["rejected"][0]["reason"].as_str().unwrap().to_string();
+    assert_eq!(
+        reason,
+        "unknown key `k0` for `seller accept`, which takes no parameters (also unknown: `k1`, `k2`, `k3`, `k4`, `k5`, and 2994 more)"
+    );
 }
