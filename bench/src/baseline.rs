@@ -23,31 +23,58 @@ use std::io::{self, BufRead};
 /// One JSON line: the four keys every event has, the optional `id`, and the parameters the
 /// policy knows. Parameters stay raw until an action needs them, so a bad amount on an action
 /// that takes none does not matter, and a bad amount where one is needed rejects the event
-/// instead of discarding the line.
-#[derive(Deserialize)]
-struct Line<'a> {
-    #[serde(borrow)]
-    case: Cow<'a, str>,
-    #[serde(borrow)]
-    at: Cow<'a, str>,
-    #[serde(borrow)]
-    role: Cow<'a, str>,
-    #[serde(borrow)]
-    action: Cow<'a, str>,
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    reason: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    amount: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    order_total: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    delivery_due: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    from: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    due: Option<&'a RawValue>,
+/// instead of discarding the line. A key no action has makes the strict reading fail; the line is
+/// then read again loosely and marked `stray`, so the event is rejected as Docket rejects it
+/// (an unknown key), at no cost to lines without one.
+macro_rules! line_structs {
+    (required { $($req:ident),* } optional { $($opt:ident),* }) => {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Line<'a> {
+            $(#[serde(borrow)] $req: Cow<'a, str>,)*
+            $(#[serde(borrow, default)] $opt: Option<&'a RawValue>,)*
+            /// The line has a key no action takes.
+            #[serde(skip)]
+            stray: bool,
+        }
+
+        /// [`Line`] without the refusal of other keys.
+        #[derive(Deserialize)]
+        struct LooseLine<'a> {
+            $(#[serde(borrow)] $req: Cow<'a, str>,)*
+            $(#[serde(borrow, default)] $opt: Option<&'a RawValue>,)*
+        }
+
+        impl<'a> From<LooseLine<'a>> for Line<'a> {
+            fn from(l: LooseLine<'a>) -> Self {
+                Line { $($req: l.$req,)* $($opt: l.$opt,)* stray: true }
+            }
+        }
+    };
+}
+
+line_structs! {
+    required { case, at, role, action }
+    optional { id, reason, amount, order_total, delivery_due, from, due }
+}
+
+impl Line<'_> {
+    /// Whether the event carries a parameter its action does not take. (A key given as `null` reads
+    /// as absent here, where Docket counts it as given; the generator writes no such key.)
+    fn foreign(&self, action: Action) -> bool {
+        let (reason, amount, total, delivery, from, due) = match action {
+            Action::Open => (true, true, true, true, false, false),
+            Action::Propose | Action::Modify | Action::Decide => (false, true, false, false, false, false),
+            Action::RequestEvidence => (false, false, false, false, true, true),
+            _ => (false, false, false, false, false, false),
+        };
+        (self.reason.is_some() && !reason)
+            || (self.amount.is_some() && !amount)
+            || (self.order_total.is_some() && !total)
+            || (self.delivery_due.is_some() && !delivery)
+            || (self.from.is_some() && !from)
+            || (self.due.is_some() && !due)
+    }
 }
 
 /// What a role sends (the policy's `actions` block).
@@ -518,6 +545,9 @@ impl Case {
     /// The rules: apply an event the status allows and whose conditions hold.
     fn handle(&mut self, ev: &Event) -> bool {
         let Some(action) = ev.action else { return false };
+        if ev.line.stray || ev.line.foreign(action) {
+            return false; // an unknown key
+        }
         let at = ev.at;
         let s = self.status;
         match action {
@@ -677,7 +707,10 @@ fn read_line<'a>(text: &'a str) -> Option<Line<'a>> {
     if !text.trim_start().starts_with('{') {
         return None;
     }
-    serde_json::from_str(text).ok()
+    match serde_json::from_str(text) {
+        Ok(line) => Some(line),
+        Err(_) => serde_json::from_str::<LooseLine>(text).ok().map(Line::from),
+    }
 }
 
 fn read_id(raw: Option<&RawValue>) -> Result<Option<Cow<'_, str>>, ()> {

@@ -103,6 +103,10 @@ fn awkward_lines_agree() {
 {"case": "A-5", "at": "2026-03-02T09:00:00Z", "role": "platform", "action": "decide", "amount": "1"}
 {"case": "A-5", "at": "2026-03-02T09:30:00Z", "role": "buyer", "action": "decline_decision"}
 {"case": "A-5", "at": "2026-05-02T09:30:00Z", "role": "buyer", "action": "accept_decision"}
+{"case": "A-8", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "other", "amount": "5", "order_total": "5", "delivry_due": "2026-03-02T00:00:00Z"}
+{"case": "A-8", "at": "2026-03-01T10:00:00Z", "role": "buyer", "action": "open", "reason": "other", "amount": "5", "order_total": "5"}
+{"case": "A-8", "at": "2026-03-01T11:00:00Z", "role": "seller", "action": "propose", "amount": "1", "reason": "other"}
+{"case": "A-8", "at": "2026-03-01T12:00:00Z", "role": "seller", "action": "propose", "amount": "2"}
 
    
 {"case": "A-6", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "other", "amount": "5", "order_total": "5"}

@@ -46,6 +46,10 @@ pub struct DiffArgs {
     /// migrated by this plan (see `docket migrate`).
     #[arg(long, value_name = "PLAN", requires = "cases")]
     pub migration: Option<PathBuf>,
+    /// With `--cases`: event keys to accept and ignore besides each action's parameters
+    /// (comma-separated or repeated); any other key rejects its event under both policies.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS", requires = "cases")]
+    pub allow_keys: Vec<String>,
     /// How many example case ids to show per kind of difference.
     #[arg(long, default_value_t = 5)]
     pub examples: usize,
@@ -99,7 +103,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     let changes = diff::compare(&old.1, &new.1, &renames, note(&old.0), note(&new.0));
     let impact = match &args.cases {
         None => None,
-        Some(log) => match replay(&old.1, &new.1, now, log, args.examples) {
+        Some(log) => match replay(&old.1, &new.1, now, log, args) {
             Ok(i) => Some(i),
             Err(msg) => {
                 eprintln!("{msg}");
@@ -111,7 +115,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     // began under, and only cases opened from then on follow the new rules.
     let pinned = match (&args.cases, new.1.effective) {
         (Some(log), Some(from)) => {
-            match replay_pinned((&args.old, &old.1), (&args.new, &new.1), now, log, args.examples, None) {
+            match replay_pinned((&args.old, &old.1), (&args.new, &new.1), now, log, args, None) {
                 Ok(i) => Some((from, i)),
                 Err(msg) => {
                     eprintln!("{msg}");
@@ -123,7 +127,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     };
     let migrated = match (&args.cases, &args.migration) {
         (Some(log), Some(plan)) => {
-            match replay_pinned((&args.old, &old.1), (&args.new, &new.1), now, log, args.examples, Some(plan)) {
+            match replay_pinned((&args.old, &old.1), (&args.new, &new.1), now, log, args, Some(plan)) {
                 Ok(i) => Some(i),
                 Err(msg) => {
                     eprintln!("{msg}");
@@ -183,11 +187,15 @@ fn replay(
     new: &crate::compile::table::TransitionTable,
     now: Option<chrono::DateTime<chrono::Utc>>,
     log: &Path,
-    examples: usize,
+    args: &DiffArgs,
 ) -> Result<Impact, String> {
-    let mut replay = Replay::new(old, new, now);
+    let keys = &args.allow_keys;
+    let mut replay = Replay::with_runs(
+        crate::eval::log::LogRun::new(old, false, now).allow_keys(keys),
+        crate::eval::log::LogRun::new(new, false, now).allow_keys(keys),
+    );
     io::feed_log(&mut replay, log)?;
-    Ok(replay.impact(examples))
+    Ok(replay.impact(args.examples))
 }
 
 /// A policy to replay: where it was read from and its table.
@@ -200,7 +208,7 @@ fn replay_pinned(
     (new_name, new): Side,
     now: Option<chrono::DateTime<chrono::Utc>>,
     log: &Path,
-    examples: usize,
+    args: &DiffArgs,
     plan: Option<&Path>,
 ) -> Result<Impact, String> {
     let versions = crate::versions::Versions::assemble(vec![
@@ -214,12 +222,12 @@ fn replay_pinned(
     };
     let plans = plan.iter().map(|(f, t, p)| (*f, *t, p)).collect();
     let runs = (
-        crate::eval::log::LogRun::new(old, false, now),
-        crate::eval::log::LogRun::versioned(&versions, false, now).with_migrations(plans),
+        crate::eval::log::LogRun::new(old, false, now).allow_keys(&args.allow_keys),
+        crate::eval::log::LogRun::versioned(&versions, false, now).with_migrations(plans).allow_keys(&args.allow_keys),
     );
     let mut replay = Replay::with_runs(runs.0, runs.1);
     io::feed_log(&mut replay, log)?;
-    Ok(replay.impact(examples))
+    Ok(replay.impact(args.examples))
 }
 
 fn sign(c: ChangeKind) -> &'static str {

@@ -1,11 +1,24 @@
 //! `docket eval POLICY EVENTS`: stream a log through the engine and report every case.
 
-use super::{Format, OK, USAGE, io};
+use super::{OK, USAGE, io};
 use crate::eval::log::LogRun;
-use crate::report::{case, summary};
+use crate::report::select::Selection;
+use crate::report::{case, csv, summary};
 use chrono::{DateTime, Utc};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+
+/// Output formats of `docket eval`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvalFormat {
+    /// For people: each case, with the totals line after them (and before, for several cases).
+    Text,
+    /// One JSON object per case per line (the case report).
+    Json,
+    /// One row per case (RFC 4180, CRLF line ends, a header row): case, status, label, outcome,
+    /// amount, next_deadline, next_timer, breached and rejected (counts), policy_version.
+    Csv,
+}
 
 /// Arguments of `docket eval`.
 #[derive(clap::Args, Debug)]
@@ -19,16 +32,41 @@ pub struct EvalArgs {
     /// later events are not applied. Without it, each case is evaluated as of its latest event.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    /// Output format: text or json (one object per case per line).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Print only totals: for very large logs (no per-case history is kept).
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Text)]
+    pub format: EvalFormat,
+    /// Print only totals: for very large logs (no per-case history is kept). With filters, the
+    /// totals of the cases they select.
     #[arg(long)]
     pub summary: bool,
+    /// Report only this case (repeatable: any of them).
+    #[arg(long = "case", value_name = "ID", help_heading = "Filters (combined with AND)")]
+    pub cases: Vec<String>,
+    /// Report only cases whose status is PATH or inside it: a dotted-path prefix of whole names
+    /// (`dispute_open` holds `dispute_open.negotiating`; repeatable: any of them).
+    #[arg(long = "status", value_name = "PATH", help_heading = "Filters (combined with AND)")]
+    pub statuses: Vec<String>,
+    /// Report only open cases (not in a terminal status).
+    #[arg(long, help_heading = "Filters (combined with AND)")]
+    pub open: bool,
+    /// Report only cases with a rejected event.
+    #[arg(long, help_heading = "Filters (combined with AND)")]
+    pub rejected: bool,
+    /// Report only cases with a breached SLA deadline.
+    #[arg(long, help_heading = "Filters (combined with AND)")]
+    pub breached: bool,
+    /// Report only cases with a pending deadline before this instant (RFC 3339, or `now`).
+    #[arg(long, value_name = "TIME", help_heading = "Filters (combined with AND)")]
+    pub due_before: Option<String>,
     /// Migrate open cases by this plan (a TOML file, or a directory of them; repeatable) at its
     /// instant; the versions it names must be among the policies given.
     #[arg(long, value_name = "PLAN")]
     pub migrations: Vec<PathBuf>,
+    /// Event keys to accept and ignore besides each action's parameters (comma-separated or
+    /// repeated). Any other key rejects its event ("unknown key `delivry_due` for `buyer open`;
+    /// did you mean `delivery_due`?"), so a misspelt parameter is never applied as missing.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub allow_keys: Vec<String>,
     /// Exit 1 only for these kinds of problem (comma-separated or repeated); without it, any.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     pub fail_on: Vec<super::fail_on::FailOn>,
@@ -54,28 +92,67 @@ pub fn run(args: &EvalArgs) -> u8 {
             return USAGE;
         }
     };
+    let due_before = match parse_now(args.due_before.as_deref()) {
+        Ok(n) => n,
+        Err(msg) => {
+            eprintln!("{}", msg.replace("--now", "--due-before"));
+            return USAGE;
+        }
+    };
+    if args.summary && args.format == EvalFormat::Csv {
+        eprintln!("error: --summary prints text or json; --format csv is one row per case, without --summary");
+        return USAGE;
+    }
     let Some((events, policies)) = args.paths.split_last() else { return USAGE };
     let versions = match io::load_versions(policies) {
         Ok(v) => v,
         Err(code) => return code,
     };
+    let selection = Selection {
+        cases: args.cases.clone(),
+        statuses: args.statuses.clone(),
+        open: args.open,
+        rejected: args.rejected,
+        breached: args.breached,
+        due_before,
+    };
+    let unknown = selection.unknown_statuses(&versions.tables);
+    if !unknown.is_empty() {
+        for u in unknown {
+            eprintln!("error: {u}");
+        }
+        return USAGE;
+    }
     let plans = match io::load_plans(&args.migrations, &versions) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
-    let mut run = LogRun::versioned(&versions, !args.summary, now).with_migrations(plans);
+    let mut run = LogRun::versioned(&versions, !args.summary, now).with_migrations(plans).allow_keys(&args.allow_keys);
+    // A closed case's breaches go with its bookkeeping in a summary run; `--breached` needs them.
+    if args.breached {
+        run.compact_closed = false;
+    }
     if let Err(msg) = io::feed_log(&mut run, std::path::Path::new(events)) {
         eprintln!("{msg}");
         return USAGE;
     }
     run.finish();
+    for id in &selection.cases {
+        if !run.cases.iter().any(|c| &*c.id == id.as_str()) {
+            let help = crate::diag::suggest(id, run.cases.iter().map(|c| &*c.id))
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            eprintln!("warning: no case `{id}` in `{events}`{help}");
+        }
+    }
+    let selection = selection.is_active().then_some(&selection);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let written = if args.summary {
-        write_summary(&run, args.format, &mut out)
+        write_summary(&run, args.format, selection, &mut out)
     } else {
-        write_cases(&run, args.format, &mut out)
+        write_cases(&run, args.format, selection, &mut out)
     };
     match written.and_then(|_| out.flush()) {
         Ok(()) => {}
@@ -93,33 +170,58 @@ pub fn run(args: &EvalArgs) -> u8 {
     code
 }
 
-fn write_cases(run: &LogRun, format: Format, out: &mut impl Write) -> std::io::Result<()> {
+fn write_cases(
+    run: &LogRun,
+    format: EvalFormat,
+    selection: Option<&Selection>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let shown: Vec<&crate::eval::engine::CaseState> =
+        run.cases.iter().filter(|c| selection.is_none_or(|s| s.keeps(run.engine(c), c))).collect();
+    let text = format == EvalFormat::Text;
+    let mut totals = summary::totals_line(run);
+    if let Some(s) = selection {
+        totals.push_str(&format!("; {} of {} cases shown ({})", shown.len(), run.cases.len(), s.describe()));
+    }
+    // A long report is read from the top: the totals come first too.
+    if text && shown.len() > 1 {
+        writeln!(out, "{totals}\n")?;
+    }
     for m in &run.malformed {
         match format {
-            Format::Json => eprintln!("log line {}: {}", m.line, m.message),
-            _ => writeln!(out, "log line {}: skipped: {}", m.line, m.message)?,
+            EvalFormat::Text => writeln!(out, "log line {}: skipped: {}", m.line, m.message)?,
+            _ => eprintln!("log line {}: {}", m.line, m.message),
         }
     }
-    if format != Format::Json && !run.malformed.is_empty() {
+    if text && !run.malformed.is_empty() {
         writeln!(out)?;
     }
-    for c in &run.cases {
+    if format == EvalFormat::Csv {
+        write!(out, "{}", csv::header())?;
+    }
+    for c in shown {
         let report = case::build(run.engine(c), c);
         match format {
-            Format::Json => writeln!(out, "{}", serde_json::to_string(&report).unwrap_or_default())?,
-            _ => writeln!(out, "{}", case::render_text(&report))?,
+            EvalFormat::Json => writeln!(out, "{}", serde_json::to_string(&report).unwrap_or_default())?,
+            EvalFormat::Csv => write!(out, "{}", csv::case_row(&report))?,
+            EvalFormat::Text => writeln!(out, "{}", case::render_text(&report))?,
         }
     }
-    if format != Format::Json {
-        writeln!(out, "{}", summary::totals_line(run))?;
+    if text {
+        writeln!(out, "{totals}")?;
     }
     Ok(())
 }
 
-fn write_summary(run: &LogRun, format: Format, out: &mut impl Write) -> std::io::Result<()> {
-    let s = summary::build(run);
+fn write_summary(
+    run: &LogRun,
+    format: EvalFormat,
+    selection: Option<&Selection>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let s = summary::build_selected(run, selection);
     match format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&s).unwrap_or_default()),
+        EvalFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&s).unwrap_or_default()),
         _ => write!(out, "{}", summary::render_text(&s)),
     }
 }

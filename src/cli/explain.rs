@@ -1,9 +1,9 @@
 //! `docket explain FILE [STATUS]` and `docket explain FILE --case ID --events LOG`.
 
-use super::{USAGE, io};
+use super::{Format, USAGE, io};
 use crate::diag::suggest;
 use crate::eval::log::LogRun;
-use crate::report::{case, explain};
+use crate::report::{case, explain, explain_case};
 use std::path::PathBuf;
 
 /// Arguments of `docket explain`.
@@ -19,6 +19,9 @@ pub struct ExplainArgs {
     /// The event log holding the case (JSON Lines, `-` for stdin, or a .toml case file).
     #[arg(long, value_name = "LOG", requires = "case")]
     pub events: Option<PathBuf>,
+    /// Output format; json is for a case (--case), in the shape `docket explain --help` gives.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Evaluate the case as of this instant (RFC 3339 or `now`).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
@@ -26,6 +29,11 @@ pub struct ExplainArgs {
     /// version in effect at its first event, as `eval` pins it.
     #[arg(long = "version-file", value_name = "FILE", requires = "case")]
     pub versions: Vec<String>,
+    /// Event keys to accept and ignore besides each action's parameters (comma-separated or
+    /// repeated). Any other key rejects its event ("unknown key `delivry_due` for `buyer open`;
+    /// did you mean `delivery_due`?"), so a misspelt parameter is never applied as missing.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub allow_keys: Vec<String>,
     /// Migration plans (repeatable), for --case: open cases move as `eval --migrations` moves them.
     #[arg(long, value_name = "PLAN", requires = "case")]
     pub migrations: Vec<PathBuf>,
@@ -56,7 +64,8 @@ pub fn run(args: &ExplainArgs) -> u8 {
             Err(code) => return code,
         };
         let mut run = LogRun::versioned(&versions, true, now)
-            .with_migrations(plans.iter().map(|(f, t, p)| (*f, *t, p)).collect());
+            .with_migrations(plans.iter().map(|(f, t, p)| (*f, *t, p)).collect())
+            .allow_keys(&args.allow_keys);
         if let Err(msg) = io::feed_log(&mut run, log) {
             eprintln!("{msg}");
             return USAGE;
@@ -79,7 +88,16 @@ pub fn run(args: &ExplainArgs) -> u8 {
             },
             _ => compiled.file.clone(),
         };
-        return io::emit(explain::case(engine.table, &file, &case::build(engine, state)).as_bytes());
+        let x = explain_case::build(engine, &file, state, &case::build(engine, state));
+        let out = match args.format {
+            Format::Json => format!("{}\n", serde_json::to_string_pretty(&x).unwrap_or_default()),
+            Format::Text => explain_case::render_text(&x),
+        };
+        return io::emit(out.as_bytes());
+    }
+    if args.format == Format::Json {
+        eprintln!("error: explain --format json explains a case: give --case ID --events LOG");
+        return USAGE;
     }
     match &args.status {
         Some(name) => {

@@ -35,6 +35,11 @@ pub struct MigrateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MigrateFormat::Text)]
     pub format: MigrateFormat,
+    /// Event keys to accept and ignore besides each action's parameters (comma-separated or
+    /// repeated). Any other key rejects its event ("unknown key `delivry_due` for `buyer open`;
+    /// did you mean `delivery_due`?"), so a misspelt parameter is never applied as missing.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub allow_keys: Vec<String>,
     /// How many example case ids to show per kind of change.
     #[arg(long, default_value_t = 5)]
     pub examples: usize,
@@ -62,7 +67,7 @@ pub fn run(args: &MigrateArgs) -> u8 {
             return USAGE;
         }
     };
-    let mut run = LogRun::versioned(&versions, false, Some(now.unwrap_or(plan.text.at)));
+    let mut run = LogRun::versioned(&versions, false, Some(now.unwrap_or(plan.text.at))).allow_keys(&args.allow_keys);
     run.compact_closed = false;
     if let Err(msg) = io::feed_log(&mut run, &args.cases) {
         eprintln!("{msg}");

@@ -1,6 +1,7 @@
 //! `docket test [DIR]`: run scenario files and report each failure as a diff.
 
 use super::{OK, PROBLEMS, USAGE, io};
+use crate::scenario::check::Problem;
 use crate::scenario::{self, Mismatch, Scenario};
 use crate::versions::Versions;
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +31,44 @@ pub struct TestArgs {
     /// Run only the scenarios whose file path contains this text; repeatable (any may match).
     #[arg(long, value_name = "TEXT")]
     pub filter: Vec<String>,
+    /// Event keys every scenario accepts and ignores besides each action's parameters
+    /// (comma-separated or repeated), added to a scenario's own `allow_keys = [...]`.
+    #[arg(long, value_delimiter = ',', value_name = "KEYS")]
+    pub allow_keys: Vec<String>,
+    /// Report, per policy, what the scenarios exercised: statuses entered, rules taken (and
+    /// guards seen both true and false), timers fired, SLA deadlines breached, and each rule
+    /// number cited in the policy's comments. Printed after the results (on stderr with
+    /// --format junit or json).
+    #[arg(long)]
+    pub coverage: bool,
+    /// Write the coverage as JSON to this file (`{"policies": [...]}`), whatever --format is.
+    #[arg(long, value_name = "FILE")]
+    pub coverage_json: Option<PathBuf>,
+    /// Fail (exit 1, saying why on stderr) when a policy's coverage is below this percentage of
+    /// its statuses, rules, timers and SLA deadlines.
+    #[arg(long, value_name = "PERCENT")]
+    pub min_coverage: Option<f64>,
+}
+
+/// What the scenarios of one policy file covered, summed as they run.
+struct Covered {
+    /// The version's table (for its items).
+    table: crate::compile::table::TransitionTable,
+    /// Where it was read from, as given to `load_spec`.
+    spec: String,
+    coverage: crate::eval::coverage::Coverage,
+    scenarios: usize,
+}
+
+/// A policy spec as reports name it: a file relative to the working directory when it is under
+/// it (`policies/aliexpress.policy`, however a scenario reached it), else as given.
+fn shown(spec: &str) -> String {
+    let path = Path::new(spec);
+    let (Ok(full), Ok(cwd)) = (std::fs::canonicalize(path), std::env::current_dir()) else {
+        return spec.to_string();
+    };
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    full.strip_prefix(&cwd).map_or_else(|_| full.display().to_string(), |rel| rel.display().to_string())
 }
 
 /// The result of one scenario file.
@@ -40,8 +79,8 @@ struct Outcome {
     expects: Vec<Expect>,
     /// How long reading and running it took.
     time: Duration,
-    /// `Err` when the scenario could not run at all.
-    result: Result<Vec<Mismatch>, String>,
+    /// `Err` when the scenario could not run at all: every problem found.
+    result: Result<Vec<Mismatch>, Vec<Problem>>,
 }
 
 /// One `[[expect]]` of a scenario, as reports name it.
@@ -64,25 +103,33 @@ impl Outcome {
         self.expects.get(index).and_then(|e| e.line)
     }
 
-    /// The expectation an error is about, when it says (`[[expect]] #2: ...`).
-    fn error_index(&self) -> Option<usize> {
-        let e = self.result.as_ref().err()?;
-        let n: String = e.strip_prefix("[[expect]] #")?.chars().take_while(char::is_ascii_digit).collect();
-        n.parse::<usize>().ok()?.checked_sub(1)
-    }
-
-    /// The line a report points at: the first failing expectation's (or the one an error is
-    /// about), else the first expectation's.
+    /// The line a report points at: the first failing expectation's (or the first problem's),
+    /// else the first expectation's.
     fn first_line(&self) -> Option<usize> {
         match &self.result {
             Ok(m) if !m.is_empty() => self.line(m[0].index),
-            _ => self.line(self.error_index().unwrap_or(0)),
+            Err(problems) => problems.first().and_then(|p| p.line).or_else(|| self.line(0)),
+            _ => self.line(0),
         }
     }
 
-    /// Where an error is: `file:line` of its expectation, or the file.
-    fn error_place(&self) -> String {
-        self.error_index().map_or_else(|| self.name.clone(), |i| self.place(i))
+    /// Where a problem is: `file:line`, or the file.
+    fn problem_place(&self, p: &Problem) -> String {
+        match p.line {
+            Some(line) => format!("{}:{line}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// The problems as text: the first under the `ERROR` heading that gives its place, each
+    /// other after its own place.
+    fn problems_text(&self, problems: &[Problem]) -> String {
+        problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| if i == 0 { p.message.clone() } else { format!("{}: {}", self.problem_place(p), p.message) })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// `file:line` of an expectation, or the file alone when its line is not known.
@@ -117,30 +164,83 @@ pub fn run(args: &TestArgs) -> u8 {
             return USAGE;
         }
     }
+    if let Some(min) = args.min_coverage
+        && !(0.0..=100.0).contains(&min)
+    {
+        eprintln!("error: --min-coverage {min} is not a percentage from 0 to 100");
+        return USAGE;
+    }
+    let measure = args.coverage || args.coverage_json.is_some() || args.min_coverage.is_some();
+    let mut covered: BTreeMap<String, Covered> = BTreeMap::new();
     let mut policies: BTreeMap<Vec<String>, Result<Versions, String>> = BTreeMap::new();
     let outcomes: Vec<Outcome> = files
         .iter()
         .map(|f| {
             let started = Instant::now();
-            let mut outcome = run_file(f, &mut policies);
+            let mut outcome = run_file(f, &mut policies, &args.allow_keys, measure.then_some(&mut covered));
             outcome.time = started.elapsed();
             outcome
         })
         .collect();
+    let reports = match coverage_reports(&covered) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return USAGE;
+        }
+    };
+    if let Some(file) = &args.coverage_json {
+        let json = serde_json::json!({ "policies": reports });
+        let text = format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default());
+        if let Err(e) = std::fs::write(file, text) {
+            eprintln!("error: cannot write `{}`: {}", file.display(), io::io_reason(&e));
+            return USAGE;
+        }
+    }
+    let coverage_text: String = if args.coverage {
+        reports.iter().map(|r| format!("\n{}", crate::report::coverage::render_text(r))).collect()
+    } else {
+        String::new()
+    };
     let failed = outcomes.iter().filter(|o| !o.passed()).count();
     let passed = outcomes.len() - failed;
     let out = match args.format {
-        TestFormat::Text => format!("{}{passed} passed, {failed} failed\n", text(&outcomes)),
+        TestFormat::Text => format!("{}{coverage_text}{passed} passed, {failed} failed\n", text(&outcomes)),
         TestFormat::Junit => {
+            eprint!("{}", coverage_text.trim_start());
             eprintln!("{passed} passed, {failed} failed");
             junit(&outcomes)
         }
         TestFormat::Json => {
+            eprint!("{}", coverage_text.trim_start());
             eprintln!("{passed} passed, {failed} failed");
             json_lines(&outcomes)
         }
     };
-    io::emit_then(out.as_bytes(), if failed > 0 { PROBLEMS } else { OK })
+    let mut code = if failed > 0 { PROBLEMS } else { OK };
+    if let Some(min) = args.min_coverage {
+        for r in reports.iter().filter(|r| (r.covered as f64) * 100.0 < min * (r.total as f64)) {
+            eprintln!(
+                "docket: coverage of {} is {:.1}% ({} of {} items), below --min-coverage {min}",
+                r.policy, r.percent, r.covered, r.total
+            );
+            code = PROBLEMS;
+        }
+    }
+    io::emit_then(out.as_bytes(), code)
+}
+
+/// Each policy's coverage, by name; the policy files are read again for their comments.
+fn coverage_reports(
+    covered: &BTreeMap<String, Covered>,
+) -> Result<Vec<crate::report::coverage::PolicyCoverage>, String> {
+    covered
+        .iter()
+        .map(|(name, c)| {
+            let (compiled, _) = io::load_spec(&c.spec)?;
+            Ok(crate::report::coverage::build(name, &c.table, &compiled.file, &c.coverage, c.scenarios))
+        })
+        .collect()
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
@@ -164,34 +264,77 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     }
 }
 
-fn run_file(path: &Path, policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>) -> Outcome {
+fn run_file(
+    path: &Path,
+    policies: &mut BTreeMap<Vec<String>, Result<Versions, String>>,
+    keys: &[String],
+    covered: Option<&mut BTreeMap<String, Covered>>,
+) -> Outcome {
     let name = path.display().to_string();
-    let failed =
-        |name, result| Outcome { name, description: String::new(), expects: Vec::new(), time: Duration::ZERO, result };
+    let failed = |name, message: String| Outcome {
+        name,
+        description: String::new(),
+        expects: Vec::new(),
+        time: Duration::ZERO,
+        result: Err(vec![Problem { line: None, message }]),
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) => return failed(name, Err(format!("cannot read: {}", io::io_reason(&e)))),
+        Err(e) => return failed(name, format!("cannot read: {}", io::io_reason(&e))),
     };
-    let scenario = match scenario::parse(&text) {
+    let mut scenario = match scenario::parse(&text) {
         Ok(s) => s,
-        Err(e) => return failed(name, Err(e)),
+        Err(e) => return failed(name, e),
     };
+    scenario.allow_keys.extend(keys.iter().cloned());
     let dir = path.parent().unwrap_or(Path::new("."));
     let specs: Vec<String> = scenario.policies.iter().map(|p| dir.join(p).display().to_string()).collect();
     let table =
         policies.entry(specs.clone()).or_insert_with(|| io::try_load_versions(&specs).map_err(|m| m.join("\n  ")));
+    let lines = scenario::expect_lines(&text);
+    // An error that names its expectation (`[[expect]] #2: ...`) is at that expectation's line.
+    let at_expect = |message: String| {
+        let n: Option<usize> = message
+            .strip_prefix("[[expect]] #")
+            .and_then(|rest| rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok());
+        let line = n.and_then(|n: usize| n.checked_sub(1)).and_then(|i| lines.get(i).copied());
+        vec![Problem { line, message }]
+    };
     let result = match table {
         Ok(versions) => {
-            let plans: Result<Vec<scenario::Migration>, String> = scenario
-                .migrations
-                .iter()
-                .map(|p| io::load_plan(&dir.join(p), versions).map_err(|m| m.join("\n  ")))
-                .collect();
-            plans.and_then(|plans| scenario::run(&scenario, versions, &plans))
+            let problems = scenario::check::check(&text, &scenario, versions);
+            if problems.is_empty() {
+                let plans: Result<Vec<scenario::Migration>, String> = scenario
+                    .migrations
+                    .iter()
+                    .map(|p| io::load_plan(&dir.join(p), versions).map_err(|m| m.join("\n  ")))
+                    .collect();
+                let mut coverage = Vec::new();
+                let measured = covered.is_some().then_some(&mut coverage);
+                let result = plans.and_then(|plans| scenario::run_covered(&scenario, versions, &plans, measured));
+                if let Some(covered) = covered {
+                    for (i, c) in coverage.iter().enumerate() {
+                        let (Some(spec), Some(table)) = (versions.sources.get(i), versions.tables.get(i)) else {
+                            continue;
+                        };
+                        let entry = covered.entry(shown(spec)).or_insert_with(|| Covered {
+                            table: table.clone(),
+                            spec: spec.clone(),
+                            coverage: Default::default(),
+                            scenarios: 0,
+                        });
+                        entry.coverage.merge(c);
+                        entry.scenarios += 1;
+                    }
+                }
+                result.map_err(at_expect)
+            } else {
+                Err(problems)
+            }
         }
-        Err(e) => Err(e.clone()),
+        Err(e) => Err(at_expect(e.clone())),
     };
-    let expects = expects(&scenario, &scenario::expect_lines(&text));
+    let expects = expects(&scenario, &lines);
     Outcome { name, description: scenario.description, expects, time: Duration::ZERO, result }
 }
 
@@ -255,7 +398,11 @@ fn text(outcomes: &[Outcome]) -> String {
                     out.push_str(&diff(&m.expected, &m.actual));
                 }
             }
-            Err(e) => out.push_str(&format!("ERROR   {}\n  {e}\n", o.error_place())),
+            Err(problems) => {
+                let place = problems.first().map_or_else(|| o.name.clone(), |p| o.problem_place(p));
+                let body = o.problems_text(problems).replace('\n', "\n  ");
+                out.push_str(&format!("ERROR   {place}\n  {body}\n"));
+            }
         }
     }
     out.push_str(&recap(outcomes));
@@ -271,7 +418,11 @@ fn recap(outcomes: &[Outcome]) -> String {
             Ok(mismatches) => {
                 lines.extend(mismatches.iter().map(|m| format!("  {}: {}\n", o.place(m.index), m.title)));
             }
-            Err(e) => lines.push(format!("  {}: {}\n", o.error_place(), e.lines().next().unwrap_or_default())),
+            Err(problems) => lines.extend(
+                problems
+                    .iter()
+                    .map(|p| format!("  {}: {}\n", o.problem_place(p), p.message.lines().next().unwrap_or_default())),
+            ),
         }
     }
     if lines.is_empty() {
@@ -327,7 +478,7 @@ fn json_lines(outcomes: &[Outcome]) -> String {
             "passed": o.passed(),
             "time": seconds(o.time),
             "expectations": expectations,
-            "error": o.result.as_ref().err(),
+            "error": o.result.as_ref().err().map(|problems| o.problems_text(problems)),
         });
         out.push_str(&serde_json::to_string(&line).unwrap_or_default());
         out.push('\n');
@@ -367,7 +518,9 @@ fn junit(outcomes: &[Outcome]) -> String {
                     xml_escape(&body)
                 ));
             }
-            Err(e) => out.push_str(&format!("\n    <error message=\"{}\"/>\n  ", xml_escape(e))),
+            Err(problems) => {
+                out.push_str(&format!("\n    <error message=\"{}\"/>\n  ", xml_escape(&o.problems_text(problems))))
+            }
         }
         out.push_str("</testcase>\n");
     }

@@ -333,6 +333,14 @@ pub struct Engine<'t> {
     simple: Vec<Option<SimpleClock>>,
     /// The first day a calendar computation needed beyond the holiday data, since last reset.
     beyond: expr::Beyond,
+    /// Keys an event may carry that are not its action's parameters, accepted and ignored
+    /// (`--allow-keys`, `allow_keys` in a scenario). Any other key rejects the event.
+    allowed_keys: Vec<String>,
+    /// What the run covered, when it records coverage (`docket test --coverage`).
+    coverage: Option<std::cell::RefCell<super::coverage::Coverage>>,
+    /// Set while the engine works out a hypothetical step (where a timer would take the case),
+    /// which is not coverage.
+    hypothetical: std::cell::Cell<bool>,
 }
 
 impl<'t> Engine<'t> {
@@ -371,7 +379,62 @@ impl<'t> Engine<'t> {
             has_pauses,
             simple,
             beyond: Default::default(),
+            allowed_keys: Vec::new(),
+            coverage: None,
+            hypothetical: std::cell::Cell::new(false),
         }
+    }
+
+    /// Record what this engine's evaluation covers from now on.
+    pub fn record_coverage(&mut self) {
+        self.coverage = Some(Default::default());
+    }
+
+    /// What was covered so far, if coverage is recorded.
+    pub fn coverage(&self) -> Option<super::coverage::Coverage> {
+        self.coverage.as_ref().map(|c| c.borrow().clone())
+    }
+
+    /// Note something covered, when coverage is recorded and the step is real.
+    #[inline]
+    fn cover(&self, note: impl FnOnce(&mut super::coverage::Coverage)) {
+        if let Some(c) = &self.coverage
+            && !self.hypothetical.get()
+        {
+            note(&mut c.borrow_mut());
+        }
+    }
+
+    /// The first rule of a list whose condition holds, as the engine chooses; with coverage on,
+    /// each condition looked at is noted true or false.
+    #[inline]
+    fn first_holding<'l>(&self, list: &'l [Transition], scope: &Scope) -> Option<&'l Transition> {
+        if self.coverage.is_none() {
+            return list.iter().find(|c| expr::holds(c.guard.as_ref(), scope) == Some(true));
+        }
+        for c in list {
+            let holds = expr::holds(c.guard.as_ref(), scope);
+            if c.guard.is_some() {
+                self.cover(|cov| match holds {
+                    Some(true) => {
+                        cov.guard_true.insert(c.span.start);
+                    }
+                    Some(false) => {
+                        cov.guard_false.insert(c.span.start);
+                    }
+                    None => {}
+                });
+            }
+            if holds == Some(true) {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// Accept and ignore these event keys besides each action's parameters.
+    pub fn allow_keys(&mut self, keys: &[String]) {
+        self.allowed_keys = keys.to_vec();
     }
 
     /// A new case in the initial status, before any event.
@@ -452,6 +515,7 @@ impl<'t> Engine<'t> {
     fn start(&self, case: &mut CaseState, at: DateTime<Utc>) {
         case.clock = Some(at);
         let chain = self.table.chain(self.table.initial);
+        self.cover(|cov| cov.entered.extend(chain.iter().copied()));
         case.entered = chain.iter().map(|s| (*s, at)).collect();
         for &s in &chain {
             self.run_entry(case, s, at);
@@ -552,11 +616,14 @@ impl<'t> Engine<'t> {
         let status = &t.statuses[case.status];
         // A policy has a handful of roles: a scan beats hashing.
         let Some(role) = t.roles.iter().position(|r| *r == event.role) else {
-            return Err(format!("unknown role `{}`; the policy's roles are {}", event.role, t.roles.join(", ")));
+            return Err(self.unknown_role(&event.role));
         };
         let Some(&action) = self.actions_by_role[role].get(event.action.as_ref()) else {
-            return Err(format!("role `{}` has no action `{}`", event.role, event.action));
+            return Err(self.unknown_action(role, &event.action));
         };
+        if let Some(reason) = self.unknown_key(action, event.params.iter().map(|(k, _)| k.as_ref())) {
+            return Err(reason);
+        }
         if status.terminal.is_some() {
             return Err(format!("the case is closed in `{}`", status.path));
         }
@@ -565,7 +632,7 @@ impl<'t> Engine<'t> {
         };
         let params = self.params(&t.actions[action], event)?;
         let scope = self.scope(case, Some(&params), event.at);
-        if let Some(tr) = candidates.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
+        if let Some(tr) = self.first_holding(candidates, &scope) {
             return Ok((action, tr, params));
         }
         // Explain with the first candidate: which part of its condition failed.
@@ -591,6 +658,81 @@ impl<'t> Engine<'t> {
             reason.push_str(&format!("; it opens at {}", super::time::format(&at)));
         }
         Err(reason)
+    }
+
+    /// Whether an event with this role, action and keys is one the policy knows; if not, why, in
+    /// the words a rejection uses (with a "did you mean" where a name is close). Scenarios ask
+    /// before they run, to say which event is misspelt.
+    pub fn vocabulary<'k>(&self, role: &str, action: &str, keys: impl IntoIterator<Item = &'k str>) -> Option<String> {
+        let Some(role_id) = self.table.roles.iter().position(|r| r == role) else {
+            return Some(self.unknown_role(role));
+        };
+        let Some(&action_id) = self.actions_by_role[role_id].get(action) else {
+            return Some(self.unknown_action(role_id, action));
+        };
+        self.unknown_key(action_id, keys)
+    }
+
+    fn unknown_role(&self, role: &str) -> String {
+        let roles = &self.table.roles;
+        match crate::diag::suggest(role, roles.iter().map(String::as_str)) {
+            Some(help) => format!("unknown role `{role}`; {help}"),
+            None => format!("unknown role `{role}`; the policy's roles are {}", roles.join(", ")),
+        }
+    }
+
+    fn unknown_action(&self, role: RoleId, action: &str) -> String {
+        let t = self.table;
+        let name = &t.roles[role];
+        let own = t.actions.iter().filter(|a| a.role == role).map(|a| a.name.as_str());
+        if let Some(help) = crate::diag::suggest(action, own.clone()) {
+            return format!("role `{name}` has no action `{action}`; {help}");
+        }
+        // Sent as the wrong role: say whose action it is.
+        let owners: Vec<String> =
+            t.actions.iter().filter(|a| a.name == action).map(|a| format!("`{}`", t.roles[a.role])).collect();
+        if !owners.is_empty() {
+            return format!("role `{name}` has no action `{action}`; it is an action of {}", owners.join(", "));
+        }
+        let own: Vec<&str> = own.collect();
+        if own.is_empty() {
+            format!("role `{name}` has no action `{action}`; it has no actions")
+        } else {
+            format!("role `{name}` has no action `{action}`; its actions are {}", own.join(", "))
+        }
+    }
+
+    /// The first key of an event that is neither one of its action's parameters, nor one every
+    /// event has, nor allowed: a misspelt parameter would otherwise be applied as missing.
+    fn unknown_key<'k>(&self, action: ActionId, keys: impl IntoIterator<Item = &'k str>) -> Option<String> {
+        let def = &self.table.actions[action];
+        let known = |k: &str| {
+            def.params.iter().any(|p| p.name == k)
+                || matches!(k, "case" | "at" | "role" | "action" | "id")
+                || self.allowed_keys.iter().any(|a| a == k)
+        };
+        let mut unknown = keys.into_iter().filter(|k| !known(k));
+        let key = unknown.next()?;
+        // A handful is enough to see what a feed carries; a hostile event may carry thousands.
+        let rest: Vec<&str> = unknown.collect();
+        let mut others: Vec<String> = rest.iter().take(5).map(|k| format!("`{k}`")).collect();
+        if rest.len() > 5 {
+            others.push(format!("and {} more", rest.len() - 5));
+        }
+        let what = format!("`{} {}`", self.table.roles[def.role], def.name);
+        let names = def.params.iter().map(|p| p.name.as_str());
+        let mut reason = match crate::diag::suggest(key, names.chain(["case", "at", "role", "action", "id"])) {
+            Some(help) => format!("unknown key `{key}` for {what}; {help}"),
+            None if def.params.is_empty() => format!("unknown key `{key}` for {what}, which takes no parameters"),
+            None => {
+                let list: Vec<&str> = def.params.iter().map(|p| p.name.as_str()).collect();
+                format!("unknown key `{key}` for {what}; its parameters are {}", list.join(", "))
+            }
+        };
+        if !others.is_empty() {
+            reason.push_str(&format!(" (also unknown: {})", others.join(", ")));
+        }
+        Some(reason)
     }
 
     /// Type an event's parameters by the action's declaration.
@@ -640,7 +782,13 @@ impl<'t> Engine<'t> {
             (Type::Duration, _) => wrong("a duration such as \"5d\" or \"36h\""),
             (Type::Enum(e), RawValue::Text(s)) => match self.table.enums[e].iter().position(|v| v == s) {
                 Some(i) => Ok(Value::Enum(e, i as u32)),
-                None => Err(format!("parameter `{}` is `{s}`, not one of {}", p.name, self.table.enums[e].join(", "))),
+                None => {
+                    let variants = &self.table.enums[e];
+                    let help = crate::diag::suggest(s, variants.iter().map(String::as_str))
+                        .map(|h| format!("; {h}"))
+                        .unwrap_or_default();
+                    Err(format!("parameter `{}` is `{s}`, not one of {}{help}", p.name, variants.join(", ")))
+                }
             },
             (Type::Enum(e), _) => wrong(&format!("one of {}", self.table.enums[e].join(", "))),
         }
@@ -663,10 +811,7 @@ impl<'t> Engine<'t> {
             // Parameters belong to the event's own transition, not to automatic ones after it.
             params = None;
             let scope = self.scope(case, None, at);
-            let next = self.table.statuses[case.status]
-                .automatic
-                .iter()
-                .find(|a| expr::holds(a.guard.as_ref(), &scope) == Some(true));
+            let next = self.first_holding(&self.table.statuses[case.status].automatic, &scope);
             match next {
                 Some(auto) => {
                     tr = auto;
@@ -706,10 +851,14 @@ impl<'t> Engine<'t> {
                 case.entered.push((s, at));
             }
             case.status = leaf;
+            self.cover(|cov| cov.entered.extend(new_chain[keep..].iter().copied()));
             for &s in &new_chain[keep..] {
                 self.run_entry(case, s, at);
             }
         }
+        self.cover(|cov| {
+            cov.taken.insert(tr.span.start);
+        });
         self.update_pauses(case, at);
         if self.keep_history {
             let to = case.status;
@@ -824,10 +973,7 @@ impl<'t> Engine<'t> {
     /// Take the automatic transitions that hold now, to a fixed point.
     fn settle(&self, case: &mut CaseState, at: DateTime<Utc>) {
         let scope = self.scope(case, None, at);
-        let first = self.table.statuses[case.status]
-            .automatic
-            .iter()
-            .find(|a| expr::holds(a.guard.as_ref(), &scope) == Some(true));
+        let first = self.first_holding(&self.table.statuses[case.status].automatic, &scope);
         if let Some(auto) = first {
             self.take(case, auto, None, at, Cause::Automatic);
         }
@@ -839,9 +985,12 @@ impl<'t> Engine<'t> {
         let TimerEffect::Move(list) = &armed.effect else { return None };
         let scope = self.scope(case, None, at);
         let tr = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true))?;
-        // A scratch copy without history: only the resulting status matters.
+        // A scratch copy without history: only the resulting status matters, and nothing of it
+        // is coverage.
         let mut scratch = case.clone_state();
+        let was = self.hypothetical.replace(true);
         self.take(&mut scratch, tr, None, at, Cause::Timer(armed.timer));
+        self.hypothetical.set(was);
         Some(scratch.status)
     }
 
@@ -1099,11 +1248,19 @@ impl<'t> Engine<'t> {
             }
             self.mark_spent(case, (armed.timer, armed.owner, started));
             case.clock = Some(at);
+            self.cover(|cov| {
+                cov.fired.insert(armed.timer);
+            });
             match &armed.effect {
-                TimerEffect::Sla => self.mark_breached(case, Breach { timer: armed.timer, at: deadline }),
+                TimerEffect::Sla => {
+                    self.mark_breached(case, Breach { timer: armed.timer, at: deadline });
+                    self.cover(|cov| {
+                        cov.breached.insert(armed.span.start);
+                    });
+                }
                 TimerEffect::Move(list) => {
                     let scope = self.scope(case, None, at);
-                    if let Some(tr) = list.iter().find(|c| expr::holds(c.guard.as_ref(), &scope) == Some(true)) {
+                    if let Some(tr) = self.first_holding(list, &scope) {
                         self.take(case, tr, None, at, Cause::Timer(armed.timer));
                         moves_made += 1;
                         if moves_made >= MAX_TIMER_MOVES {

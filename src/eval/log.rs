@@ -190,6 +190,22 @@ impl<'t> LogRun<'t> {
         Some(i)
     }
 
+    /// Record what the run covers of each version (`docket test --coverage`).
+    pub fn with_coverage(mut self) -> Self {
+        for engine in &mut self.engines {
+            engine.record_coverage();
+        }
+        self
+    }
+
+    /// Accept and ignore these event keys besides each action's parameters, in every version.
+    pub fn allow_keys(mut self, keys: &[String]) -> Self {
+        for engine in &mut self.engines {
+            engine.allow_keys(keys);
+        }
+        self
+    }
+
     /// Migrate open cases by these plans (each checked against the run's versions), at each
     /// plan's instant, as their events reach it.
     pub fn with_migrations(mut self, plans: Vec<(usize, usize, &'t crate::migrate::Plan)>) -> Self {

@@ -235,19 +235,32 @@ fn warnings(engine: &Engine, case: &CaseState) -> Vec<String> {
     out
 }
 
+/// The timed deadlines a report lists, by time: pending timers, leaving out a moving timer whose
+/// condition is false as things stand; with each moving timer's destination.
+pub fn timed_deadlines<'t>(
+    engine: &Engine<'t>,
+    case: &CaseState,
+) -> Vec<(DateTime<Utc>, &'t ArmedTimer, Option<StatusId>)> {
+    engine
+        .pending(case)
+        .into_iter()
+        .filter_map(|(at, armed)| match &armed.effect {
+            TimerEffect::Sla => Some((at, armed, None)),
+            TimerEffect::Move(_) => engine.timer_destination(case, armed, at).map(|to| (at, armed, Some(to))),
+        })
+        .collect()
+}
+
 /// Pending timers, leaving out a moving timer whose condition is false as things stand.
 fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
     let table = engine.table;
-    let timed = engine.pending(case).into_iter().filter_map(|(at, armed)| {
-        let (effect, target) = match &armed.effect {
-            TimerEffect::Sla => ("sla", None),
-            TimerEffect::Move(_) => {
-                let to = engine.timer_destination(case, armed, at)?;
-                ("transition", Some(table.statuses[to].path.clone()))
-            }
+    let timed = timed_deadlines(engine, case).into_iter().map(|(at, armed, to)| {
+        let (effect, target) = match to {
+            None => ("sla", None),
+            Some(to) => ("transition", Some(table.statuses[to].path.clone())),
         };
         let def = &table.timers[armed.timer];
-        Some(DeadlineReport {
+        DeadlineReport {
             timer: def.name.clone(),
             at: Some(t(&at)),
             local: def.calendar.and_then(|c| table.calendars.get(c)).map(|c| c.local_text(at)),
@@ -256,7 +269,7 @@ fn deadlines(engine: &Engine, case: &CaseState) -> Vec<DeadlineReport> {
             policy_line: armed.line,
             paused: false,
             remaining: None,
-        })
+        }
     });
     // Paused clocks have no instant: they follow the timed ones, in declaration order.
     let paused = engine.paused(case).into_iter().map(|(armed, left)| {
@@ -379,4 +392,94 @@ pub fn render_text(r: &CaseReport) -> String {
         }
     }
     out
+}
+
+/// The keys of a case report's JSON, in order: what a scenario's `[[expect]]` may compare.
+pub const REPORT_KEYS: &[&str] = &[
+    "case",
+    "policy_version",
+    "status",
+    "label",
+    "terminal",
+    "outcome",
+    "fields",
+    "deadlines",
+    "breached",
+    "allowed",
+    "opens",
+    "rejected",
+    "history",
+    "as_of",
+    "error",
+    "warnings",
+];
+/// The keys of `outcome`.
+pub const OUTCOME_KEYS: &[&str] = &["kind", "amount"];
+/// The keys of a `deadlines` entry.
+pub const DEADLINE_KEYS: &[&str] = &["timer", "at", "local", "effect", "target", "policy_line", "paused", "remaining"];
+/// The keys of a `breached` entry.
+pub const BREACH_KEYS: &[&str] = &["timer", "at"];
+/// The keys of a `rejected` entry.
+pub const REJECTED_KEYS: &[&str] = &["line", "role", "action", "reason"];
+/// The keys of a `history` entry.
+pub const STEP_KEYS: &[&str] = &["at", "from", "to", "cause", "line", "policy_line"];
+/// The keys of an `opens` entry.
+pub const OPENS_KEYS: &[&str] = &["role", "action", "at"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(v: &Json) -> Vec<String> {
+        v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The key lists scenarios check against are the report's own: a report with every optional
+    /// key present serializes to exactly them.
+    #[test]
+    fn the_key_lists_are_the_reports_keys() {
+        let text = |s: &str| s.to_string();
+        let report = CaseReport {
+            case: text("A"),
+            policy_version: Some(text("1")),
+            status: text("s"),
+            label: text("S"),
+            terminal: true,
+            outcome: Some(OutcomeReport { kind: text("paid"), amount: Some(text("1")) }),
+            fields: Map::new(),
+            deadlines: vec![DeadlineReport {
+                timer: text("t"),
+                at: None,
+                local: Some(text("l")),
+                effect: "sla",
+                target: None,
+                policy_line: 1,
+                paused: true,
+                remaining: Some(text("1d")),
+            }],
+            breached: vec![BreachReport { timer: text("t"), at: text("a") }],
+            allowed: Map::new(),
+            opens: vec![OpensReport { role: text("r"), action: text("a"), at: text("t") }],
+            rejected: vec![RejectedReport { line: 1, role: text("r"), action: text("a"), reason: text("x") }],
+            history: vec![StepReport {
+                at: text("a"),
+                from: text("f"),
+                to: text("t"),
+                cause: text("c"),
+                line: None,
+                policy_line: 1,
+            }],
+            as_of: None,
+            error: Some(text("e")),
+            warnings: vec![text("w")],
+        };
+        let json = serde_json::to_value(&report).unwrap_or_default();
+        assert_eq!(keys(&json), REPORT_KEYS);
+        assert_eq!(keys(&json["outcome"]), OUTCOME_KEYS);
+        assert_eq!(keys(&json["deadlines"][0]), DEADLINE_KEYS);
+        assert_eq!(keys(&json["breached"][0]), BREACH_KEYS);
+        assert_eq!(keys(&json["rejected"][0]), REJECTED_KEYS);
+        assert_eq!(keys(&json["history"][0]), STEP_KEYS);
+        assert_eq!(keys(&json["opens"][0]), OPENS_KEYS);
+    }
 }

@@ -1,10 +1,9 @@
 //! `docket explain`: what can happen in a status, in plain words, with the policy lines and their
-//! comments; and, for one case, why it is where it is, step by step.
+//! comments. One case explained for itself is `explain_case`, which shares these words.
 
 use crate::ast::BinaryOp;
 use crate::compile::table::*;
 use crate::eval::time::format_duration;
-use crate::report::case::CaseReport;
 use crate::span::SourceFile;
 
 /// A condition in words: `amount is at most order_total`, `3d have passed since entering dispute_open`.
@@ -45,7 +44,7 @@ pub fn words(t: &TransitionTable, params: &[String], e: &CExpr) -> String {
 }
 
 /// What a transition does, in words.
-fn consequence(t: &TransitionTable, params: &[String], tr: &Transition) -> String {
+pub(crate) fn consequence(t: &TransitionTable, params: &[String], tr: &Transition) -> String {
     let mut parts: Vec<String> = tr
         .effects
         .iter()
@@ -167,53 +166,6 @@ pub fn status(t: &TransitionTable, file: &SourceFile, id: StatusId) -> String {
             consequence(t, &[], tr),
             where_(file, t, tr.line, tr.declared_in, id)
         ));
-    }
-    out
-}
-
-/// Explain a case: its steps with the policy line that fired each, its rejections, then its status.
-pub fn case(t: &TransitionTable, file: &SourceFile, report: &CaseReport) -> String {
-    let mut out = format!("case {}: now in {} \"{}\"", report.case, report.status, report.label);
-    if let Some(at) = &report.as_of {
-        out.push_str(&format!(" as of {at}"));
-    }
-    if let Some(v) = &report.policy_version {
-        out.push_str(&format!(", under policy version {v}"));
-    }
-    out.push_str("\n\nHow it got there:\n");
-    // Steps before the last migration were taken under an earlier version, whose lines are in
-    // another file: they are cited by number and version.
-    let migrated = report.history.iter().rposition(|s| s.cause.starts_with("migration "));
-    for (i, s) in report.history.iter().enumerate() {
-        let by = match s.line {
-            Some(l) => format!("{} (log line {l})", s.cause),
-            None if s.cause == "automatic" => "an automatic transition".to_string(),
-            None if s.cause.starts_with("migration ") => s.cause.clone(),
-            None => format!("{} running out", s.cause),
-        };
-        out.push_str(&format!("  {}. {}  {} -> {}, by {by}\n", i + 1, s.at, s.from, s.to));
-        match migrated {
-            Some(m) if i == m => {}
-            Some(m) if i < m => {
-                let earlier =
-                    report.history[m].cause.trim_start_matches("migration ").split(" -> ").next().unwrap_or("");
-                out.push_str(&format!("     policy line {} of version {earlier}\n", s.policy_line));
-            }
-            _ => {
-                let rule = file.line_text(s.policy_line).trim();
-                out.push_str(&format!("     policy line {}: {rule}\n", s.policy_line));
-            }
-        }
-    }
-    if !report.rejected.is_empty() {
-        out.push_str("\nEvents that were refused:\n");
-        for r in &report.rejected {
-            out.push_str(&format!("  - log line {}: {} {}: {}\n", r.line, r.role, r.action, r.reason));
-        }
-    }
-    if let Some(id) = t.status_by_path(&report.status) {
-        out.push_str("\nWhat can happen now:\n");
-        out.push_str(&status(t, file, id));
     }
     out
 }

@@ -1,6 +1,7 @@
 //! `--summary`: totals over a whole log, for logs too large to print case by case.
 
 use crate::eval::log::LogRun;
+use crate::report::select::Selection;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -33,13 +34,23 @@ pub struct Summary {
     /// version was in effect for).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub by_version: BTreeMap<String, usize>,
+    /// With `eval`'s filters: how many cases the log has, of which `cases` were selected. The
+    /// counts are then of the selected cases (`events`: the events they received), except
+    /// `malformed` and `after_now`, which belong to no case and are the whole log's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selected_from: Option<usize>,
 }
 
 /// Count everything.
 pub fn build(run: &LogRun) -> Summary {
+    build_selected(run, None)
+}
+
+/// Count the cases a selection keeps (every case without one).
+pub fn build_selected(run: &LogRun, selection: Option<&Selection>) -> Summary {
     let versioned = run.engines.len() > 1;
     let mut s = Summary {
-        cases: run.cases.len(),
+        cases: 0,
         events: run.events,
         applied: 0,
         rejected: 0,
@@ -51,9 +62,16 @@ pub fn build(run: &LogRun) -> Summary {
         by_outcome: BTreeMap::new(),
         pending_deadlines: BTreeMap::new(),
         by_version: BTreeMap::new(),
+        selected_from: selection.map(|_| run.cases.len()),
     };
+    let mut received = 0;
     for c in &run.cases {
         let engine = run.engine(c);
+        if selection.is_some_and(|sel| !sel.keeps(engine, c)) {
+            continue;
+        }
+        s.cases += 1;
+        received += (c.applied_count + c.rejected_count + c.duplicate_count) as usize;
         let table = engine.table;
         if versioned {
             let version = match c.version {
@@ -75,13 +93,17 @@ pub fn build(run: &LogRun) -> Summary {
             *s.pending_deadlines.entry(table.timers[armed.timer].name.clone()).or_default() += 1;
         }
     }
+    if selection.is_some() {
+        s.events = received;
+    }
     s
 }
 
 /// Totals as text.
 pub fn render_text(s: &Summary) -> String {
+    let of = s.selected_from.map(|n| format!(" (selected, of {n})")).unwrap_or_default();
     let mut out = format!(
-        "cases: {}\nevents: {} (applied {}, rejected {}, malformed {}, duplicates ignored {}, after --now {})\n",
+        "cases: {}{of}\nevents: {} (applied {}, rejected {}, malformed {}, duplicates ignored {}, after --now {})\n",
         s.cases, s.events, s.applied, s.rejected, s.malformed, s.duplicates, s.after_now
     );
     if s.stopped > 0 {

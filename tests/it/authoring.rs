@@ -591,6 +591,29 @@ fn workflow_replay_step_passes_on_the_recorded_cases_and_fails_on_rejected_event
 }
 
 #[test]
+fn workflow_coverage_step_passes_on_the_bundled_scenarios_and_keeps_its_report() {
+    // In a directory of its own, holding the scenarios and policies, so the report it writes is
+    // not left behind.
+    let scratch = Scratch::new("");
+    for d in ["policies", "tests"] {
+        std::os::unix::fs::symlink(fs::canonicalize(d).unwrap(), scratch.dir.join(d)).unwrap();
+    }
+    let out = run_step("Scenario coverage", Some(&scratch.dir), str::to_string);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("by 43 scenario(s): 100.0% (60 of 60 items)"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(scratch.dir.join("docket-coverage.json")).unwrap()).unwrap();
+    assert_eq!(report["policies"].as_array().unwrap().len(), 3);
+    let steps = workflow_steps();
+    let keep = steps
+        .iter()
+        .find(|s| s["with"]["path"].as_str() == Some("docket-coverage.json"))
+        .expect("a step keeps docket-coverage.json");
+    assert_eq!(keep["if"].as_str(), Some("always()"), "kept also when coverage is short");
+}
+
+#[test]
 fn pre_commit_hooks_run_real_verbs() {
     let hooks = yaml(".pre-commit-hooks.yaml");
     let hooks = hooks.as_sequence().unwrap();

@@ -150,3 +150,214 @@ fn timers_counted_on_calendars_restarted_or_paused_are_said_in_words() {
     );
     assert!(held.contains("its clock stopped while on_hold"));
 }
+
+// ---- a case explained for itself ----
+
+/// Write a log to a fresh temporary directory; its path.
+fn temp_log(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("docket-explain-log-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("log.jsonl");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn explain_case(log: &std::path::Path, id: &str, extra: &[&str]) -> String {
+    let mut args = vec!["explain", POLICY, "--case", id, "--events", log.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let (out, err, code) = docket(&args);
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+/// Three open disputes one hour old: not received with a delivery date, not received without one,
+/// and damaged with a delivery date.
+const THREE: &str = r#"{"case": "NR", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "not_received", "amount": "30.00", "order_total": "40.00", "delivery_due": "2026-03-10T00:00:00Z"}
+{"case": "NR-NO-DATE", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "not_received", "amount": "30.00", "order_total": "40.00"}
+{"case": "DAMAGED", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "damaged", "amount": "30.00", "order_total": "40.00", "delivery_due": "2026-03-10T00:00:00Z"}
+"#;
+
+#[test]
+fn a_case_lists_only_the_timers_that_can_fire_for_it() {
+    let log = temp_log("timers", THREE);
+    let now = ["--now", "2026-03-01T10:00:00Z"];
+    let nr = explain_case(&log, "NR", &now);
+    assert!(
+        nr.contains("  - at 2026-03-10T00:00:00Z, delivery_overdue (at delivery_due): as reason is not_received then: the case goes to escalated.processing (\"Processing\"). (line 73; R13)"),
+        "{nr}"
+    );
+    // Its field is absent: it cannot fire. Its condition is false for a damaged item: not pending.
+    assert!(!explain_case(&log, "NR-NO-DATE", &now).contains("delivery_overdue"));
+    let damaged = explain_case(&log, "DAMAGED", &now);
+    assert!(!damaged.contains("delivery_overdue"), "{damaged}");
+    assert!(damaged.contains("  - at 2026-03-06T09:00:00Z, seller_response (5d after"), "{damaged}");
+    // The status in general names it.
+    let (general, _, _) = docket(&["explain", POLICY, "dispute_open.awaiting_seller"]);
+    assert!(general.contains("delivery_overdue"), "{general}");
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn a_case_says_when_a_time_gated_action_opens_for_it_and_the_values_its_conditions_read() {
+    let log = temp_log("opens", THREE);
+    let out = explain_case(&log, "DAMAGED", &["--now", "2026-03-01T10:00:00Z"]);
+    assert!(
+        out.contains("  Opens later by itself:\n  - buyer escalate at 2026-03-04T09:00:00Z, when either offer_made is true or at least 3d have passed since the case entered dispute_open: the case goes to escalated.processing (\"Processing\"). (line 80; R11)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  - seller propose, if amount is at least 0 and amount is at most order_total (here order_total is 40.00): "),
+        "{out}"
+    );
+    // Once open, it is one of the actions, and the condition that lets it is said to hold.
+    let out = explain_case(&log, "DAMAGED", &["--now", "2026-03-04T10:00:00Z"]);
+    assert!(!out.contains("Opens later"), "{out}");
+    assert!(
+        out.contains("  - buyer escalate (as either offer_made is true or at least 3d have passed since the case entered dispute_open now (here offer_made is false)): "),
+        "{out}"
+    );
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn an_automatic_rule_false_for_the_case_is_not_offered() {
+    let log = temp_log(
+        "auto",
+        r#"{"case": "R", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "damaged", "amount": "30.00", "order_total": "40.00"}
+{"case": "R", "at": "2026-03-01T10:00:00Z", "role": "seller", "action": "accept"}
+"#,
+    );
+    let out = explain_case(&log, "R", &[]);
+    assert!(out.contains("refunding.waiting \"Waiting for the refund\""), "{out}");
+    assert!(!out.contains("As soon as refund is 0"), "refund is 30.00 here: {out}");
+    let (general, _, _) = docket(&["explain", POLICY, "refunding.waiting"]);
+    assert!(general.contains("- As soon as refund is 0: the case goes to released"), "{general}");
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
+}
+
+/// Escalated at once (the seller rejects), evidence requested and missed, then a refund decided
+/// at the claim and paid.
+const MISSED: &str = r#"{"case": "E", "at": "2026-03-01T09:00:00Z", "role": "buyer", "action": "open", "reason": "damaged", "amount": "30.00", "order_total": "40.00"}
+{"case": "E", "at": "2026-03-01T10:00:00Z", "role": "seller", "action": "reject"}
+{"case": "E", "at": "2026-03-01T11:00:00Z", "role": "buyer", "action": "escalate"}
+{"case": "E", "at": "2026-03-02T09:00:00Z", "role": "buyer", "action": "submit_info"}
+{"case": "E", "at": "2026-03-02T10:00:00Z", "role": "platform", "action": "request_evidence", "from": "seller", "due": "2026-03-04T00:00:00Z"}
+{"case": "E", "at": "2026-03-05T10:00:00Z", "role": "platform", "action": "decide", "amount": "30.00"}
+{"case": "E", "at": "2026-03-06T10:00:00Z", "role": "platform", "action": "refund_completed"}
+"#;
+
+#[test]
+fn a_closed_case_gives_its_outcome_with_the_amount_and_its_missed_deadlines() {
+    let log = temp_log("closed", MISSED);
+    let out = explain_case(&log, "E", &[]);
+    assert!(out.contains("\nSLA deadlines it missed:\n  - evidence_due was due 2026-03-04T00:00:00Z (line 19; R16: the due time of the platform's evidence request (SLA))\n"), "{out}");
+    assert!(
+        out.contains(
+            "  The case is closed with the outcome refund_buyer of 30.00. Nothing more can happen. (line 170; R23)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("If nobody acts"), "{out}");
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn an_action_closed_to_the_case_says_which_part_of_its_condition_fails() {
+    let path = temp_policy(
+        "closed-action",
+        "policy demo \"Demo\"\nroles buyer\noutcomes done\nfields {\n  paid: bool = false\n  n: int = 0\n}\n\
+         actions {\n  buyer pay\n  buyer ship\n}\n\
+         initial status s \"S\" {\n  buyer pay { paid = true, n = n + 1 }\n  buyer ship when paid and n > 0 -> y  # P2\n}\n\
+         terminal status y \"Y\" outcome done\n",
+    );
+    let log = temp_log(
+        "closed-action",
+        "{\"case\": \"C\", \"at\": \"2026-03-01T09:00:00Z\", \"role\": \"buyer\", \"action\": \"ship\"}\n",
+    );
+    let (out, err, code) =
+        docket(&["explain", path.to_str().unwrap(), "--case", "C", "--events", log.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("  Not open to this case:\n  - buyer ship: it needs paid is true, which does not hold (here paid is false) (line 14; P2)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  - buyer pay: sets paid to true; sets n to n + 1; the case stays where it is. (line 13)\n"),
+        "{out}"
+    );
+    assert!(out.contains("  If nobody acts: nothing; no timer can fire for this case.\n"), "{out}");
+    std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
+}
+
+#[test]
+fn a_case_as_json_has_the_documented_shape() {
+    let log = temp_log("json", MISSED);
+    let (out, err, code) = docket(&[
+        "explain",
+        POLICY,
+        "--case",
+        "E",
+        "--events",
+        log.to_str().unwrap(),
+        "--now",
+        "2026-03-02T12:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let x: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let keys: Vec<&str> = x.as_object().unwrap().keys().map(String::as_str).collect();
+    let documented = [
+        "case",
+        "policy_version",
+        "status",
+        "label",
+        "as_of",
+        "terminal",
+        "outcome",
+        "docs",
+        "steps",
+        "rejected",
+        "breached",
+        "actions",
+        "opens",
+        "closed",
+        "deadlines",
+        "automatic",
+        "error",
+        "warnings",
+    ];
+    assert_eq!(keys, documented);
+    let (help, _, _) = docket(&["explain", "--help"]);
+    for key in documented.iter().chain(&["does", "clock", "holds", "values", "rule", "note"]) {
+        assert!(help.contains(&format!("\"{key}\"")), "--help does not document `{key}`");
+    }
+    assert_eq!(x["status"], "escalated.awaiting_seller");
+    let deadlines: Vec<&str> =
+        x["deadlines"].as_array().unwrap().iter().map(|d| d["timer"].as_str().unwrap()).collect();
+    // buyer_information is gone: the details were sent (R15).
+    assert_eq!(deadlines, ["evidence_due", "decision_due"]);
+    let evidence = &x["deadlines"][0];
+    assert_eq!(
+        (&evidence["at"], &evidence["effect"], &evidence["target"], &evidence["note"]),
+        (
+            &serde_json::json!("2026-03-04T00:00:00Z"),
+            &serde_json::json!("sla"),
+            &serde_json::Value::Null,
+            &serde_json::json!("R16")
+        )
+    );
+    let step = &x["steps"][2];
+    assert_eq!(step["cause"], "buyer escalate");
+    assert_eq!(step["line"], 3);
+    assert!(step["rule"].as_str().unwrap().starts_with("buyer escalate when offer_made"), "{step}");
+    let decide = x["actions"].as_array().unwrap().iter().find(|a| a["action"] == "decide").unwrap();
+    assert_eq!(decide["holds"], serde_json::Value::Null, "it depends on the amount decided");
+    assert_eq!(decide["values"], serde_json::json!({"claim": "30.00", "order_total": "40.00"}));
+    // JSON is for a case.
+    let (out, err, code) = docket(&["explain", POLICY, "refunding", "--format", "json"]);
+    assert_eq!((out.as_str(), code), ("", 2));
+    assert!(err.contains("explain --format json explains a case"), "{err}");
+    std::fs::remove_dir_all(log.parent().unwrap()).unwrap();
+}

@@ -16,7 +16,7 @@ fn verbs() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> {
     vec![
         ("check", vec![POLICY], &["text", "json", "github", "sarif"]),
         ("table", vec![POLICY], &["text", "json"]),
-        ("eval", vec![POLICY, "examples/cases.jsonl"], &["text", "json"]),
+        ("eval", vec![POLICY, "examples/cases.jsonl"], &["text", "json", "csv"]),
         ("test", vec!["tests/scenarios/semantics"], &["text", "junit", "json"]),
         ("diff", vec![POLICY, POLICY], &["text", "json", "markdown", "github"]),
         ("get", vec![POLICY], &["text", "json"]),
@@ -25,7 +25,7 @@ fn verbs() -> Vec<(&'static str, Vec<&'static str>, &'static [&'static str])> {
 }
 
 /// Every format any verb has, plus one no verb has.
-const ALL_FORMATS: &[&str] = &["text", "json", "github", "junit", "markdown", "dot", "mermaid", "sarif", "yaml"];
+const ALL_FORMATS: &[&str] = &["text", "json", "csv", "github", "junit", "markdown", "dot", "mermaid", "sarif", "yaml"];
 
 #[test]
 fn each_verb_refuses_a_format_it_does_not_have_while_parsing() {

@@ -49,7 +49,7 @@ impl Drop for Dir {
 fn scenario(expectations: &str) -> String {
     let policy = std::fs::canonicalize("policies/aliexpress.policy").unwrap();
     format!(
-        "description = \"a damaged item\"\npolicy = {:?}\n# [[expect]] in a comment is not one\nnote = \"\"\"\n[[expect]]\n\"\"\"\n\n[[events]]\ncase = \"A\"\nat = \"2026-03-01T09:00:00Z\"\nrole = \"buyer\"\naction = \"open\"\nreason = \"damaged\"\namount = \"25.00\"\norder_total = \"40.00\"\n{expectations}",
+        "description = \"\"\"a damaged item\n[[expect]] in a string is not one\"\"\"\npolicy = {:?}\n# [[expect]] in a comment is not one\n\n\n\n[[events]]\ncase = \"A\"\nat = \"2026-03-01T09:00:00Z\"\nrole = \"buyer\"\naction = \"open\"\nreason = \"damaged\"\namount = \"25.00\"\norder_total = \"40.00\"\n{expectations}",
         policy.display().to_string()
     )
 }
@@ -97,7 +97,7 @@ fn json_has_one_object_per_scenario_with_each_expectation() {
     }
     let two = &lines[0];
     assert_eq!(two["file"], dir.file("a_two.toml"));
-    assert_eq!(two["description"], "a damaged item");
+    assert_eq!(two["description"], "a damaged item\n[[expect]] in a string is not one");
     assert_eq!(two["passed"], false);
     assert_eq!(two["error"], Value::Null);
     let expectations = two["expectations"].as_array().unwrap();

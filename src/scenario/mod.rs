@@ -3,6 +3,9 @@
 //! written, arrays compare length and each element, and a `reason` matches when the actual
 //! reason contains the expected text.
 
+pub mod check;
+
+use crate::eval::coverage::Coverage;
 use crate::eval::log::{EventSink, LogRun};
 use crate::report::case;
 use crate::versions::Versions;
@@ -34,6 +37,9 @@ pub struct Scenario {
     pub policies: Vec<String>,
     /// Migration plans (paths relative to the scenario file): `migrations = ["plan.toml"]`.
     pub migrations: Vec<String>,
+    /// Event keys accepted and ignored besides each action's parameters:
+    /// `allow_keys = ["source"]` (and `docket test --allow-keys`).
+    pub allow_keys: Vec<String>,
     /// The `[[events]]` tables.
     pub events: Vec<toml::Value>,
     /// The `[[expect]]` tables.
@@ -49,7 +55,14 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
         Some(toml::Value::Array(list)) if !list.is_empty() => {
             list.iter().map(|p| p.as_str().map(str::to_string).ok_or(needs)).collect::<Result<_, _>>()?
         }
-        _ => return Err(needs.into()),
+        _ => {
+            // `polcy = "..."`: say which key was meant.
+            let close = doc.keys().find(|k| crate::diag::suggest(k, ["policy"]).is_some());
+            return Err(match close {
+                Some(k) => format!("{needs}; `{k}` is not a key of a scenario: did you mean `policy`?"),
+                None => needs.into(),
+            });
+        }
     };
     let events = doc.get("events").and_then(toml::Value::as_array).cloned().unwrap_or_default();
     let expect: Vec<toml::Table> = match doc.get("expect") {
@@ -73,7 +86,15 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("`migrations` must be a list of plan paths: [\"plan.toml\"]".into()),
     };
-    Ok(Scenario { description, policies, migrations, events, expect })
+    let allow_keys = match doc.get("allow_keys") {
+        None => vec![],
+        Some(toml::Value::Array(list)) => list
+            .iter()
+            .map(|k| k.as_str().map(str::to_string).ok_or("`allow_keys` must be a list of event keys: [\"source\"]"))
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("`allow_keys` must be a list of event keys: [\"source\"]".into()),
+    };
+    Ok(Scenario { description, policies, migrations, allow_keys, events, expect })
 }
 
 /// TOML to JSON, times as RFC 3339 strings.
@@ -112,6 +133,17 @@ pub fn project(expected: &Json, actual: &Json, key: Option<&str>) -> Json {
 
 /// Run a scenario against its compiled policy; returns the expectations that failed.
 pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Result<Vec<Mismatch>, String> {
+    run_covered(scenario, versions, plans, None)
+}
+
+/// Run a scenario, and with `coverage` add what its evaluations covered of each version (by
+/// index in `versions`).
+pub fn run_covered(
+    scenario: &Scenario,
+    versions: &Versions,
+    plans: &[Migration],
+    mut coverage: Option<&mut Vec<Coverage>>,
+) -> Result<Vec<Mismatch>, String> {
     let mut mismatches = Vec::new();
     let mut runs: Vec<(Option<DateTime<Utc>>, Vec<Json>)> = Vec::new();
     for (i, expect) in scenario.expect.iter().enumerate() {
@@ -133,7 +165,7 @@ pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Res
         let reports: &Vec<Json> = match runs.iter().position(|(when, _)| *when == at) {
             Some(i) => &runs[i].1,
             None => {
-                runs.push((at, evaluate(scenario, versions, plans, at)));
+                runs.push((at, evaluate(scenario, versions, plans, at, coverage.as_deref_mut())));
                 &runs[runs.len() - 1].1
             }
         };
@@ -186,11 +218,28 @@ pub fn run(scenario: &Scenario, versions: &Versions, plans: &[Migration]) -> Res
 /// A checked plan with the indices of its `from` and `to` versions.
 pub type Migration = (usize, usize, crate::migrate::Plan);
 
-fn evaluate(scenario: &Scenario, versions: &Versions, plans: &[Migration], now: Option<DateTime<Utc>>) -> Vec<Json> {
+fn evaluate(
+    scenario: &Scenario,
+    versions: &Versions,
+    plans: &[Migration],
+    now: Option<DateTime<Utc>>,
+    coverage: Option<&mut Vec<Coverage>>,
+) -> Vec<Json> {
     let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
-    let mut run = LogRun::versioned(versions, true, now).with_migrations(plans);
+    let mut run = LogRun::versioned(versions, true, now).with_migrations(plans).allow_keys(&scenario.allow_keys);
+    if coverage.is_some() {
+        run = run.with_coverage();
+    }
     run.feed_toml_events(&scenario.events);
     run.finish();
+    if let Some(total) = coverage {
+        total.resize(run.engines.len().max(total.len()), Coverage::default());
+        for (sum, engine) in total.iter_mut().zip(&run.engines) {
+            if let Some(c) = engine.coverage() {
+                sum.merge(&c);
+            }
+        }
+    }
     run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect()
 }
 
@@ -199,10 +248,16 @@ fn evaluate(scenario: &Scenario, versions: &Versions, plans: &[Migration], now: 
 /// spans, so a `[[expect]]` inside a string or a comment is not taken for one. Empty when the
 /// text does not parse or has no `expect` array.
 pub fn expect_lines(text: &str) -> Vec<usize> {
+    table_lines(text, "expect")
+}
+
+/// The 1-based line of each table of the array `key` (`[[events]]`, `[[expect]]`), as
+/// [`expect_lines`] finds them.
+pub fn table_lines(text: &str, key: &str) -> Vec<usize> {
     let Ok(doc) = toml::de::DeTable::parse(text) else {
         return Vec::new();
     };
-    let Some(toml::de::DeValue::Array(items)) = doc.get_ref().get("expect").map(toml::Spanned::get_ref) else {
+    let Some(toml::de::DeValue::Array(items)) = doc.get_ref().get(key).map(toml::Spanned::get_ref) else {
         return Vec::new();
     };
     let line = |offset: usize| text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
