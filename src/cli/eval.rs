@@ -204,7 +204,7 @@ fn write_cases(
         match format {
             EvalFormat::Json => writeln!(out, "{}", serde_json::to_string(&report).unwrap_or_default())?,
             EvalFormat::Csv => write!(out, "{}", csv::case_row(&report))?,
-            EvalFormat::Text => writeln!(out, "{}", case::render_text(&report))?,
+            EvalFormat::Text => writeln!(out, "{}", crate::report::terminal_safe(&case::render_text(&report)))?,
         }
     }
     if text {

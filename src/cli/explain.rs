@@ -91,7 +91,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
         let x = explain_case::build(engine, &file, state, &case::build(engine, state));
         let out = match args.format {
             Format::Json => format!("{}\n", serde_json::to_string_pretty(&x).unwrap_or_default()),
-            Format::Text => explain_case::render_text(&x),
+            Format::Text => crate::report::terminal_safe(&explain_case::render_text(&x)).into_owned(),
         };
         return io::emit(out.as_bytes());
     }

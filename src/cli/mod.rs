@@ -1,6 +1,23 @@
 //! The command line: clap definitions and one file per verb. Only this layer touches files,
 //! standard streams and the clock. Exit codes: 0 ok, 1 problems found, 2 usage or I/O error.
 
+// Writing to stderr never panics here: std's `eprintln!` panics when stderr is a closed pipe or
+// a full disk (`2>/dev/full`), which would turn any notice into exit 101. These shadow it for
+// every verb; a notice that cannot be written is dropped, and the exit code still tells.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod check;
 mod codes;
 pub mod color;

@@ -285,3 +285,32 @@ fn diff_finds_the_comment_of_each_changed_line_through_the_line_index() {
         &out[out.len().saturating_sub(400)..]
     );
 }
+
+#[test]
+fn a_closed_or_full_stderr_is_not_a_crash() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["eval", POLICY, "examples/messy.jsonl", "--format", "json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(full)
+        .output()
+        .unwrap();
+    // Exit 1 (rejected and malformed lines), not 101 (a panic writing the notices).
+    assert_eq!(out.status.code(), Some(1));
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_docket")).args(["check", "nope.policy"]).stderr(full).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn control_characters_from_a_log_are_escaped_in_text_output() {
+    let dir = scratch("control");
+    let log = dir.join("c.jsonl");
+    std::fs::write(&log, open("\"1\"").replace("\"case\":\"A\"", "\"case\":\"A\\u001b]0;pwned\\u0007\"")).unwrap();
+    let (out, _, _) = docket(&["eval", POLICY, log.to_str().unwrap()]);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    assert!(out.contains("case A\\u{1b}]0;pwned\\u{7}:"), "{out}");
+    // JSON keeps the id exactly, escaped as JSON escapes it.
+    let (json, _, _) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
+    assert!(json.contains("\"case\":\"A\\u001b]0;pwned\\u0007\""), "{json}");
+}
