@@ -180,7 +180,8 @@ fn feed_toml(run: &mut impl EventSink, text: &str) -> Result<(), String> {
     let Some(events) = doc.get("events").and_then(toml::Value::as_array) else {
         return Err("a case file needs an `events` array of tables ([[events]])".into());
     };
-    run.feed_toml_events(events);
+    // A case file's events are reported at their lines in the file, as a log's are.
+    run.feed_toml_events_at(events, &crate::scenario::table_lines(text, "events"));
     Ok(())
 }
 

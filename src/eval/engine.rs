@@ -640,11 +640,13 @@ impl<'t> Engine<'t> {
         let Some(first) = candidates.first() else {
             return Err(format!("`{} {}` has no rule in `{}`", event.role, event.action, status.path));
         };
+        let mut values = String::new();
         let failed = first
             .guard
             .as_ref()
             .map(|g| {
                 let part = expr::first_false(g, &scope);
+                values = self.values_read(part, &names, &scope);
                 // The whole condition reads best as written (timer names, not their durations).
                 if std::ptr::eq(part, g) {
                     first.guard_text.clone().unwrap_or_default()
@@ -653,7 +655,7 @@ impl<'t> Engine<'t> {
                 }
             })
             .unwrap_or_default();
-        let mut reason = format!("the condition `{failed}` does not hold (policy line {})", first.line);
+        let mut reason = format!("the condition `{failed}` does not hold (policy line {}{values})", first.line);
         if let Some(at) = self.opens_at(case, candidates, event.at, Some(&params)) {
             reason.push_str(&format!("; it opens at {}", super::time::format(&at)));
         }
@@ -733,6 +735,39 @@ impl<'t> Engine<'t> {
             reason.push_str(&format!(" (also unknown: {})", others.join(", ")));
         }
         Some(reason)
+    }
+
+    /// The values of the fields and parameters a condition reads, for a rejection's reason:
+    /// `; here amount is 50.00, order_total is 40.00`. Empty when it reads none.
+    fn values_read(&self, e: &CExpr, params: &[String], scope: &Scope) -> String {
+        fn walk(e: &CExpr, out: &mut Vec<CExpr>) {
+            match e {
+                CExpr::Field(_) | CExpr::Param(_) if !out.contains(e) => out.push(e.clone()),
+                CExpr::Not(x) | CExpr::Neg(x) | CExpr::Shift(x, _) => walk(x, out),
+                CExpr::DayEdge { time, .. } | CExpr::AtTime { time, .. } => walk(time, out),
+                CExpr::Binary(_, l, r) => {
+                    walk(l, out);
+                    walk(r, out);
+                }
+                _ => {}
+            }
+        }
+        let mut read = Vec::new();
+        walk(e, &mut read);
+        let shown: Vec<String> = read
+            .iter()
+            .take(8)
+            .filter_map(|r| {
+                let name = match r {
+                    CExpr::Field(f) => self.table.fields.get(*f)?.name.clone(),
+                    CExpr::Param(i) => params.get(*i)?.clone(),
+                    _ => return None,
+                };
+                let value = expr::eval(r, scope).map_or_else(|| "unknown".to_string(), |v| self.table.show(&v));
+                Some(format!("{name} is {value}"))
+            })
+            .collect();
+        if shown.is_empty() { String::new() } else { format!("; here {}", shown.join(", ")) }
     }
 
     /// Type an event's parameters by the action's declaration.

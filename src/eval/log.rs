@@ -42,8 +42,14 @@ pub trait EventSink {
 
     /// Feed the `[[events]]` tables of a TOML case file; an event's index stands for its line.
     fn feed_toml_events(&mut self, events: &[toml::Value]) {
+        self.feed_toml_events_at(events, &[]);
+    }
+
+    /// Feed `[[events]]` tables, each reported at its line in the file (`lines`, by index), or at
+    /// its index where the line is not known.
+    fn feed_toml_events_at(&mut self, events: &[toml::Value], lines: &[usize]) {
         for (i, ev) in events.iter().enumerate() {
-            let line = i + 1;
+            let line = lines.get(i).copied().unwrap_or(i + 1);
             match ev.as_table().ok_or(event::EventError::NotObject).and_then(|t| event::from_toml_table(t, line)) {
                 Ok(e) => self.event(&e),
                 Err(err) => self.malformed(line, err.to_string()),
