@@ -266,3 +266,18 @@ fn now_now_reads_the_clock() {
     assert_eq!(cases[1]["status"], "refunding.waiting");
     assert_eq!(cases[1]["breached"][0]["timer"], "refund_due");
 }
+
+#[test]
+fn a_toml_case_files_events_are_reported_at_their_lines_in_the_file() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["eval", "policies/aliexpress.policy", "examples/case.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap()).unwrap();
+    let text = std::fs::read_to_string("examples/case.toml").unwrap();
+    let headers: Vec<usize> =
+        text.lines().enumerate().filter(|(_, l)| l.trim() == "[[events]]").map(|(i, _)| i + 1).collect();
+    assert_eq!(report["history"][0]["line"], headers[0]);
+    assert_eq!(report["history"][1]["line"], headers[1]);
+}
