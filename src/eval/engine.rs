@@ -740,20 +740,7 @@ impl<'t> Engine<'t> {
     /// The values of the fields and parameters a condition reads, for a rejection's reason:
     /// `; here amount is 50.00, order_total is 40.00`. Empty when it reads none.
     fn values_read(&self, e: &CExpr, params: &[String], scope: &Scope) -> String {
-        fn walk(e: &CExpr, out: &mut Vec<CExpr>) {
-            match e {
-                CExpr::Field(_) | CExpr::Param(_) if !out.contains(e) => out.push(e.clone()),
-                CExpr::Not(x) | CExpr::Neg(x) | CExpr::Shift(x, _) => walk(x, out),
-                CExpr::DayEdge { time, .. } | CExpr::AtTime { time, .. } => walk(time, out),
-                CExpr::Binary(_, l, r) => {
-                    walk(l, out);
-                    walk(r, out);
-                }
-                _ => {}
-            }
-        }
-        let mut read = Vec::new();
-        walk(e, &mut read);
+        let read = expr::reads(e);
         let shown: Vec<String> = read
             .iter()
             .take(8)

@@ -242,6 +242,36 @@ pub fn thresholds(e: &CExpr, s: &Scope, out: &mut Vec<DateTime<Utc>>) {
     }
 }
 
+/// The fields (`Field`, and the field of `time_since`) and parameters an expression reads, each
+/// once, in the order they are written: what a reason or an explanation shows the values of.
+pub fn reads(e: &CExpr) -> Vec<CExpr> {
+    fn walk(e: &CExpr, out: &mut Vec<CExpr>) {
+        let read = match e {
+            CExpr::Field(_) | CExpr::Param(_) => Some(e.clone()),
+            CExpr::TimeSince(f) => Some(CExpr::Field(*f)),
+            _ => None,
+        };
+        if let Some(r) = read {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+            return;
+        }
+        match e {
+            CExpr::Not(x) | CExpr::Neg(x) | CExpr::Shift(x, _) => walk(x, out),
+            CExpr::DayEdge { time, .. } | CExpr::AtTime { time, .. } => walk(time, out),
+            CExpr::Binary(_, l, r) => {
+                walk(l, out);
+                walk(r, out);
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(e, &mut out);
+    out
+}
+
 /// Whether an expression's value moves with the clock.
 pub fn reads_clock(e: &CExpr) -> bool {
     match e {

@@ -187,29 +187,18 @@ pub struct RuleWords {
 
 /// The comment at the end of a policy line, if any.
 fn note(file: &SourceFile, line: usize) -> Option<String> {
-    let offset = file.text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    file.trailing_comment(offset).filter(|c| !c.is_empty()).map(str::to_string)
+    file.trailing_comment(file.line_start(line)).filter(|c| !c.is_empty()).map(str::to_string)
 }
 
 /// The case's values of the fields an expression reads, by name.
 fn values(t: &TransitionTable, case: &CaseState, e: Option<&CExpr>) -> BTreeMap<String, String> {
-    fn walk(e: &CExpr, out: &mut Vec<FieldId>) {
-        match e {
-            CExpr::Field(f) | CExpr::TimeSince(f) => out.push(*f),
-            CExpr::Not(x) | CExpr::Neg(x) | CExpr::Shift(x, _) => walk(x, out),
-            CExpr::DayEdge { time, .. } | CExpr::AtTime { time, .. } => walk(time, out),
-            CExpr::Binary(_, l, r) => {
-                walk(l, out);
-                walk(r, out);
-            }
-            CExpr::Const(_) | CExpr::Param(_) | CExpr::Now | CExpr::TimeIn(_) => {}
-        }
-    }
-    let mut fields = Vec::new();
-    if let Some(e) = e {
-        walk(e, &mut fields);
-    }
-    fields.into_iter().filter_map(|f| Some((t.fields.get(f)?.name.clone(), t.show(case.fields.get(f)?)))).collect()
+    let read = e.map(crate::eval::expr::reads).unwrap_or_default();
+    read.into_iter()
+        .filter_map(|r| match r {
+            CExpr::Field(f) => Some((t.fields.get(f)?.name.clone(), t.show(case.fields.get(f)?))),
+            _ => None,
+        })
+        .collect()
 }
 
 /// ` (here order_total is 40.00)`, or nothing.
