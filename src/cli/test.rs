@@ -244,7 +244,21 @@ fn coverage_reports(
 }
 
 fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    collect_in(path, out, &mut std::collections::HashSet::new())
+}
+
+/// Walk a directory once: `seen` holds the directories already walked (by their real path), so
+/// a symbolic link that loops back is not followed again.
+fn collect_in(
+    path: &Path,
+    out: &mut Vec<PathBuf>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), String> {
     if path.is_dir() {
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if !seen.insert(real) {
+            return Ok(());
+        }
         let entries = std::fs::read_dir(path)
             .map_err(|e| format!("error: cannot read `{}`: {}", path.display(), io::io_reason(&e)))?;
         for entry in entries.flatten() {
@@ -252,7 +266,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             // A migration plan (`*.migration.toml`) may sit beside the scenarios that use it.
             let plan = p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".migration.toml"));
             if p.is_dir() || (p.extension().is_some_and(|e| e == "toml") && !plan) {
-                collect(&p, out)?;
+                collect_in(&p, out, seen)?;
             }
         }
         Ok(())
@@ -486,8 +500,22 @@ fn json_lines(outcomes: &[Outcome]) -> String {
     out
 }
 
+/// Text for an XML attribute or element. XML 1.0 allows no control characters but tab and line
+/// breaks, not even as character references: they are written as `\u{1b}`.
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn junit(outcomes: &[Outcome]) -> String {

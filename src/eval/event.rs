@@ -61,6 +61,9 @@ pub enum EventError {
     /// A required key has the wrong type.
     #[error("`{0}` must be a string")]
     NotString(&'static str),
+    /// `id` is the empty string: every later event with it would be dropped as a redelivery.
+    #[error("`id` is empty: leave it out, or give each event an id of its own")]
+    EmptyId,
     /// `at` is not RFC 3339.
     #[error("`at` is not an RFC 3339 time (such as 2026-03-01T09:00:00Z): `{0}`")]
     BadTime(String),
@@ -254,6 +257,7 @@ fn event_from_slots(slots: Slots<'_>, line: usize) -> Result<Event<'_>, EventErr
     let at = crate::eval::time::parse(&at_text).ok_or_else(|| EventError::BadTime(at_text.into_owned()))?;
     let id = match id {
         None | Some(RawValue::Null) => None,
+        Some(RawValue::Text(s)) if s.is_empty() => return Err(EventError::EmptyId),
         Some(RawValue::Text(s) | RawValue::Number(s)) => Some(s),
         Some(_) => return Err(EventError::NotString("id")),
     };

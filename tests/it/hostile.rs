@@ -314,3 +314,38 @@ fn control_characters_from_a_log_are_escaped_in_text_output() {
     let (json, _, _) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
     assert!(json.contains("\"case\":\"A\\u001b]0;pwned\\u0007\""), "{json}");
 }
+
+#[test]
+fn an_empty_id_is_refused_not_taken_as_an_id_that_drops_later_events() {
+    let dir = scratch("emptyid");
+    let log = dir.join("l.jsonl");
+    let first = open("\"1\"").replace("\"case\":\"A\",", "\"case\":\"A\",\"id\":\"\",");
+    let second =
+        "{\"case\":\"A\",\"id\":\"\",\"at\":\"2026-03-02T09:00:00Z\",\"role\":\"seller\",\"action\":\"accept\"}\n";
+    std::fs::write(&log, format!("{first}{second}")).unwrap();
+    let (_, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("log line 1: `id` is empty"), "{err}");
+    let (out, _, _) = docket(&["eval", POLICY, log.to_str().unwrap(), "--summary", "--format", "json"]);
+    // Both lines are reported, neither is silently dropped as a redelivery.
+    assert!(out.contains("\"malformed\": 2") && out.contains("\"duplicates\": 0"), "{out}");
+}
+
+#[test]
+fn docket_test_walks_a_directory_symlink_loop_once() {
+    let dir = scratch("loop");
+    let sub = dir.join("s");
+    std::fs::create_dir_all(&sub).unwrap();
+    let policy = std::fs::canonicalize(POLICY).unwrap();
+    let scenario = format!(
+        "policy = \"{}\"\n[[events]]\ncase = \"A\"\nat = \"2026-03-01T09:00:00Z\"\nrole = \"buyer\"\naction = \"open\"\n\
+         reason = \"damaged\"\namount = \"1\"\norder_total = \"5\"\n[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n",
+        policy.display()
+    );
+    std::fs::write(sub.join("one.toml"), scenario).unwrap();
+    let _ = std::os::unix::fs::symlink(&dir, sub.join("back"));
+    let _ = std::os::unix::fs::symlink(&sub, sub.join("again"));
+    let (out, err, code) = docket(&["test", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
+}

@@ -231,3 +231,22 @@ fn an_error_about_one_expectation_names_its_line() {
     let (xml, _, _) = docket(&["test", dir.path(), "--format", "junit"]);
     assert!(xml.contains(" line=\"20\" "), "{xml}");
 }
+
+#[test]
+fn junit_output_stays_valid_xml_with_control_characters_in_case_ids() {
+    let dir = std::env::temp_dir().join(format!("docket-junit-ctl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = std::fs::canonicalize("policies/aliexpress.policy").unwrap();
+    let scenario = format!(
+        "policy = \"{}\"\n[[events]]\ncase = \"A\\u001b[31m\"\nat = \"2026-03-01T09:00:00Z\"\nrole = \"buyer\"\naction = \"open\"\nreason = \"damaged\"\namount = \"1\"\norder_total = \"5\"\n[[expect]]\nstatus = \"refunded\"\n",
+        policy.display()
+    );
+    std::fs::write(dir.join("ctl.toml"), scenario).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["test", dir.to_str().unwrap(), "--format", "junit"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(!xml.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r'), "{xml:?}");
+    assert!(xml.contains("\\u{1b}"), "{xml}");
+}
