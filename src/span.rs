@@ -75,9 +75,8 @@ impl SourceFile {
         self.text.get(span.start..span.end).unwrap_or("")
     }
 
-    /// The `#` comment at the end of the line where `offset` is, if any (rule numbers live there).
-    pub fn trailing_comment(&self, offset: usize) -> Option<&str> {
-        let (line, _) = self.line_col(offset);
+    /// The `#` comment at the end of a 1-based line, if any (rule numbers live there).
+    pub fn trailing_comment(&self, line: usize) -> Option<&str> {
         let text = self.line_text(line);
         let mut in_string = false;
         for (i, c) in text.char_indices() {

@@ -95,10 +95,7 @@ pub fn run(args: &DiffArgs) -> u8 {
     }
     let note = |c: &Compiled| {
         let file = c.file.clone();
-        move |line: usize| {
-            // The line index finds the line at once: a policy with thousands of changes stays linear.
-            file.trailing_comment(file.line_start(line)).map(str::to_string).filter(|s| !s.is_empty())
-        }
+        move |line: usize| file.trailing_comment(line).map(str::to_string).filter(|s| !s.is_empty())
     };
     let changes = diff::compare(&old.1, &new.1, &renames, note(&old.0), note(&new.0));
     let impact = match &args.cases {

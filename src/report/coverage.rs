@@ -134,8 +134,7 @@ pub fn rule_numbers(comment: &str) -> Vec<String> {
 /// lines right above it.
 fn cited(file: &SourceFile, line: usize) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let offset = file.line_start(line);
-    if let Some(c) = file.trailing_comment(offset) {
+    if let Some(c) = file.trailing_comment(line) {
         out.extend(rule_numbers(c));
     }
     let mut above = line.saturating_sub(1);
@@ -286,8 +285,7 @@ pub fn build(
     numbered.sort_by_key(|r| rule_order(&r.rule));
     let mut unmeasured: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for line in 1..=file.text.lines().count() {
-        let offset = file.line_start(line);
-        for n in file.trailing_comment(offset).map(rule_numbers).unwrap_or_default() {
+        for n in file.trailing_comment(line).map(rule_numbers).unwrap_or_default() {
             if !numbered.iter().any(|r| r.rule == n) {
                 unmeasured.entry(n).or_default().push(line);
             }

@@ -78,8 +78,7 @@ fn where_(file: &SourceFile, t: &TransitionTable, line: usize, declared_in: Stat
     if declared_in != here {
         s.push_str(&format!(", from {}", t.statuses[declared_in].path));
     }
-    let offset = file.line_start(line);
-    if let Some(c) = file.trailing_comment(offset).filter(|c| !c.is_empty()) {
+    if let Some(c) = file.trailing_comment(line).filter(|c| !c.is_empty()) {
         s.push_str(&format!("; {c}"));
     }
     s

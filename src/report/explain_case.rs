@@ -187,7 +187,7 @@ pub struct RuleWords {
 
 /// The comment at the end of a policy line, if any.
 fn note(file: &SourceFile, line: usize) -> Option<String> {
-    file.trailing_comment(file.line_start(line)).filter(|c| !c.is_empty()).map(str::to_string)
+    file.trailing_comment(line).filter(|c| !c.is_empty()).map(str::to_string)
 }
 
 /// The case's values of the fields an expression reads, by name.
