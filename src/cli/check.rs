@@ -2,7 +2,7 @@
 //! `-` for standard input.
 
 use super::{OK, PROBLEMS, USAGE, io};
-use crate::diag::{self, Severity};
+use docket::diag::{self, Severity};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -34,7 +34,7 @@ pub fn run(
     let mut checked = 0usize;
     let color = super::color::enabled(super::color::Stream::Stdout);
     // Compiled tables by policy name, to check versions of one policy against each other.
-    let mut by_policy: std::collections::BTreeMap<String, Vec<(String, crate::compile::table::TransitionTable)>> =
+    let mut by_policy: std::collections::BTreeMap<String, Vec<(String, docket::compile::table::TransitionTable)>> =
         std::collections::BTreeMap::new();
     let (inputs, problems) = io::policy_inputs(files);
     for msg in problems {
@@ -56,12 +56,12 @@ pub fn run(
         }
         let mut diagnostics = compiled.diagnostics.clone();
         if let (Some(now), Some(table)) = (now, &compiled.table) {
-            diagnostics.extend(crate::check::calendar_horizon(&compiled.file, table, now));
+            diagnostics.extend(docket::check::calendar_horizon(&compiled.file, table, now));
             diag::sort(&mut diagnostics);
         }
         // Without --now, holiday horizons (W004) are not looked for, so an allow for one is kept.
         let unchecked: &[&str] = if now.is_none() { &["W004"] } else { &[] };
-        crate::check::apply_allows(&compiled.file, &mut diagnostics, unchecked);
+        docket::check::apply_allows(&compiled.file, &mut diagnostics, unchecked);
         for d in &diagnostics {
             if d.suppressed {
                 // Counted apart, shown only where a machine reads it.
@@ -91,7 +91,7 @@ pub fn run(
         if group.len() < 2 || group.iter().all(|(_, t)| t.effective.is_none()) {
             continue;
         }
-        let Err(problems) = crate::versions::Versions::assemble(group) else { continue };
+        let Err(problems) = docket::versions::Versions::assemble(group) else { continue };
         for p in problems {
             errors += 1;
             // Reported at the top of the later file, whose header clashes.
@@ -107,7 +107,7 @@ pub fn run(
                 help: Some("each version of a policy needs its own `version \"...\"` and `effective INSTANT`".into()),
                 related: Vec::new(),
                 suppressed: false,
-                docs: crate::codes::reference("E068"),
+                docs: docket::codes::reference("E068"),
             };
             match format {
                 CheckFormat::Json | CheckFormat::Sarif => located.push(d),
@@ -135,7 +135,7 @@ pub fn run(
         CheckFormat::Json => {
             let _ = writeln!(out, "{}", serde_json::to_string_pretty(&located).unwrap_or_else(|_| "[]".into()));
         }
-        CheckFormat::Sarif => out.push_str(&crate::report::sarif::render(&located)),
+        CheckFormat::Sarif => out.push_str(&docket::report::sarif::render(&located)),
         CheckFormat::Text | CheckFormat::Github => {}
     }
     let failed = errors > 0 || (deny_warnings && warnings > 0);

@@ -1,10 +1,10 @@
 //! `docket codes [CODE]`: every diagnostic code with its sentence, or one code's documentation:
 //! what it means, a policy that draws it with what `docket check` says of it, and the fix.
-//! `docket explain E043` comes here too. The documentation is `crate::codes::DOCS`.
+//! `docket explain E043` comes here too. The documentation is `docket::codes::DOCS`.
 
 use super::{USAGE, color, io};
-use crate::codes::{self, CodeDoc};
-use crate::diag::{self, Diagnostic};
+use docket::codes::{self, CodeDoc};
+use docket::diag::{self, Diagnostic};
 use serde::Serialize;
 
 /// Arguments of `docket codes`.
@@ -57,7 +57,7 @@ pub fn run(args: &CodesArgs) -> u8 {
     };
     let Some(doc) = codes::doc(code) else {
         let known = codes::DOCS.iter().map(|d| d.code);
-        let help = crate::diag::suggest(&code.to_ascii_uppercase(), known)
+        let help = docket::diag::suggest(&code.to_ascii_uppercase(), known)
             .map(|h| format!(" ({h})"))
             .unwrap_or_else(|| " (`docket codes` lists them)".to_string());
         eprintln!("error: there is no diagnostic code `{code}`{help}");
@@ -164,7 +164,7 @@ pub fn check_report(doc: &CodeDoc, bytes: Vec<u8>, color: bool) -> String {
         .iter()
         .position(|a| *a == "--now")
         .and_then(|i| doc.args.get(i + 1))
-        .and_then(|t| crate::eval::time::parse(t));
+        .and_then(|t| docket::eval::time::parse(t));
     let mut sources = vec![(EXAMPLE.to_string(), bytes)];
     for arg in doc.args.iter().filter(|a| a.ends_with(".policy")) {
         let text = beside.iter().find(|(n, _)| n == arg).map(|(_, t)| t.as_bytes().to_vec()).unwrap_or_default();
@@ -173,14 +173,14 @@ pub fn check_report(doc: &CodeDoc, bytes: Vec<u8>, color: bool) -> String {
     let mut out = String::new();
     let mut tables = Vec::new();
     for (name, bytes) in sources {
-        let compiled = crate::compile_bytes_with(&name, bytes, &read);
+        let compiled = docket::compile_bytes_with(&name, bytes, &read);
         let mut diagnostics: Vec<Diagnostic> = compiled.diagnostics.clone();
         if let (Some(now), Some(table)) = (now, &compiled.table) {
-            diagnostics.extend(crate::check::calendar_horizon(&compiled.file, table, now));
+            diagnostics.extend(docket::check::calendar_horizon(&compiled.file, table, now));
             diag::sort(&mut diagnostics);
         }
         let unchecked: &[&str] = if now.is_none() { &["W004"] } else { &[] };
-        crate::check::apply_allows(&compiled.file, &mut diagnostics, unchecked);
+        docket::check::apply_allows(&compiled.file, &mut diagnostics, unchecked);
         for d in diagnostics.iter().filter(|d| !d.suppressed) {
             out.push_str(&diag::render_text_with(&compiled.file, d, color));
             out.push('\n');
@@ -191,7 +191,7 @@ pub fn check_report(doc: &CodeDoc, bytes: Vec<u8>, color: bool) -> String {
     }
     if tables.len() > 1
         && tables.iter().any(|(_, t)| t.effective.is_some())
-        && let Err(problems) = crate::versions::Versions::assemble(tables)
+        && let Err(problems) = docket::versions::Versions::assemble(tables)
     {
         // As `docket check` words it, at the top of the later file.
         for p in problems {

@@ -43,7 +43,7 @@ pub fn run_man(args: &ManArgs) -> u8 {
             None => {
                 let verbs: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).filter(|n| *n != "help").collect();
                 eprintln!("error: there is no verb `{verb}`");
-                let help = crate::diag::suggest(verb, verbs.iter().copied())
+                let help = docket::diag::suggest(verb, verbs.iter().copied())
                     .unwrap_or_else(|| format!("the verbs are {}", verbs.join(", ")));
                 eprintln!("  = help: {help}");
                 return USAGE;

@@ -1,9 +1,9 @@
 //! `docket diff OLD NEW`: a policy change by meaning, and its impact on a case log.
 
 use super::{OK, PROBLEMS, USAGE, io};
-use crate::Compiled;
-use crate::diag;
-use crate::diff::{self, Change, ChangeKind, Impact, Replay};
+use docket::Compiled;
+use docket::diag;
+use docket::diff::{self, Change, ChangeKind, Impact, Replay};
 use std::path::{Path, PathBuf};
 
 /// Output formats of `docket diff`.
@@ -141,7 +141,7 @@ pub fn run(args: &DiffArgs) -> u8 {
                 if let Some((from, i)) = &pinned {
                     let head = format!(
                         "with each case on the version it began under (the new one from {})",
-                        crate::eval::time::format(from)
+                        docket::eval::time::format(from)
                     );
                     out.push_str(&impact_text(&head, i));
                 }
@@ -154,7 +154,7 @@ pub fn run(args: &DiffArgs) -> u8 {
                 if let Some((from, i)) = &pinned {
                     let head = format!(
                         "With each case on the version it began under (the new one from {})",
-                        crate::eval::time::format(from)
+                        docket::eval::time::format(from)
                     );
                     out.push_str(&impact_markdown(&head, i));
                 }
@@ -166,7 +166,7 @@ pub fn run(args: &DiffArgs) -> u8 {
             DiffFormat::Json => {
                 let pinned = pinned
                     .as_ref()
-                    .map(|(from, i)| serde_json::json!({ "effective": crate::eval::time::format(from), "impact": i }));
+                    .map(|(from, i)| serde_json::json!({ "effective": docket::eval::time::format(from), "impact": i }));
                 let doc = serde_json::json!({
                     "old": args.old, "new": args.new, "changes": changes, "impact": impact, "pinned": pinned,
                     "migrated": migrated,
@@ -180,23 +180,23 @@ pub fn run(args: &DiffArgs) -> u8 {
 }
 
 fn replay(
-    old: &crate::compile::table::TransitionTable,
-    new: &crate::compile::table::TransitionTable,
+    old: &docket::compile::table::TransitionTable,
+    new: &docket::compile::table::TransitionTable,
     now: Option<chrono::DateTime<chrono::Utc>>,
     log: &Path,
     args: &DiffArgs,
 ) -> Result<Impact, String> {
     let keys = &args.allow_keys;
     let mut replay = Replay::with_runs(
-        crate::eval::log::LogRun::new(old, false, now).allow_keys(keys),
-        crate::eval::log::LogRun::new(new, false, now).allow_keys(keys),
+        docket::eval::log::LogRun::new(old, false, now).allow_keys(keys),
+        docket::eval::log::LogRun::new(new, false, now).allow_keys(keys),
     );
     io::feed_log(&mut replay, log)?;
     Ok(replay.impact(args.examples))
 }
 
 /// A policy to replay: where it was read from and its table.
-type Side<'a> = (&'a str, &'a crate::compile::table::TransitionTable);
+type Side<'a> = (&'a str, &'a docket::compile::table::TransitionTable);
 
 /// The log replayed under the old policy alone, and under both versions with each case pinned
 /// to the one in effect at its first event (and, with a plan, open cases migrated by it).
@@ -208,7 +208,7 @@ fn replay_pinned(
     args: &DiffArgs,
     plan: Option<&Path>,
 ) -> Result<Impact, String> {
-    let versions = crate::versions::Versions::assemble(vec![
+    let versions = docket::versions::Versions::assemble(vec![
         (old_name.to_string(), old.clone()),
         (new_name.to_string(), new.clone()),
     ])
@@ -219,8 +219,8 @@ fn replay_pinned(
     };
     let plans = plan.iter().map(|(f, t, p)| (*f, *t, p)).collect();
     let runs = (
-        crate::eval::log::LogRun::new(old, false, now).allow_keys(&args.allow_keys),
-        crate::eval::log::LogRun::versioned(&versions, false, now).with_migrations(plans).allow_keys(&args.allow_keys),
+        docket::eval::log::LogRun::new(old, false, now).allow_keys(&args.allow_keys),
+        docket::eval::log::LogRun::versioned(&versions, false, now).with_migrations(plans).allow_keys(&args.allow_keys),
     );
     let mut replay = Replay::with_runs(runs.0, runs.1);
     io::feed_log(&mut replay, log)?;

@@ -1,10 +1,10 @@
 //! `docket eval POLICY EVENTS`: stream a log through the engine and report every case.
 
 use super::{OK, USAGE, io};
-use crate::eval::log::LogRun;
-use crate::report::select::Selection;
-use crate::report::{case, csv, summary};
 use chrono::{DateTime, Utc};
+use docket::eval::log::LogRun;
+use docket::report::select::Selection;
+use docket::report::{case, csv, summary};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -77,7 +77,7 @@ pub fn parse_now(now: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
     match now {
         None => Ok(None),
         Some("now") => Ok(Some(Utc::now())),
-        Some(text) => crate::eval::time::parse(text).map(Some).ok_or_else(|| {
+        Some(text) => docket::eval::time::parse(text).map(Some).ok_or_else(|| {
             format!("error: --now `{text}` is not an RFC 3339 time (such as 2026-03-20T00:00:00Z) or `now`")
         }),
     }
@@ -140,7 +140,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     run.finish();
     for id in &selection.cases {
         if !run.cases.iter().any(|c| &*c.id == id.as_str()) {
-            let help = crate::diag::suggest(id, run.cases.iter().map(|c| &*c.id))
+            let help = docket::diag::suggest(id, run.cases.iter().map(|c| &*c.id))
                 .map(|h| format!(" ({h})"))
                 .unwrap_or_default();
             eprintln!("warning: no case `{id}` in `{events}`{help}");
@@ -176,7 +176,7 @@ fn write_cases(
     selection: Option<&Selection>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let shown: Vec<&crate::eval::engine::CaseState> =
+    let shown: Vec<&docket::eval::engine::CaseState> =
         run.cases.iter().filter(|c| selection.is_none_or(|s| s.keeps(run.engine(c), c))).collect();
     let text = format == EvalFormat::Text;
     let mut totals = summary::totals_line(run);
@@ -204,7 +204,7 @@ fn write_cases(
         match format {
             EvalFormat::Json => writeln!(out, "{}", serde_json::to_string(&report).unwrap_or_default())?,
             EvalFormat::Csv => write!(out, "{}", csv::case_row(&report))?,
-            EvalFormat::Text => writeln!(out, "{}", crate::report::terminal_safe(&case::render_text(&report)))?,
+            EvalFormat::Text => writeln!(out, "{}", docket::report::terminal_safe(&case::render_text(&report)))?,
         }
     }
     if text {

@@ -1,9 +1,9 @@
 //! `docket explain FILE [STATUS]` and `docket explain FILE --case ID --events LOG`.
 
 use super::{Format, USAGE, io};
-use crate::diag::suggest;
-use crate::eval::log::LogRun;
-use crate::report::{case, explain, explain_case};
+use docket::diag::suggest;
+use docket::eval::log::LogRun;
+use docket::report::{case, explain, explain_case};
 use std::path::PathBuf;
 
 /// Arguments of `docket explain`.
@@ -91,7 +91,7 @@ pub fn run(args: &ExplainArgs) -> u8 {
         let x = explain_case::build(engine, &file, state, &case::build(engine, state));
         let out = match args.format {
             Format::Json => format!("{}\n", serde_json::to_string_pretty(&x).unwrap_or_default()),
-            Format::Text => crate::report::terminal_safe(&explain_case::render_text(&x)).into_owned(),
+            Format::Text => docket::report::terminal_safe(&explain_case::render_text(&x)).into_owned(),
         };
         return io::emit(out.as_bytes());
     }

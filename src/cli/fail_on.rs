@@ -3,7 +3,7 @@
 //! before the option existed.
 
 use super::{OK, PROBLEMS};
-use crate::eval::log::LogRun;
+use docket::eval::log::LogRun;
 
 /// A kind of problem a run can have, or a shorthand for a set of them.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -36,9 +36,9 @@ pub fn run(args: &FmtArgs) -> u8 {
 }
 
 /// The formatted text of a policy's bytes, or the exit code once its problem is on stderr.
-fn formatted(name: &str, bytes: Vec<u8>) -> Result<(crate::span::SourceFile, String), u8> {
-    let (file, decode_error) = crate::source_from_bytes(name, bytes);
-    match decode_error.map_or_else(|| crate::format::format(&file.text), Err) {
+fn formatted(name: &str, bytes: Vec<u8>) -> Result<(docket::span::SourceFile, String), u8> {
+    let (file, decode_error) = docket::source_from_bytes(name, bytes);
+    match decode_error.map_or_else(|| docket::format::format(&file.text), Err) {
         Ok(f) => Ok((file, f)),
         Err(d) => {
             eprint!("{}", io::render_for_stderr(&file, &d));

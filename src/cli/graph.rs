@@ -1,9 +1,9 @@
 //! `docket graph FILE`: the policy's statuses and transitions as Graphviz DOT or a Mermaid
-//! flowchart. The drawing is `crate::report::graph`; this file loads the policy and prints it.
+//! flowchart. The drawing is `docket::report::graph`; this file loads the policy and prints it.
 
 use super::io;
 use super::io::emit;
-use crate::report::graph::{self, GraphFormat};
+use docket::report::graph::{self, GraphFormat};
 use std::path::PathBuf;
 
 /// Output formats of `docket graph`.

@@ -1,8 +1,8 @@
 //! File access for the verbs: reading a policy, with read errors as plain messages.
 
-use crate::Compiled;
-use crate::diag::{self, Severity};
-use crate::eval::log::EventSink;
+use docket::Compiled;
+use docket::diag::{self, Severity};
+use docket::eval::log::EventSink;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -13,14 +13,14 @@ pub fn load_policy(path: &Path) -> Result<Compiled, String> {
         return Err(format!("error: `{name}` is a directory, not a policy file"));
     }
     let bytes = read_policy_bytes(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
-    Ok(crate::compile_bytes(&name, bytes))
+    Ok(docket::compile_bytes(&name, bytes))
 }
 
 /// A policy file's bytes, read no further than just past the size a policy may have: a
 /// 3 GB file costs no more memory than a policy, and the parser's own limit (E005) reports it.
 pub fn read_policy_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let limit = crate::syntax::MAX_SOURCE_BYTES as u64 + 4;
+    let limit = docket::syntax::MAX_SOURCE_BYTES as u64 + 4;
     let mut bytes = Vec::new();
     std::fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
     if bytes.len() as u64 == limit
@@ -49,7 +49,7 @@ pub fn rendered_errors(compiled: &Compiled) -> String {
 }
 
 /// A diagnostic drawn for standard error, in colour when that stream takes it.
-pub fn render_for_stderr(file: &crate::span::SourceFile, d: &crate::diag::Diagnostic) -> String {
+pub fn render_for_stderr(file: &docket::span::SourceFile, d: &docket::diag::Diagnostic) -> String {
     diag::render_text_with(file, d, super::color::enabled(super::color::Stream::Stderr))
 }
 
@@ -64,7 +64,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Load a policy for a verb that needs a table: diagnostics go to stderr, errors are fatal.
-pub fn load_table(path: &Path) -> Result<(Compiled, crate::compile::table::TransitionTable), u8> {
+pub fn load_table(path: &Path) -> Result<(Compiled, docket::compile::table::TransitionTable), u8> {
     let mut compiled = load_policy(path).map_err(|msg| {
         eprintln!("{msg}");
         super::USAGE
@@ -181,12 +181,12 @@ fn feed_toml(run: &mut impl EventSink, text: &str) -> Result<(), String> {
         return Err("a case file needs an `events` array of tables ([[events]])".into());
     };
     // A case file's events are reported at their lines in the file, as a log's are.
-    run.feed_toml_events_at(events, &crate::scenario::table_lines(text, "events"));
+    run.feed_toml_events_at(events, &docket::scenario::table_lines(text, "events"));
     Ok(())
 }
 
 /// A compiled policy with its table.
-pub type Loaded = (Compiled, crate::compile::table::TransitionTable);
+pub type Loaded = (Compiled, docket::compile::table::TransitionTable);
 
 /// Read a policy from a file or `REV:path`, and compile it; errors are printed as diagnostics.
 pub fn load_spec(spec: &str) -> Result<Loaded, String> {
@@ -217,9 +217,9 @@ pub fn load_spec(spec: &str) -> Result<Loaded, String> {
         Some((rev, file)) => {
             let dir = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
             let read = move |named: &str| git_show(rev, &dir.join(named));
-            crate::compile_bytes_with(spec, bytes, &read)
+            docket::compile_bytes_with(spec, bytes, &read)
         }
-        None => crate::compile_bytes(spec, bytes),
+        None => docket::compile_bytes(spec, bytes),
     };
     match compiled.table.take() {
         Some(t) => Ok((compiled, t)),
@@ -277,7 +277,7 @@ pub fn expand_policy_specs(specs: &[String]) -> Result<Vec<String>, String> {
 
 /// Read, compile and assemble the versions of one policy, printing every problem to stderr;
 /// `Err` is the exit code.
-pub fn load_versions(specs: &[String]) -> Result<crate::versions::Versions, u8> {
+pub fn load_versions(specs: &[String]) -> Result<docket::versions::Versions, u8> {
     try_load_versions(specs).map_err(|messages| {
         for m in messages {
             eprintln!("{m}");
@@ -287,7 +287,7 @@ pub fn load_versions(specs: &[String]) -> Result<crate::versions::Versions, u8> 
 }
 
 /// Read, compile and assemble the versions of one policy; `Err` holds every problem, worded.
-pub fn try_load_versions(specs: &[String]) -> Result<crate::versions::Versions, Vec<String>> {
+pub fn try_load_versions(specs: &[String]) -> Result<docket::versions::Versions, Vec<String>> {
     let files = expand_policy_specs(specs).map_err(|msg| vec![msg])?;
     let mut loaded = Vec::new();
     let mut problems = Vec::new();
@@ -302,9 +302,10 @@ pub fn try_load_versions(specs: &[String]) -> Result<crate::versions::Versions, 
     }
     if loaded.len() == 1 {
         let (source, table) = loaded.remove(0);
-        return Ok(crate::versions::Versions::single(&source, table));
+        return Ok(docket::versions::Versions::single(&source, table));
     }
-    crate::versions::Versions::assemble(loaded).map_err(|errors| errors.iter().map(|e| format!("error: {e}")).collect())
+    docket::versions::Versions::assemble(loaded)
+        .map_err(|errors| errors.iter().map(|e| format!("error: {e}")).collect())
 }
 
 /// Migration plans read and checked against the versions given: each with the indices of its
@@ -312,8 +313,8 @@ pub fn try_load_versions(specs: &[String]) -> Result<crate::versions::Versions, 
 /// `Err` is the exit code.
 pub fn load_plans(
     specs: &[PathBuf],
-    versions: &crate::versions::Versions,
-) -> Result<Vec<(usize, usize, crate::migrate::Plan)>, u8> {
+    versions: &docket::versions::Versions,
+) -> Result<Vec<(usize, usize, docket::migrate::Plan)>, u8> {
     let mut files = Vec::new();
     for spec in specs {
         if spec.is_dir() {
@@ -350,13 +351,13 @@ pub fn load_plans(
 /// One plan, checked; `Err` holds its problems, each naming the file and line.
 pub fn load_plan(
     file: &Path,
-    versions: &crate::versions::Versions,
-) -> Result<(usize, usize, crate::migrate::Plan), Vec<String>> {
+    versions: &docket::versions::Versions,
+) -> Result<(usize, usize, docket::migrate::Plan), Vec<String>> {
     let name = file.display().to_string();
     let text =
         std::fs::read_to_string(file).map_err(|e| vec![format!("error: cannot read `{name}`: {}", io_reason(&e))])?;
-    let at = |e: &crate::migrate::PlanError| format!("{name}:{}: error: {}", e.line, e.message);
-    let plan = crate::migrate::parse(&text).map_err(|e| vec![at(&e)])?;
+    let at = |e: &docket::migrate::PlanError| format!("{name}:{}: error: {}", e.line, e.message);
+    let plan = docket::migrate::parse(&text).map_err(|e| vec![at(&e)])?;
     let index = |version: &str| versions.tables.iter().position(|t| t.version.as_deref() == Some(version));
     let given: Vec<String> =
         versions.tables.iter().map(|t| format!("\"{}\"", t.version.clone().unwrap_or_default())).collect();
@@ -367,7 +368,7 @@ pub fn load_plan(
             given.join(", ")
         )]);
     };
-    crate::migrate::check(&text, plan, &versions.tables[from], &versions.tables[to])
+    docket::migrate::check(&text, plan, &versions.tables[from], &versions.tables[to])
         .map(|p| (from, to, p))
         .map_err(|errors| errors.iter().map(at).collect())
 }
@@ -441,7 +442,7 @@ fn policies_under(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// is read, enough for the size check to say so, and no more, so an endless stream ends.
 pub fn read_stdin() -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let limit = crate::syntax::MAX_SOURCE_BYTES as u64 + 4096;
+    let limit = docket::syntax::MAX_SOURCE_BYTES as u64 + 4096;
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()
@@ -455,6 +456,6 @@ pub fn read_stdin() -> Result<Vec<u8>, String> {
 pub fn load_input(input: &PolicyInput) -> Result<Compiled, String> {
     match input {
         PolicyInput::File(path) => load_policy(path),
-        PolicyInput::Stdin => Ok(crate::compile_bytes(STDIN_NAME, read_stdin()?)),
+        PolicyInput::Stdin => Ok(docket::compile_bytes(STDIN_NAME, read_stdin()?)),
     }
 }

@@ -2,8 +2,8 @@
 //! cases of a log before it is deployed.
 
 use super::{OK, PROBLEMS, USAGE, io};
-use crate::eval::log::LogRun;
-use crate::migrate::{Preview, preview};
+use docket::eval::log::LogRun;
+use docket::migrate::{Preview, preview};
 use std::path::PathBuf;
 
 /// Output formats of `docket migrate`.

@@ -196,7 +196,7 @@ pub fn run() -> ExitCode {
         Command::Explain(args)
             if args.status.is_none()
                 && args.case.is_none()
-                && crate::codes::looks_like_code(&args.policy.to_string_lossy())
+                && docket::codes::looks_like_code(&args.policy.to_string_lossy())
                 && !args.policy.exists() =>
         {
             codes::run(&codes::CodesArgs {

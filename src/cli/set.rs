@@ -1,12 +1,12 @@
 //! `docket set FILE TIMER DURATION` and `docket get FILE [TIMER]`: read and change a timer's duration
-//! in place. The edit itself is `crate::edit` (pure, on text); this file reads the policy, renders
+//! in place. The edit itself is `docket::edit` (pure, on text); this file reads the policy, renders
 //! errors with their file:line:col, and writes the result atomically (a temporary file beside the
 //! policy, then a rename), so a crash or a full disk never leaves half a policy behind.
 
 use super::io::emit;
 use super::{PROBLEMS, USAGE, io};
-use crate::edit::{self, EditError, TimerListing};
-use crate::span::{SourceFile, Span};
+use docket::edit::{self, EditError, TimerListing};
+use docket::span::{SourceFile, Span};
 use serde::Serialize;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -178,7 +178,7 @@ fn read(path: &Path) -> Result<SourceFile, u8> {
         eprintln!("error: cannot read `{name}`: {}", io::io_reason(&e));
         USAGE
     })?;
-    let (file, decode_error) = crate::source_from_bytes(&name, bytes);
+    let (file, decode_error) = docket::source_from_bytes(&name, bytes);
     if let Some(d) = decode_error {
         eprint!("{}", io::render_for_stderr(&file, &d));
         return Err(USAGE);

@@ -9,10 +9,10 @@ pub fn run(path: &Path, format: Format) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let views = crate::report::table::view(&table);
+    let views = docket::report::table::view(&table);
     let out = match format {
         Format::Json => format!("{}\n", serde_json::to_string_pretty(&views).unwrap_or_default()),
-        Format::Text => crate::report::table::render_text(&views),
+        Format::Text => docket::report::table::render_text(&views),
     };
     io::emit_then(out.as_bytes(), OK)
 }

@@ -1,9 +1,9 @@
 //! `docket test [DIR]`: run scenario files and report each failure as a diff.
 
 use super::{OK, PROBLEMS, USAGE, io};
-use crate::scenario::check::Problem;
-use crate::scenario::{self, Mismatch, Scenario};
-use crate::versions::Versions;
+use docket::scenario::check::Problem;
+use docket::scenario::{self, Mismatch, Scenario};
+use docket::versions::Versions;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -53,10 +53,10 @@ pub struct TestArgs {
 /// What the scenarios of one policy file covered, summed as they run.
 struct Covered {
     /// The version's table (for its items).
-    table: crate::compile::table::TransitionTable,
+    table: docket::compile::table::TransitionTable,
     /// Where it was read from, as given to `load_spec`.
     spec: String,
-    coverage: crate::eval::coverage::Coverage,
+    coverage: docket::eval::coverage::Coverage,
     scenarios: usize,
 }
 
@@ -198,7 +198,7 @@ pub fn run(args: &TestArgs) -> u8 {
         }
     }
     let coverage_text: String = if args.coverage {
-        reports.iter().map(|r| format!("\n{}", crate::report::coverage::render_text(r))).collect()
+        reports.iter().map(|r| format!("\n{}", docket::report::coverage::render_text(r))).collect()
     } else {
         String::new()
     };
@@ -233,12 +233,12 @@ pub fn run(args: &TestArgs) -> u8 {
 /// Each policy's coverage, by name; the policy files are read again for their comments.
 fn coverage_reports(
     covered: &BTreeMap<String, Covered>,
-) -> Result<Vec<crate::report::coverage::PolicyCoverage>, String> {
+) -> Result<Vec<docket::report::coverage::PolicyCoverage>, String> {
     covered
         .iter()
         .map(|(name, c)| {
             let (compiled, _) = io::load_spec(&c.spec)?;
-            Ok(crate::report::coverage::build(name, &c.table, &compiled.file, &c.coverage, c.scenarios))
+            Ok(docket::report::coverage::build(name, &c.table, &compiled.file, &c.coverage, c.scenarios))
         })
         .collect()
 }
@@ -359,7 +359,7 @@ fn instant(v: &toml::Value) -> Option<String> {
         toml::Value::Datetime(d) => d.to_string(),
         _ => return None,
     };
-    Some(crate::eval::time::parse(&text).map_or(text, |t| crate::eval::time::format(&t)))
+    Some(docket::eval::time::parse(&text).map_or(text, |t| docket::eval::time::format(&t)))
 }
 
 /// What each expectation is about. An expectation that names no case is about the only case
@@ -369,7 +369,7 @@ fn expects(scenario: &Scenario, lines: &[usize]) -> Vec<Expect> {
         .events
         .iter()
         .map(|e| {
-            let at = e.get("at").and_then(instant).and_then(|t| crate::eval::time::parse(&t));
+            let at = e.get("at").and_then(instant).and_then(|t| docket::eval::time::parse(&t));
             (e.get("case").and_then(toml::Value::as_str), at)
         })
         .collect();
@@ -380,7 +380,7 @@ fn expects(scenario: &Scenario, lines: &[usize]) -> Vec<Expect> {
         .map(|(i, expect)| {
             let at = expect.get("at").and_then(instant);
             let case = expect.get("case").and_then(toml::Value::as_str).map(str::to_string).or_else(|| {
-                let by = at.as_deref().and_then(crate::eval::time::parse);
+                let by = at.as_deref().and_then(docket::eval::time::parse);
                 let cases: BTreeSet<&str> = events
                     .iter()
                     .filter(|(_, t)| by.is_none_or(|by| t.is_some_and(|t| t <= by)))

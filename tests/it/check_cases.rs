@@ -379,10 +379,11 @@ fn github_format_for_a_clean_file_prints_nothing() {
 
 // ---- diagnostic codes ----------------------------------------------------------------------
 
-/// Every `.rs` file under `src/`, with its text.
+/// Every `.rs` file of the library and the command (`crates/docket/src/`, `src/`), with its text.
 fn sources() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
-    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut dirs = vec![root.join("src"), root.join("crates/docket/src")];
     while let Some(dir) = dirs.pop() {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -428,12 +429,18 @@ fn every_code_used_in_src_is_listed_in_codes_rs() {
         }
         for code in codes_in_constructors(&text) {
             assert!(is_code(&code), "{path:?}: `{code}` is not a code like E012 or W001");
-            assert!(listed.contains(&code.as_str()), "{path:?} uses {code}, which src/codes.rs does not list");
+            assert!(
+                listed.contains(&code.as_str()),
+                "{path:?} uses {code}, which crates/docket/src/codes.rs does not list"
+            );
             used.push(code);
         }
         // Codes also travel in variables; any quoted code anywhere must be listed too.
         for quoted in text.split('"').skip(1).step_by(2).filter(|s| is_code(s)) {
-            assert!(listed.contains(&quoted), "{path:?} mentions {quoted}, which src/codes.rs does not list");
+            assert!(
+                listed.contains(&quoted),
+                "{path:?} mentions {quoted}, which crates/docket/src/codes.rs does not list"
+            );
             used.push(quoted.to_string());
         }
     }
@@ -445,7 +452,7 @@ fn every_code_used_in_src_is_listed_in_codes_rs() {
             assert!(!used.iter().any(|u| u == code), "{code} is retired, but src/ still uses it");
             continue;
         }
-        assert!(used.iter().any(|u| u == code), "src/codes.rs lists {code}, but nothing in src/ uses it");
+        assert!(used.iter().any(|u| u == code), "crates/docket/src/codes.rs lists {code}, but no source uses it");
     }
 }
 

@@ -1299,8 +1299,8 @@ mod tests {
 
     // The shipped holiday files
 
-    const UK_FILE: &str = include_str!("../calendars/uk-england-wales.toml");
-    const US_FILE: &str = include_str!("../calendars/us-federal.toml");
+    const UK_FILE: &str = include_str!("../../../calendars/uk-england-wales.toml");
+    const US_FILE: &str = include_str!("../../../calendars/us-federal.toml");
 
     #[test]
     fn the_england_and_wales_file_parses_and_has_known_dates() {

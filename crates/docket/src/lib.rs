@@ -101,4 +101,3 @@ pub fn compile_file_with(file: SourceFile, read: check::ReadFile) -> Compiled {
     let table = outcome.checked.map(compile::compile);
     Compiled { file, diagnostics: outcome.diagnostics, table }
 }
-pub mod cli;

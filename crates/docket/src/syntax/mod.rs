@@ -15,7 +15,7 @@ use pest::Parser;
 
 /// The generated pest parser.
 #[derive(pest_derive::Parser)]
-#[grammar = "../grammar/policy.pest"]
+#[grammar = "../../../grammar/policy.pest"]
 pub struct PolicyParser;
 
 /// How deeply brackets may nest. Real policies nest a handful of levels; the cap keeps a hostile
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn keywords_match_the_grammar() {
-        let grammar = include_str!("../../grammar/policy.pest");
+        let grammar = include_str!("../../../../grammar/policy.pest");
         let rule = grammar.lines().skip_while(|l| !l.starts_with("keyword ")).take_while(|l| !l.starts_with("ident "));
         // Every keyword is listed in the rule, and each one parses as a keyword by itself.
         let mut words: Vec<&str> = rule.flat_map(|l| l.split('"').skip(1).step_by(2)).collect();
