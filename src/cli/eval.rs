@@ -187,15 +187,7 @@ fn write_cases(
     if text && shown.len() > 1 {
         writeln!(out, "{totals}\n")?;
     }
-    for m in &run.malformed {
-        match format {
-            EvalFormat::Text => writeln!(out, "log line {}: skipped: {}", m.line, m.message)?,
-            _ => eprintln!("log line {}: {}", m.line, m.message),
-        }
-    }
-    if text && !run.malformed.is_empty() {
-        writeln!(out)?;
-    }
+    // Malformed lines were reported on stderr as they were read (`io::feed_log`).
     if format == EvalFormat::Csv {
         write!(out, "{}", csv::header())?;
     }

@@ -43,7 +43,7 @@ fn formatted(name: &str, bytes: Vec<u8>) -> Result<(docket::span::SourceFile, St
         Err(d) => {
             eprint!("{}", io::render_for_stderr(&file, &d));
             eprintln!("error: `{name}` cannot be formatted until it parses");
-            Err(PROBLEMS)
+            Err(USAGE)
         }
     }
 }

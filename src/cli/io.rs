@@ -101,9 +101,13 @@ pub fn emit_then(bytes: &[u8], code: u8) -> u8 {
 }
 
 /// Feed an event log into a run (or a replay): JSON Lines from a file or `-` for stdin, read line
-/// by line, or a `.toml` case file.
+/// by line, or a `.toml` case file. Every malformed line is reported on stderr as it is read
+/// (`examples/messy.jsonl:12: malformed line skipped: ...`), in every verb and every output
+/// format, so stdout carries only the report; the run still counts it (`--summary`, `--fail-on`).
 pub fn feed_log(run: &mut impl EventSink, path: &Path) -> Result<(), String> {
     let name = path.display().to_string();
+    let shown = if name == "-" { STDIN_NAME.to_string() } else { name.clone() };
+    let run = &mut Noticed { inner: run, file: &shown };
     if path.extension().is_some_and(|e| e == "toml") {
         let text =
             std::fs::read_to_string(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
@@ -119,6 +123,25 @@ pub fn feed_log(run: &mut impl EventSink, path: &Path) -> Result<(), String> {
         Box::new(std::io::BufReader::with_capacity(1 << 16, file))
     };
     feed_reader(run, reader).map_err(|e| format!("error: reading `{name}`: {e}"))
+}
+
+/// A sink that reports each malformed line on stderr, naming the file and line, before passing
+/// it on: one notice per line, written as the log streams, so nothing is kept for it.
+struct Noticed<'a, S: EventSink> {
+    inner: &'a mut S,
+    file: &'a str,
+}
+
+impl<S: EventSink> EventSink for Noticed<'_, S> {
+    fn event(&mut self, event: &docket::eval::event::Event) {
+        self.inner.event(event);
+    }
+
+    fn malformed(&mut self, line: usize, message: String) {
+        let text = format!("{}:{line}: malformed line skipped: {message}", self.file);
+        eprintln!("{}", docket::report::terminal_safe(&text));
+        self.inner.malformed(line, message);
+    }
 }
 
 /// Feed JSON Lines from a reader; a line that is not UTF-8 is malformed, not fatal.

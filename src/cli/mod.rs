@@ -116,7 +116,7 @@ enum Command {
     Test(test::TestArgs),
     /// Rewrite policies in the canonical layout, keeping every comment.
     #[command(
-        after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt policies/   # every *.policy inside, at any depth\n  docket fmt --check policies/   # for CI: prints a diff, exits 1 if not formatted\n  docket fmt - < draft.policy > tidy.policy   # a filter: standard input to standard output\n  docket fmt --check - < draft.policy   # the diff only\n\nExit status: 0 formatted (or already so), 1 --check found an unformatted file or a file does not parse, 2 I/O error."
+        after_help = "Examples:\n  docket fmt policies/*.policy\n  docket fmt policies/   # every *.policy inside, at any depth\n  docket fmt --check policies/   # for CI: prints a diff, exits 1 if not formatted\n  docket fmt - < draft.policy > tidy.policy   # a filter: standard input to standard output\n  docket fmt --check - < draft.policy   # the diff only\n\nOnly the layout is read: a policy that parses is formatted even if `docket check` finds errors in it.\nExit status: 0 formatted (or already so), 1 --check found an unformatted file, 2 a file that does not parse\n(its diagnostics on stderr) or an I/O error."
     )]
     Fmt(fmt::FmtArgs),
     /// Compare two policy versions by meaning, and replay a case log under both.

@@ -4,7 +4,7 @@
 //! policy, then a rename), so a crash or a full disk never leaves half a policy behind.
 
 use super::io::emit;
-use super::{PROBLEMS, USAGE, io};
+use super::{OK, PROBLEMS, USAGE, io};
 use docket::edit::{self, EditError, TimerListing};
 use docket::span::{SourceFile, Span};
 use serde::Serialize;
@@ -81,7 +81,9 @@ pub fn run_set(args: &SetArgs) -> u8 {
     let (line, col) = file.line_col(old.span.start);
     let place = format!("{}:{line}:{col}", file.name);
     if edited == file.text {
-        return emit(format!("{place}: `{}` is already {duration}; nothing changed\n", args.timer).as_bytes());
+        // A confirmation, not output: stderr, as every verb's (stdout carries requested output only).
+        eprintln!("{place}: `{}` is already {duration}; nothing changed", args.timer);
+        return OK;
     }
     if args.dry_run {
         let after = SourceFile::new(file.name.clone(), edited);
@@ -98,7 +100,8 @@ pub fn run_set(args: &SetArgs) -> u8 {
         eprintln!("{msg}");
         return USAGE;
     }
-    emit(format!("{place}: `{}` changed from {} to {duration}\n", args.timer, old.duration).as_bytes())
+    eprintln!("{place}: `{}` changed from {} to {duration}", args.timer, old.duration);
+    OK
 }
 
 /// Run `docket get`.
@@ -107,6 +110,14 @@ pub fn run_get(args: &GetArgs) -> u8 {
         Ok(f) => f,
         Err(code) => return code,
     };
+    // A policy with errors stops `get` as it stops every verb but `check` (exit 2): a duration
+    // read from a policy that does not check is not one the engine would use.
+    let compiled = docket::compile_file(file.clone());
+    if compiled.table.is_none() || compiled.diagnostics.iter().any(|d| d.severity == docket::diag::Severity::Error) {
+        eprint!("{}", io::rendered_errors(&compiled));
+        eprintln!("error: `{}` has problems; run `docket check` on it", file.name);
+        return USAGE;
+    }
     let Some(timer) = &args.timer else {
         return list(&file, args.format);
     };

@@ -81,6 +81,8 @@ struct Outcome {
     time: Duration,
     /// `Err` when the scenario could not run at all: every problem found.
     result: Result<Vec<Mismatch>, Vec<Problem>>,
+    /// Whether it could not run because its policy could not be loaded (exit 2).
+    policy_failed: bool,
 }
 
 /// One `[[expect]]` of a scenario, as reports name it.
@@ -217,14 +219,20 @@ pub fn run(args: &TestArgs) -> u8 {
             json_lines(&outcomes)
         }
     };
-    let mut code = if failed > 0 { PROBLEMS } else { OK };
+    let mut code = if outcomes.iter().any(|o| o.policy_failed) {
+        USAGE
+    } else if failed > 0 {
+        PROBLEMS
+    } else {
+        OK
+    };
     if let Some(min) = args.min_coverage {
         for r in reports.iter().filter(|r| (r.covered as f64) * 100.0 < min * (r.total as f64)) {
             eprintln!(
                 "docket: coverage of {} is {:.1}% ({} of {} items), below --min-coverage {min}",
                 r.policy, r.percent, r.covered, r.total
             );
-            code = PROBLEMS;
+            code = code.max(PROBLEMS);
         }
     }
     io::emit_then(out.as_bytes(), code)
@@ -291,6 +299,7 @@ fn run_file(
         expects: Vec::new(),
         time: Duration::ZERO,
         result: Err(vec![Problem { line: None, message }]),
+        policy_failed: false,
     };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -303,8 +312,20 @@ fn run_file(
     scenario.allow_keys.extend(keys.iter().cloned());
     let dir = path.parent().unwrap_or(Path::new("."));
     let specs: Vec<String> = scenario.policies.iter().map(|p| dir.join(p).display().to_string()).collect();
-    let table =
-        policies.entry(specs.clone()).or_insert_with(|| io::try_load_versions(&specs).map_err(|m| m.join("\n  ")));
+    // A policy that cannot be loaded (it has errors, or cannot be read) stops its scenarios as it
+    // stops every verb but `check`: its diagnostics go to stderr once, however many scenarios use
+    // it, each of those scenarios is an error naming it, and the run exits 2.
+    let table = policies.entry(specs.clone()).or_insert_with(|| {
+        io::try_load_versions(&specs).map_err(|messages| {
+            for m in &messages {
+                eprintln!("{m}");
+            }
+            let last = messages.iter().rev().find_map(|m| m.lines().last()).unwrap_or_default();
+            let last = last.strip_prefix("error: ").unwrap_or(last);
+            let more = messages.iter().map(|m| m.lines().count()).sum::<usize>() > 1;
+            format!("cannot run: {last}{}", if more { " (the diagnostics are on stderr)" } else { "" })
+        })
+    });
     let lines = scenario::expect_lines(&text);
     // An error that names its expectation (`[[expect]] #2: ...`) is at that expectation's line.
     let at_expect = |message: String| {
@@ -314,6 +335,7 @@ fn run_file(
         let line = n.and_then(|n: usize| n.checked_sub(1)).and_then(|i| lines.get(i).copied());
         vec![Problem { line, message }]
     };
+    let mut policy_failed = false;
     let result = match table {
         Ok(versions) => {
             let problems = scenario::check::check(&text, &scenario, versions);
@@ -346,10 +368,13 @@ fn run_file(
                 Err(problems)
             }
         }
-        Err(e) => Err(at_expect(e.clone())),
+        Err(e) => {
+            policy_failed = true;
+            Err(vec![Problem { line: None, message: e.clone() }])
+        }
     };
     let expects = expects(&scenario, &lines);
-    Outcome { name, description: scenario.description, expects, time: Duration::ZERO, result }
+    Outcome { name, description: scenario.description, expects, time: Duration::ZERO, result, policy_failed }
 }
 
 /// An instant written in a scenario (a TOML datetime or a string), as RFC 3339.
