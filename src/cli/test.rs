@@ -433,7 +433,7 @@ fn text(outcomes: &[Outcome]) -> String {
                     out.push_str(&format!("        {}\n", o.description));
                 }
                 for m in mismatches {
-                    out.push_str(&format!("  {}: {}:\n", o.place(m.index), m.title));
+                    out.push_str(&format!("  {}: {}:\n{}", o.place(m.index), m.title, note(m)));
                     out.push_str(&diff(&m.expected, &m.actual));
                 }
             }
@@ -468,6 +468,11 @@ fn recap(outcomes: &[Outcome]) -> String {
         return String::new();
     }
     format!("\nfailed:\n{}\n", lines.concat())
+}
+
+/// The mismatch's note (how its event numbers read as file lines), indented, or nothing.
+fn note(m: &Mismatch) -> String {
+    m.note.as_ref().map(|n| format!("    ({n})\n")).unwrap_or_default()
 }
 
 /// A unified diff, expected against actual, indented for the text report.
@@ -507,6 +512,7 @@ fn json_lines(outcomes: &[Outcome]) -> String {
                         "case": failed.map(|m| Some(m.case.clone())).unwrap_or_else(|| e.case.clone()),
                         "at": e.at,
                         "diff": failed.map(|m| plain_diff(&m.expected, &m.actual)),
+                        "note": failed.and_then(|m| m.note.clone()),
                     })
                 })
                 .collect()
@@ -563,7 +569,7 @@ fn junit(outcomes: &[Outcome]) -> String {
             Ok(mismatches) => {
                 let body: String = mismatches
                     .iter()
-                    .map(|m| format!("{}: {}:\n{}", o.place(m.index), m.title, diff(&m.expected, &m.actual)))
+                    .map(|m| format!("{}: {}:\n{}{}", o.place(m.index), m.title, note(m), diff(&m.expected, &m.actual)))
                     .collect();
                 out.push_str(&format!(
                     "\n    <failure message=\"{} expectation(s) failed\">{}</failure>\n  ",

@@ -202,6 +202,23 @@ impl Expect<'_> {
         }
     }
 
+    /// Each `line = N` of `rejected` and `history` counts `[[events]]` tables: one beyond them
+    /// could never match.
+    fn event_numbers(&mut self, table: &toml::Table, events: usize) {
+        for key in ["rejected", "history"] {
+            let Some(items) = table.get(key).and_then(toml::Value::as_array) else { continue };
+            for (j, item) in items.iter().enumerate() {
+                let Some(n) = item.get("line").and_then(toml::Value::as_integer) else { continue };
+                if n < 1 || n > events as i64 {
+                    self.say(format!(
+                        "`{key}` #{}: `line = {n}`, but the scenario has {events} event(s) (`line` counts [[events]] tables, from 1)",
+                        j + 1
+                    ));
+                }
+            }
+        }
+    }
+
     fn check(&mut self, table: &toml::Table) {
         let names = self.names;
         self.keys("", table, &expect_keys());
@@ -334,6 +351,7 @@ pub fn check(text: &str, scenario: &Scenario, versions: &Versions) -> Vec<Proble
     for (i, table) in scenario.expect.iter().enumerate() {
         let mut e = Expect { names: &names, title: format!("[[expect]] #{}", i + 1), out: Vec::new() };
         e.check(table);
+        e.event_numbers(table, scenario.events.len());
         let line = expect_lines.get(i).copied();
         out.extend(e.out.into_iter().map(|message| Problem { line, message }));
     }
@@ -380,6 +398,8 @@ pub fn check(text: &str, scenario: &Scenario, versions: &Versions) -> Vec<Proble
             });
         }
     }
+    // An event that is not one would be skipped, and the scenario pass without it.
+    out.extend(super::malformed_events(scenario).into_iter().map(|(line, message)| Problem { line, message }));
     // By line, so the report reads down the file; problems without a line (none yet) last.
     out.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
     out

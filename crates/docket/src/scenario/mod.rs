@@ -25,6 +25,9 @@ pub struct Mismatch {
     pub expected: String,
     /// What the report said, limited to the expected keys, as pretty JSON.
     pub actual: String,
+    /// How the expectation's event numbers read as file lines in the diff, when it has any
+    /// (`line = 3` is shown as the 3rd event's line in the file).
+    pub note: Option<String>,
 }
 
 /// A parsed scenario file.
@@ -42,6 +45,9 @@ pub struct Scenario {
     pub allow_keys: Vec<String>,
     /// The `[[events]]` tables.
     pub events: Vec<toml::Value>,
+    /// The 1-based line of each event in the file (its `[[events]]` header), by index: the
+    /// "log line" reports give an event, as they give a `.toml` case file's. Empty when unknown.
+    pub event_lines: Vec<usize>,
     /// The `[[expect]]` tables.
     pub expect: Vec<toml::Table>,
 }
@@ -64,7 +70,11 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
             });
         }
     };
-    let events = doc.get("events").and_then(toml::Value::as_array).cloned().unwrap_or_default();
+    let events = match doc.get("events") {
+        None => Vec::new(),
+        Some(toml::Value::Array(list)) => list.clone(),
+        Some(_) => return Err("`events` must be an array of tables ([[events]])".into()),
+    };
     let expect: Vec<toml::Table> = match doc.get("expect") {
         None => return Err("a scenario needs at least one [[expect]] table".into()),
         Some(v) => v
@@ -94,7 +104,8 @@ pub fn parse(text: &str) -> Result<Scenario, String> {
             .collect::<Result<_, _>>()?,
         Some(_) => return Err("`allow_keys` must be a list of event keys: [\"source\"]".into()),
     };
-    Ok(Scenario { description, policies, migrations, allow_keys, events, expect })
+    let event_lines = table_lines(text, "events");
+    Ok(Scenario { description, policies, migrations, allow_keys, events, event_lines, expect })
 }
 
 /// TOML to JSON, times as RFC 3339 strings.
@@ -165,7 +176,7 @@ pub fn run_covered(
         let reports: &Vec<Json> = match runs.iter().position(|(when, _)| *when == at) {
             Some(i) => &runs[i].1,
             None => {
-                runs.push((at, evaluate(scenario, versions, plans, at, coverage.as_deref_mut())));
+                runs.push((at, evaluate(scenario, versions, plans, at, coverage.as_deref_mut())?));
                 &runs[runs.len() - 1].1
             }
         };
@@ -185,6 +196,7 @@ pub fn run_covered(
             m.remove("at");
             m.remove("case");
         }
+        let note = event_lines_to_file_lines(&mut wanted, &scenario.event_lines);
         let title = match at {
             Some(at) => format!("[[expect]] #{} (case {case_id} at {})", i + 1, crate::eval::time::format(&at)),
             None => format!("[[expect]] #{} (case {case_id})", i + 1),
@@ -196,6 +208,7 @@ pub fn run_covered(
                 title,
                 expected: format!("case `{case_id}`"),
                 actual: "no such case in the events".into(),
+                note: None,
             });
             continue;
         };
@@ -208,10 +221,62 @@ pub fn run_covered(
                 title,
                 expected: pretty(&wanted),
                 actual: pretty(&got),
+                note,
             });
         }
     }
     Ok(mismatches)
+}
+
+/// An expectation's `line = N` (in `rejected` and `history`) counts `[[events]]` tables: it
+/// means the Nth event, as people count them when writing a scenario, and stays right when a
+/// comment is added above it. The case report gives an event's line in the file, so before the
+/// two are compared each N becomes the Nth event's file line; the returned note says which,
+/// for the diff's reader. A number beyond the events is left as written (`check` reports it).
+fn event_lines_to_file_lines(wanted: &mut Json, lines: &[usize]) -> Option<String> {
+    let mut seen = std::collections::BTreeMap::new();
+    let Json::Object(map) = wanted else { return None };
+    for key in ["rejected", "history"] {
+        let Some(Json::Array(items)) = map.get_mut(key) else { continue };
+        for item in items {
+            let Some(line) = item.get_mut("line") else { continue };
+            let Some(n) = line.as_u64().and_then(|n| usize::try_from(n).ok()) else { continue };
+            if let Some(&file_line) = n.checked_sub(1).and_then(|i| lines.get(i)) {
+                *line = Json::from(file_line);
+                seen.insert(n, file_line);
+            }
+        }
+    }
+    if seen.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = seen.iter().map(|(n, l)| format!("event #{n} is line {l}")).collect();
+    Some(format!("`line = N` counts [[events]]; shown as lines of the file: {}", each.join(", ")))
+}
+
+/// The events of a scenario that are not events (a malformed `at`, a missing key), each as
+/// `[[events]] #N` with its line and what was expected. A scenario with one cannot run: its
+/// event would be skipped and the scenario pass without it.
+pub fn malformed_events(scenario: &Scenario) -> Vec<(Option<usize>, String)> {
+    scenario
+        .events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, ev)| {
+            let line = scenario.event_lines.get(i).copied();
+            let read = match ev.as_table() {
+                Some(t) => crate::eval::event::from_toml_table(t, line.unwrap_or(i + 1)).map(|_| ()),
+                None => Err(crate::eval::event::EventError::NotObject),
+            };
+            read.err().map(|e| {
+                let what = match e {
+                    crate::eval::event::EventError::NotObject => "an event must be a table ([[events]])".to_string(),
+                    e => e.to_string(),
+                };
+                (line, format!("[[events]] #{}: not an event: {what}", i + 1))
+            })
+        })
+        .collect()
 }
 
 /// Evaluate the scenario's events as of `now`; the JSON reports of every case.
@@ -224,13 +289,17 @@ fn evaluate(
     plans: &[Migration],
     now: Option<DateTime<Utc>>,
     coverage: Option<&mut Vec<Coverage>>,
-) -> Vec<Json> {
+) -> Result<Vec<Json>, String> {
     let plans = plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
     let mut run = LogRun::versioned(versions, true, now).with_migrations(plans).allow_keys(&scenario.allow_keys);
     if coverage.is_some() {
         run = run.with_coverage();
     }
-    run.feed_toml_events(&scenario.events);
+    // Each event is reported at its line in the scenario file, as a `.toml` case file's are.
+    run.feed_toml_events_at(&scenario.events, &scenario.event_lines);
+    if let Some(m) = run.malformed.first() {
+        return Err(format!("the event at line {} is not an event: {}", m.line, m.message));
+    }
     run.finish();
     if let Some(total) = coverage {
         total.resize(run.engines.len().max(total.len()), Coverage::default());
@@ -240,7 +309,7 @@ fn evaluate(
             }
         }
     }
-    run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect()
+    Ok(run.cases.iter().map(|c| serde_json::to_value(case::build(run.engine(c), c)).unwrap_or(Json::Null)).collect())
 }
 
 /// The 1-based line of each expectation in a scenario's TOML text, in order: the line of its
