@@ -89,16 +89,18 @@ fn rejected_and_malformed_lines_exit_1_and_name_the_line() {
     let log = format!(
         "{LOG}not json\n{{\"case\": \"A-1\", \"at\": \"2026-03-03T09:00:00Z\", \"role\": \"buyer\"}}\n{{\"case\": \"A-1\", \"at\": \"2026-03-03T09:00:00Z\", \"role\": \"buyer\", \"action\": \"modify\", \"amount\": \"99.00\"}}\n"
     );
-    let (out, _, code) = docket(&["eval", POLICY, "-"], Some(&log));
+    let (out, err, code) = docket(&["eval", POLICY, "-"], Some(&log));
     assert_eq!(code, 1);
-    assert!(out.contains("log line 4: skipped: not valid JSON"), "{out}");
-    assert!(out.contains("log line 5: skipped: the event has no `action` key"), "{out}");
+    // Malformed lines are notices on stderr, naming the input and the line; rejections are in the report.
+    assert!(err.contains("<stdin>:4: malformed line skipped: not valid JSON"), "{err}");
+    assert!(err.contains("<stdin>:5: malformed line skipped: the event has no `action` key"), "{err}");
+    assert!(!out.contains("malformed line"), "{out}");
     assert!(out.contains("log line 6: buyer modify: the condition `amount <= order_total` does not hold"), "{out}");
     let (json, err, _) = docket(&["eval", POLICY, "-", "--format", "json"], Some(&log));
     let cases = json_lines(&json);
     assert_eq!(cases[0]["rejected"][0]["line"], 6);
     assert_eq!(cases[0]["rejected"][0]["action"], "modify");
-    assert!(err.contains("log line 4"), "{err}");
+    assert!(err.contains("<stdin>:4: malformed line skipped"), "{err}");
 }
 
 #[test]
@@ -226,9 +228,9 @@ fn a_reader_that_stops_early_is_not_an_error_and_a_full_disk_is() {
 #[test]
 fn a_line_cut_short_says_so() {
     let log = "{\"case\": \"A-1\", \"at\": \"2026-03-01T09:00:00Z\", \"role\": \"buyer\", \"action\": \"op\n";
-    let (out, _, code) = docket(&["eval", POLICY, "-"], Some(log));
+    let (_, err, code) = docket(&["eval", POLICY, "-"], Some(log));
     assert_eq!(code, 1);
-    assert!(out.contains("log line 1: skipped: not valid JSON: the line ends before the JSON object does"), "{out}");
+    assert!(err.contains("<stdin>:1: malformed line skipped: not valid JSON: the line ends before the JSON object does"), "{err}");
 }
 
 #[test]

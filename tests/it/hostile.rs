@@ -49,7 +49,7 @@ fn a_log_line_without_end_is_capped_and_reported() {
     std::fs::write(&log, text).unwrap();
     let (out, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("log line 1: the line is longer than 1024 KiB"), "{err}");
+    assert!(err.contains("long.jsonl:1: malformed line skipped: the line is longer than 1024 KiB"), "{err}");
     // The event after it is read as usual.
     assert!(out.contains("\"status\":\"dispute_open.awaiting_seller\""), "{out}");
 }
@@ -75,7 +75,7 @@ fn instants_that_cannot_be_printed_as_rfc_3339_are_refused_at_the_input() {
     let (out, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1);
     assert!(!out.contains("+10000"), "{out}");
-    assert!(err.contains("log line 1"), "{err}");
+    assert!(err.contains("i.jsonl:1: malformed line skipped"), "{err}");
 }
 
 #[test]
@@ -325,7 +325,7 @@ fn an_empty_id_is_refused_not_taken_as_an_id_that_drops_later_events() {
     std::fs::write(&log, format!("{first}{second}")).unwrap();
     let (_, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1);
-    assert!(err.contains("log line 1: `id` is empty"), "{err}");
+    assert!(err.contains("l.jsonl:1: malformed line skipped: `id` is empty"), "{err}");
     let (out, _, _) = docket(&["eval", POLICY, log.to_str().unwrap(), "--summary", "--format", "json"]);
     // Both lines are reported, neither is silently dropped as a redelivery.
     assert!(out.contains("\"malformed\": 2") && out.contains("\"duplicates\": 0"), "{out}");

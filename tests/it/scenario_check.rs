@@ -179,3 +179,54 @@ fn the_readme_example_is_what_docket_test_says() {
     assert_eq!(code, 1);
     assert!(out.starts_with(&shown.replace(original, &f.path())), "README:\n{shown}\ndocket test:\n{out}");
 }
+
+/// Issue 17, item 18: an event whose `at` is not a time was skipped, and the scenario passed
+/// without it. It is now an error of the scenario at the event's line, saying what was expected.
+#[test]
+fn a_scenario_event_with_a_malformed_at_fails_the_scenario_instead_of_being_dropped() {
+    // The second event would accept the claim; dropped, the case would still await the seller.
+    let event = "[[events]]\ncase = \"A\"\nat = \"2026-03-0210:00:00Z\"\nrole = \"seller\"\naction = \"accept\"\n\n";
+    let f = File::new("bad-at", &scenario("", &format!("{event}[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n")));
+    let (out, code) = f.test();
+    assert_eq!(code, 1, "{out}");
+    let error = "[[events]] #2: not an event: `at` is not an RFC 3339 time (such as 2026-03-01T09:00:00Z): `2026-03-0210:00:00Z`";
+    assert!(out.starts_with(&format!("ERROR   {}:12\n  {error}\n", f.path())), "{out}");
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+    // A missing key and a TOML local date (no time, no offset) are caught the same way.
+    let good = event.replace("2026-03-0210:00:00Z", "2026-03-02T10:00:00Z");
+    for (bad, replacement, why) in [
+        ("role = \"seller\"\n", "", "the event has no `role` key"),
+        ("at = \"2026-03-02T10:00:00Z\"\n", "at = 2026-03-02\n", "`at` is not an RFC 3339 time"),
+    ] {
+        let events = good.replace(bad, replacement);
+        let f = File::new("bad-event", &scenario("", &format!("{events}[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n")));
+        let (out, code) = f.test();
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains(&format!("ERROR   {}:12\n  [[events]] #2: not an event: {why}", f.path())), "{out}");
+    }
+}
+
+/// A scenario's events are reported at their lines in the file; `line = N` in an expectation
+/// still counts events, and a failure's diff shows both sides as file lines, with a note.
+#[test]
+fn a_rejected_scenario_event_is_reported_at_its_line_in_the_file() {
+    let event = "# the seller answers too early\n[[events]]\ncase = \"A\"\nat = \"2026-02-01T10:00:00Z\"\nrole = \"seller\"\naction = \"accept\"\n\n";
+    // Counted as the second event, it matches (the event is at line 13 of the file).
+    let f = File::new(
+        "lines-ok",
+        &scenario("", &format!("{event}[[expect]]\nrejected = [{{ line = 2, reason = \"before the case's previous event\" }}]\n")),
+    );
+    let (out, code) = f.test();
+    assert_eq!(code, 0, "{out}");
+    // Written as the first event, it fails; the diff speaks of file lines (3 and 13).
+    let f = File::new("lines-diff", &scenario("", &format!("{event}[[expect]]\nrejected = [{{ line = 1 }}]\n")));
+    let (out, code) = f.test();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("    (`line = N` counts [[events]]; shown as lines of the file: event #1 is line 3)\n"), "{out}");
+    assert!(out.contains("-      \"line\": 3\n") && out.contains("+      \"line\": 13\n"), "{out}");
+    // A number beyond the events can never match: an error before the scenario runs.
+    let f = File::new("lines-beyond", &scenario("", &format!("{event}[[expect]]\nrejected = [{{ line = 3 }}]\n")));
+    let (out, code) = f.test();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("[[expect]] #1: `rejected` #1: `line = 3`, but the scenario has 2 event(s)"), "{out}");
+}

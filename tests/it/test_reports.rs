@@ -103,11 +103,11 @@ fn json_has_one_object_per_scenario_with_each_expectation() {
     let expectations = two["expectations"].as_array().unwrap();
     assert_eq!(
         expectations[0],
-        serde_json::json!({"index": 1, "line": 17, "passed": true, "case": "A", "at": null, "diff": null})
+        serde_json::json!({"index": 1, "line": 17, "passed": true, "case": "A", "at": null, "diff": null, "note": null})
     );
     let second = expectations[1].as_object().unwrap();
     let keys: Vec<&str> = second.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["index", "line", "passed", "case", "at", "diff"]);
+    assert_eq!(keys, ["index", "line", "passed", "case", "at", "diff", "note"]);
     assert_eq!(
         (&second["index"], &second["line"], &second["passed"], &second["case"], &second["at"]),
         (
