@@ -230,7 +230,10 @@ fn a_line_cut_short_says_so() {
     let log = "{\"case\": \"A-1\", \"at\": \"2026-03-01T09:00:00Z\", \"role\": \"buyer\", \"action\": \"op\n";
     let (_, err, code) = docket(&["eval", POLICY, "-"], Some(log));
     assert_eq!(code, 1);
-    assert!(err.contains("<stdin>:1: malformed line skipped: not valid JSON: the line ends before the JSON object does"), "{err}");
+    assert!(
+        err.contains("<stdin>:1: malformed line skipped: not valid JSON: the line ends before the JSON object does"),
+        "{err}"
+    );
 }
 
 #[test]

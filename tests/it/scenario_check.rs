@@ -186,7 +186,8 @@ fn the_readme_example_is_what_docket_test_says() {
 fn a_scenario_event_with_a_malformed_at_fails_the_scenario_instead_of_being_dropped() {
     // The second event would accept the claim; dropped, the case would still await the seller.
     let event = "[[events]]\ncase = \"A\"\nat = \"2026-03-0210:00:00Z\"\nrole = \"seller\"\naction = \"accept\"\n\n";
-    let f = File::new("bad-at", &scenario("", &format!("{event}[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n")));
+    let f =
+        File::new("bad-at", &scenario("", &format!("{event}[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n")));
     let (out, code) = f.test();
     assert_eq!(code, 1, "{out}");
     let error = "[[events]] #2: not an event: `at` is not an RFC 3339 time (such as 2026-03-01T09:00:00Z): `2026-03-0210:00:00Z`";
@@ -199,7 +200,10 @@ fn a_scenario_event_with_a_malformed_at_fails_the_scenario_instead_of_being_drop
         ("at = \"2026-03-02T10:00:00Z\"\n", "at = 2026-03-02\n", "`at` is not an RFC 3339 time"),
     ] {
         let events = good.replace(bad, replacement);
-        let f = File::new("bad-event", &scenario("", &format!("{events}[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n")));
+        let f = File::new(
+            "bad-event",
+            &scenario("", &format!("{events}[[expect]]\nstatus = \"dispute_open.awaiting_seller\"\n")),
+        );
         let (out, code) = f.test();
         assert_eq!(code, 1, "{out}");
         assert!(out.contains(&format!("ERROR   {}:12\n  [[events]] #2: not an event: {why}", f.path())), "{out}");
@@ -214,7 +218,10 @@ fn a_rejected_scenario_event_is_reported_at_its_line_in_the_file() {
     // Counted as the second event, it matches (the event is at line 13 of the file).
     let f = File::new(
         "lines-ok",
-        &scenario("", &format!("{event}[[expect]]\nrejected = [{{ line = 2, reason = \"before the case's previous event\" }}]\n")),
+        &scenario(
+            "",
+            &format!("{event}[[expect]]\nrejected = [{{ line = 2, reason = \"before the case's previous event\" }}]\n"),
+        ),
     );
     let (out, code) = f.test();
     assert_eq!(code, 0, "{out}");
@@ -222,7 +229,10 @@ fn a_rejected_scenario_event_is_reported_at_its_line_in_the_file() {
     let f = File::new("lines-diff", &scenario("", &format!("{event}[[expect]]\nrejected = [{{ line = 1 }}]\n")));
     let (out, code) = f.test();
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("    (`line = N` counts [[events]]; shown as lines of the file: event #1 is line 3)\n"), "{out}");
+    assert!(
+        out.contains("    (`line = N` counts [[events]]; shown as lines of the file: event #1 is line 3)\n"),
+        "{out}"
+    );
     assert!(out.contains("-      \"line\": 3\n") && out.contains("+      \"line\": 13\n"), "{out}");
     // A number beyond the events can never match: an error before the scenario runs.
     let f = File::new("lines-beyond", &scenario("", &format!("{event}[[expect]]\nrejected = [{{ line = 3 }}]\n")));

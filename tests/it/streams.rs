@@ -137,7 +137,9 @@ fn check_reports_on_stdout_exits_1_on_errors_and_prints_nothing_for_a_missing_fi
 #[test]
 fn table_graph_and_get_refuse_a_policy_with_errors_with_exit_2() {
     let s = Scratch::new("table");
-    for verb in [&["table"][..], &["table", "--format", "json"], &["graph"], &["graph", "--format", "mermaid"], &["get"]] {
+    for verb in
+        [&["table"][..], &["table", "--format", "json"], &["graph"], &["graph", "--format", "mermaid"], &["get"]]
+    {
         let what = verb.join(" ");
         let with = |file: &str| {
             let mut args = vec![verb[0], file];
@@ -163,7 +165,8 @@ fn eval_reports_on_stdout_and_malformed_lines_on_stderr_in_every_format() {
     refuses_broken_policy(&docket(&["eval", &s.path("broken.policy"), CASES]), "eval broken");
     refuses_missing(&docket(&["eval", &s.path("nope.policy"), CASES]), "eval missing policy");
     refuses_missing(&docket(&["eval", &s.path("good.policy"), &s.path("nope.jsonl")]), "eval missing log");
-    for extra in [&[][..], &["--format", "json"], &["--format", "csv"], &["--summary"], &["--summary", "--format", "json"]]
+    for extra in
+        [&[][..], &["--format", "json"], &["--format", "csv"], &["--summary"], &["--summary", "--format", "json"]]
     {
         let mut args = vec!["eval", POLICY, &log];
         args.extend(extra);
