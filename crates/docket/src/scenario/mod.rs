@@ -332,3 +332,44 @@ pub fn table_lines(text: &str, key: &str) -> Vec<usize> {
     let line = |offset: usize| text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
     items.iter().map(|item| line(item.span().start)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "policy = \"p.policy\"\n\n[[events]]\ncase = \"A\"\nat = \"2026-01-01T00:00:00Z\"\nrole = \"r\"\naction = \"a\"\n\n# later\n[[events]]\ncase = \"A\"\nat = \"soon\"\nrole = \"r\"\naction = \"b\"\n\n[[expect]]\nrejected = [{ line = 2 }, { line = 9 }]\n";
+
+    #[test]
+    fn events_know_their_lines_in_the_file() {
+        let s = parse(TEXT).unwrap();
+        assert_eq!(s.event_lines, [3, 10]);
+    }
+
+    #[test]
+    fn an_expected_event_number_becomes_that_events_file_line() {
+        let s = parse(TEXT).unwrap();
+        let mut wanted = to_json(&toml::Value::Table(s.expect[0].clone()));
+        let note = event_lines_to_file_lines(&mut wanted, &s.event_lines);
+        // The second event is at line 10; a number beyond the events is left as written.
+        assert_eq!(wanted, serde_json::json!({"rejected": [{"line": 10}, {"line": 9}]}));
+        assert_eq!(
+            note.as_deref(),
+            Some("`line = N` counts [[events]]; shown as lines of the file: event #2 is line 10")
+        );
+    }
+
+    #[test]
+    fn an_event_with_a_malformed_at_is_reported_at_its_line() {
+        let s = parse(TEXT).unwrap();
+        let found = malformed_events(&s);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, Some(10));
+        assert!(found[0].1.starts_with("[[events]] #2: not an event: `at` is not an RFC 3339 time"), "{found:?}");
+    }
+
+    #[test]
+    fn events_that_are_not_an_array_are_refused() {
+        let err = parse("policy = \"p\"\nevents = 3\n[[expect]]\nstatus = \"x\"\n").unwrap_err();
+        assert!(err.contains("`events` must be an array of tables"), "{err}");
+    }
+}
