@@ -12,7 +12,7 @@ use std::hash::BuildHasher;
 /// A log line that is not an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {
-    /// 1-based line (or the event's index in a TOML file).
+    /// 1-based line in the log, or of the event's `[[events]]` header in a TOML file.
     pub line: usize,
     /// What is wrong.
     pub message: String,
