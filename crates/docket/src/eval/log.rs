@@ -40,11 +40,6 @@ pub trait EventSink {
         }
     }
 
-    /// Feed the `[[events]]` tables of a TOML case file; an event's index stands for its line.
-    fn feed_toml_events(&mut self, events: &[toml::Value]) {
-        self.feed_toml_events_at(events, &[]);
-    }
-
     /// Feed `[[events]]` tables, each reported at its line in the file (`lines`, by index), or at
     /// its index where the line is not known.
     fn feed_toml_events_at(&mut self, events: &[toml::Value], lines: &[usize]) {
