@@ -1,0 +1,149 @@
+//! `docket serve`: the live engine, durable on SQLite. The library `docket` stays pure; this
+//! crate adds what a service needs around it: HTTP (axum on tokio), the store (`store.rs`, the
+//! trait; `sqlite.rs`, its SQLite implementation), the writer that applies events and fires
+//! deadlines (`writer.rs` over `live.rs`), bearer tokens (`tokens.rs`), metrics and webhooks.
+//!
+//! Data flow: a request's events go to the one writer thread over a channel; the writer applies
+//! a batch of requests through the library's engine, writes the events, the cases' new rows and
+//! the change records in one transaction (`synchronous = FULL`), and only then answers. Readers
+//! read through their own connections. The clock is read here only: by the scheduler, which
+//! fires each deadline within a second of it (dated at the deadline), and for a report "as of
+//! now".
+
+pub mod http;
+pub mod live;
+pub mod metrics;
+pub mod sqlite;
+pub mod store;
+pub mod tokens;
+pub mod webhook;
+pub mod writer;
+
+use docket::versions::Versions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The largest request body accepted (413 beyond it): 8 MiB, some 30,000 events of JSON Lines.
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// What `docket serve` was asked to do.
+pub struct Config {
+    /// The policy's versions, loaded as eval loads them.
+    pub versions: Versions,
+    /// The database file.
+    pub db: PathBuf,
+    /// The address to listen on.
+    pub listen: String,
+    /// The tokens file, if any.
+    pub tokens: Option<PathBuf>,
+    /// Where to deliver change records, if anywhere.
+    pub webhook: Option<String>,
+}
+
+/// A notice on stderr; one that cannot be written is dropped.
+pub fn notice(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "docket serve: {text}");
+}
+
+/// Run the service until SIGTERM or ctrl-c. `Err` is a message for stderr (exit 2).
+pub fn serve(config: Config) -> Result<(), String> {
+    let versions = Arc::new(config.versions);
+    let roles: Vec<String> = versions.tables.iter().flat_map(|t| t.roles.iter().cloned()).collect();
+    let tokens = match &config.tokens {
+        Some(path) => Some(tokens::Tokens::load(path, &roles)?),
+        None => None,
+    };
+    let addr: SocketAddr = config
+        .listen
+        .parse()
+        .map_err(|_| format!("--listen `{}` is not an address and port, such as 127.0.0.1:8080", config.listen))?;
+    if tokens.is_none() && !addr.ip().is_loopback() {
+        return Err(format!(
+            "--listen {addr} is not a loopback address: without --tokens anyone who can reach it could post events; give --tokens FILE, or listen on 127.0.0.1"
+        ));
+    }
+    let webhook = match &config.webhook {
+        Some(url) => Some(webhook::Target::parse(url)?),
+        None => None,
+    };
+    let store = sqlite::SqliteStore::open_writer(&config.db).map_err(|e| e.0)?;
+    {
+        use store::Store as _;
+        let (events, changes) = store.heads().map_err(|e| e.0)?;
+        let (cases, bad) = live::check_store(&versions, &store).map_err(|e| e.0)?;
+        notice(&format!(
+            "database `{}` (schema {}): {events} events, {cases} cases, {changes} changes",
+            config.db.display(),
+            sqlite::SCHEMA_VERSION
+        ));
+        if bad.is_empty() {
+            notice(&format!("replay check: the stored state of all {cases} cases agrees with their events"));
+        } else {
+            notice(&format!("replay check: {} of {cases} cases disagree with a replay of their events:", bad.len()));
+            for b in bad.iter().take(20) {
+                notice(&format!("  {b}"));
+            }
+            if bad.len() > 20 {
+                notice(&format!("  and {} more", bad.len() - 20));
+            }
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let metrics = Arc::new(metrics::Metrics::default());
+        let (changes_tx, changes_rx) = tokio::sync::watch::channel(0i64);
+        let writer = writer::start(versions.clone(), store, metrics.clone(), changes_tx)?;
+        let hook = webhook.map(|target| webhook::start(target, config.db.clone(), changes_rx.clone()));
+        let state = Arc::new(http::AppState {
+            writer: writer.sender(),
+            versions,
+            db: config.db.clone(),
+            readers: std::sync::Mutex::new(Vec::new()),
+            tokens,
+            metrics,
+            changes: changes_rx,
+        });
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        match &state.tokens {
+            None => notice("no --tokens: every request is allowed, so the server listens on loopback only"),
+            Some(t) => notice(&format!("{} bearer tokens from --tokens; requests without one get 401", t.len())),
+        }
+        notice(&format!("listening on http://{local}"));
+        let app = http::router(state);
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        notice("stopping: in-flight requests finished; flushing the writer");
+        if let Some(h) = hook {
+            h.abort();
+        }
+        writer.stop();
+        served.map_err(|e| format!("the server failed: {e}"))
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,207 @@
+//! The one writer: a thread that owns the write connection and the live engine. Requests send
+//! their events over a channel; the writer takes every request waiting (group commit), applies
+//! them in arrival order, writes the events, case rows and change records in one transaction,
+//! and answers each request only after the commit. Between batches it is the scheduler: it
+//! sleeps until the earliest pending deadline (at most a second) and fires what is due, in
+//! deadline order, dated at each deadline, in a transaction of its own.
+
+use crate::live::{EventResult, Live};
+use crate::metrics::Metrics;
+use crate::sqlite::SqliteStore;
+use crate::store::{Batch, Store};
+use docket::versions::Versions;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Most events applied in one transaction; more requests wait for the next.
+const MAX_BATCH_EVENTS: usize = 20_000;
+
+/// What the writer is asked to do.
+pub enum Command {
+    /// Apply these events (JSON objects, one per line) and answer when they are durable.
+    Post {
+        /// The events.
+        lines: Vec<String>,
+        /// The answer: each event's result, or why nothing was written.
+        reply: oneshot::Sender<Result<Vec<EventResult>, String>>,
+    },
+    /// Finish what is queued, then stop.
+    Stop,
+}
+
+/// The running writer.
+pub struct Writer {
+    tx: mpsc::Sender<Command>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// A sender for requests.
+    pub fn sender(&self) -> mpsc::Sender<Command> {
+        self.tx.clone()
+    }
+
+    /// Finish the queued requests, then stop the thread.
+    pub fn stop(mut self) {
+        let _ = self.tx.send(Command::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Start the writer over an open store.
+pub fn start(
+    versions: Arc<Versions>,
+    store: SqliteStore,
+    metrics: Arc<Metrics>,
+    changes: tokio::sync::watch::Sender<i64>,
+) -> Result<Writer, String> {
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("docket-writer".into())
+        .spawn(move || run(&versions, store, rx, &metrics, &changes))
+        .map_err(|e| format!("cannot start the writer: {e}"))?;
+    Ok(Writer { tx, thread: Some(thread) })
+}
+
+fn run(
+    versions: &Versions,
+    mut store: SqliteStore,
+    rx: mpsc::Receiver<Command>,
+    metrics: &Metrics,
+    changes: &tokio::sync::watch::Sender<i64>,
+) {
+    let heads = match store.heads() {
+        Ok(h) => h,
+        Err(e) => {
+            crate::notice(&format!("error: {e}"));
+            return;
+        }
+    };
+    let mut live = Live::new(versions, heads);
+    changes.send_replace(heads.1);
+    let mut next_wake = store.next_wake().ok().flatten();
+    let mut stopping = false;
+    while !stopping {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let wait = next_wake.map_or(1000, |w| (w - now_ms).clamp(0, 1000)) as u64;
+        let mut posts = Vec::new();
+        let mut events = 0usize;
+        match rx.recv_timeout(Duration::from_millis(wait)) {
+            Ok(Command::Post { lines, reply }) => {
+                events += lines.len();
+                posts.push((lines, reply));
+                // Group commit: take whatever else is waiting, up to the batch's size.
+                while events < MAX_BATCH_EVENTS {
+                    match rx.try_recv() {
+                        Ok(Command::Post { lines, reply }) => {
+                            events += lines.len();
+                            posts.push((lines, reply));
+                        }
+                        Ok(Command::Stop) => {
+                            stopping = true;
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+            }
+            Ok(Command::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => stopping = true,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if !posts.is_empty() {
+            apply_posts(&mut live, &mut store, posts, metrics);
+            publish(&live, changes);
+            next_wake = store.next_wake().ok().flatten();
+        }
+        if next_wake.is_some_and(|w| w <= chrono::Utc::now().timestamp_millis()) {
+            fire(&mut live, &mut store, metrics);
+            publish(&live, changes);
+            next_wake = store.next_wake().ok().flatten();
+        }
+    }
+}
+
+fn publish(live: &Live, changes: &tokio::sync::watch::Sender<i64>) {
+    let last = live.next_change - 1;
+    changes.send_if_modified(|v| {
+        let moved = *v != last;
+        *v = last;
+        moved
+    });
+}
+
+type Reply = oneshot::Sender<Result<Vec<EventResult>, String>>;
+
+fn apply_posts(live: &mut Live, store: &mut SqliteStore, posts: Vec<(Vec<String>, Reply)>, metrics: &Metrics) {
+    let mut batch = Batch::default();
+    let mut touched = live.begin();
+    let mut answers = Vec::with_capacity(posts.len());
+    let mut failed = None;
+    for (lines, reply) in posts {
+        if failed.is_none() {
+            match live.post(store, &lines, &mut batch, &mut touched) {
+                Ok(results) => answers.push((reply, results)),
+                Err(e) => {
+                    failed = Some(e.0);
+                    let _ = reply.send(Err(failed.clone().unwrap_or_default()));
+                }
+            }
+        } else {
+            let _ = reply.send(Err(failed.clone().unwrap_or_default()));
+        }
+    }
+    let committed = match failed {
+        Some(e) => Err(e),
+        None => store.commit(&batch).map_err(|e| e.0),
+    };
+    match committed {
+        Ok(()) => {
+            metrics.commits.fetch_add(1, Ordering::Relaxed);
+            for (reply, results) in answers {
+                for r in &results {
+                    metrics.events[r.verdict as usize].fetch_add(1, Ordering::Relaxed);
+                }
+                let _ = reply.send(Ok(results));
+            }
+        }
+        Err(e) => {
+            crate::notice(&format!("error: a batch of events was not written: {e}"));
+            live.rollback(touched);
+            for (reply, _) in answers {
+                let _ = reply.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
+fn fire(live: &mut Live, store: &mut SqliteStore, metrics: &Metrics) {
+    let mut batch = Batch::default();
+    let mut touched = live.begin();
+    let now = chrono::Utc::now();
+    let lags = match live.fire_due(store, now, &mut batch, &mut touched) {
+        Ok(l) => l,
+        Err(e) => {
+            crate::notice(&format!("error: deadlines not fired: {e}"));
+            live.rollback(touched);
+            return;
+        }
+    };
+    match store.commit(&batch) {
+        Ok(()) => {
+            metrics.commits.fetch_add(1, Ordering::Relaxed);
+            for lag in lags {
+                metrics.timers_fired.fetch_add(1, Ordering::Relaxed);
+                metrics.timer_lag.observe(lag);
+            }
+        }
+        Err(e) => {
+            crate::notice(&format!("error: fired deadlines not written (they fire again): {e}"));
+            live.rollback(touched);
+        }
+    }
+}
