@@ -23,6 +23,7 @@ mod policies;
 mod props;
 mod sarif;
 mod scenario_check;
+mod serve;
 mod table;
 mod test_reports;
 mod versions;

@@ -104,9 +104,8 @@ fn bearer<'t>(tokens: &'t Tokens, headers: &HeaderMap) -> Result<&'t Token, ApiE
         .get(header::AUTHORIZATION)
         .ok_or_else(|| unauthorized("an `Authorization: Bearer TOKEN` header is required"))?;
     let text = value.to_str().map_err(|_| unauthorized("the Authorization header is not text"))?;
-    let secret = text
-        .strip_prefix("Bearer ")
-        .ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
+    let secret =
+        text.strip_prefix("Bearer ").ok_or_else(|| unauthorized("the Authorization header must be `Bearer TOKEN`"))?;
     tokens.find(secret.trim()).ok_or_else(|| unauthorized("unknown token"))
 }
 
@@ -174,7 +173,8 @@ fn json_response(value: serde_json::Value) -> Response {
 
 /// The body's events, one JSON object per line.
 fn event_lines(headers: &HeaderMap, body: &[u8]) -> Result<Vec<String>, ApiError> {
-    let text = std::str::from_utf8(body).map_err(|e| ApiError::bad("bad_body", format!("the body is not UTF-8: {e}")))?;
+    let text =
+        std::str::from_utf8(body).map_err(|e| ApiError::bad("bad_body", format!("the body is not UTF-8: {e}")))?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let lines: Vec<String> = if content_type.starts_with("application/x-ndjson") {
         text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
@@ -233,14 +233,17 @@ async fn post_events(
     let results: Vec<EventResult> = answer
         .await
         .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the writer stopped"))?
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", format!("nothing was written: {e}")))?;
+        .map_err(|e| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", format!("nothing was written: {e}"))
+        })?;
     let results: Vec<serde_json::Value> = results.iter().map(EventResult::to_json).collect();
     Ok(json_response(json!({ "results": results })))
 }
 
 fn parse_instant(text: &str, what: &str) -> Result<DateTime<Utc>, ApiError> {
-    docket::eval::time::parse(text)
-        .ok_or_else(|| ApiError::bad("bad_time", format!("`{what}` is not an RFC 3339 time (such as 2026-03-20T00:00:00Z): `{text}`")))
+    docket::eval::time::parse(text).ok_or_else(|| {
+        ApiError::bad("bad_time", format!("`{what}` is not an RFC 3339 time (such as 2026-03-20T00:00:00Z): `{text}`"))
+    })
 }
 
 fn unknown_params(params: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
@@ -248,7 +251,10 @@ fn unknown_params(params: &HashMap<String, String>, known: &[&str]) -> Result<()
     names.sort();
     match names.first() {
         None => Ok(()),
-        Some(k) => Err(ApiError::bad("unknown_parameter", format!("unknown query parameter `{k}`; known: {}", known.join(", ")))),
+        Some(k) => Err(ApiError::bad(
+            "unknown_parameter",
+            format!("unknown query parameter `{k}`; known: {}", known.join(", ")),
+        )),
     }
 }
 
@@ -297,7 +303,7 @@ fn encode_cursor(case: &str) -> String {
 }
 
 fn decode_cursor(text: &str) -> Option<String> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> =
@@ -316,14 +322,21 @@ async fn list_cases(
         None => 100,
         Some(l) => match l.parse::<usize>() {
             Ok(n) if (1..=1000).contains(&n) => n,
-            _ => return Err(ApiError::bad("bad_limit", format!("`limit` must be a whole number from 1 to 1000, not `{l}`"))),
+            _ => {
+                return Err(ApiError::bad(
+                    "bad_limit",
+                    format!("`limit` must be a whole number from 1 to 1000, not `{l}`"),
+                ));
+            }
         },
     };
     let breached = match q.breached.as_deref() {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
-        Some(other) => return Err(ApiError::bad("bad_query", format!("`breached` must be true or false, not `{other}`"))),
+        Some(other) => {
+            return Err(ApiError::bad("bad_query", format!("`breached` must be true or false, not `{other}`")));
+        }
     };
     if let Some(status) = &q.status {
         let selection = docket::report::select::Selection { statuses: vec![status.clone()], ..Default::default() };
@@ -333,7 +346,9 @@ async fn list_cases(
     }
     let after = match q.after.as_deref() {
         None => None,
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| ApiError::bad("bad_cursor", "`after` is not a cursor this server gave"))?),
+        Some(c) => Some(
+            decode_cursor(c).ok_or_else(|| ApiError::bad("bad_cursor", "`after` is not a cursor this server gave"))?,
+        ),
     };
     let filter = CaseFilter {
         status: q.status,
@@ -367,11 +382,11 @@ async fn list_cases(
 fn seq_param(params: &HashMap<String, String>, name: &str) -> Result<i64, ApiError> {
     match params.get(name) {
         None => Ok(0),
-        Some(t) => t
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::bad("bad_query", format!("`{name}` must be a whole number (a seq), not `{t}`"))),
+        Some(t) => {
+            t.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::bad("bad_query", format!("`{name}` must be a whole number (a seq), not `{t}`"))
+            })
+        }
     }
 }
 

@@ -79,6 +79,18 @@ struct Cached {
     events: i64,
     version: i64,
     used: u64,
+    /// Delivery ids of the case's stored rejected events: a redelivery of one is a duplicate
+    /// too (the engine remembers only the ids it applied).
+    rejected_ids: Vec<String>,
+}
+
+/// The delivery ids of a case's stored events that were rejected.
+fn rejected_ids(events: &[StoredEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e.result == "rejected")
+        .filter_map(|e| event::from_json_line(&e.body, 0).ok().and_then(|ev| ev.id.map(|i| i.to_string())))
+        .collect()
 }
 
 /// How many case states stay in memory; beyond it the least recently used are dropped (and
@@ -165,8 +177,8 @@ impl<'v> Live<'v> {
             c.used = self.tick;
             return Ok(());
         }
-        let (state, fired_to, events, version) = match store.case_row(id)? {
-            None => (self.run.new_case(id), None, 0, 0),
+        let (state, fired_to, events, version, rejected) = match store.case_row(id)? {
+            None => (self.run.new_case(id), None, 0, 0, Vec::new()),
             Some(row) => {
                 let events = store.case_events(id)?;
                 let mut state = Self::replay(&self.run, id, &events)?;
@@ -174,11 +186,12 @@ impl<'v> Live<'v> {
                 if let Some(f) = fired_to {
                     self.run.advance_to(&mut state, f);
                 }
-                (state, fired_to, row.events, row.version)
+                (state, fired_to, row.events, row.version, rejected_ids(&events))
             }
         };
         self.evict();
-        self.cache.insert(id.to_string(), Cached { state, fired_to, events, version, used: self.tick });
+        let cached = Cached { state, fired_to, events, version, used: self.tick, rejected_ids: rejected };
+        self.cache.insert(id.to_string(), cached);
         Ok(())
     }
 
@@ -192,7 +205,6 @@ impl<'v> Live<'v> {
         let cut = uses[uses.len() / 8];
         self.cache.retain(|_, c| c.used > cut);
     }
-
 
     /// Apply a request's lines (each a JSON object) in order, adding what they write to `batch`.
     pub fn post(
@@ -248,7 +260,7 @@ impl<'v> Live<'v> {
             late: false,
         };
         let state = &mut cached.state;
-        if ev.id.as_deref().is_some_and(|i| state.seen_id(i)) {
+        if ev.id.as_deref().is_some_and(|i| state.seen_id(i) || cached.rejected_ids.iter().any(|r| r == i)) {
             let engine = self.run.engine(state);
             result.report = serde_json::to_value(case::build(engine, state)).ok();
             return Ok(result);
@@ -290,6 +302,9 @@ impl<'v> Live<'v> {
         }
         if result.verdict == Verdict::Rejected {
             result.reason = state.rejected().last().map(|r| r.reason.clone());
+            if let Some(i) = &result.id {
+                cached.rejected_ids.push(i.clone());
+            }
         }
         cached.events += 1;
         cached.version += 1;
@@ -508,7 +523,14 @@ pub fn check_store(versions: &Versions, store: &dyn Store) -> Result<(usize, Vec
         live.cache.clear();
         live.cache.insert(
             row.case.clone(),
-            Cached { state, fired_to, events: events.len() as i64, version: row.version, used: 0 },
+            Cached {
+                state,
+                fired_to,
+                events: events.len() as i64,
+                version: row.version,
+                used: 0,
+                rejected_ids: Vec::new(),
+            },
         );
         let (Some(replayed), _) = live.row_and_report(&row.case) else { return };
         if row.version == 0 && row.status.is_empty() {

@@ -133,7 +133,8 @@ impl Store for SqliteStore {
         }
         let tx = self.conn.transaction()?;
         {
-            let mut ins = tx.prepare_cached("INSERT INTO events (seq, case_id, result, body) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut ins =
+                tx.prepare_cached("INSERT INTO events (seq, case_id, result, body) VALUES (?1, ?2, ?3, ?4)")?;
             for e in &batch.events {
                 ins.execute(params![e.seq, e.case, e.result, e.body])?;
             }
@@ -172,8 +173,9 @@ impl Store for SqliteStore {
     }
 
     fn case_events(&self, case: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut q =
-            self.conn.prepare_cached("SELECT seq, case_id, result, body FROM events WHERE case_id = ?1 ORDER BY seq")?;
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT seq, case_id, result, body FROM events WHERE case_id = ?1 ORDER BY seq")?;
         let rows = q.query_map([case], event_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

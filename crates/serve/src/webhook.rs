@@ -63,11 +63,7 @@ impl Target {
             n += got;
         }
         let status = std::str::from_utf8(&head[..n]).ok().and_then(|s| s.split(' ').nth(1)).unwrap_or("");
-        if status.starts_with('2') && status.len() == 3 {
-            Ok(())
-        } else {
-            Err(format!("answered `{}`", status))
-        }
+        if status.starts_with('2') && status.len() == 3 { Ok(()) } else { Err(format!("answered `{}`", status)) }
     }
 }
 
@@ -85,8 +81,7 @@ pub fn start(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let file = cursor_file(&db);
-        let mut cursor: i64 =
-            std::fs::read_to_string(&file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
+        let mut cursor: i64 = std::fs::read_to_string(&file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
         loop {
             let db2 = db.clone();
             let rows = tokio::task::spawn_blocking(move || {
@@ -111,7 +106,9 @@ pub fn start(
                     let sent = tokio::time::timeout(Duration::from_secs(10), target.deliver(&id, &row.body)).await;
                     match sent {
                         Ok(Ok(())) => break,
-                        Ok(Err(why)) => crate::notice(&format!("webhook: {id} not delivered ({why}); retrying in {backoff:?}")),
+                        Ok(Err(why)) => {
+                            crate::notice(&format!("webhook: {id} not delivered ({why}); retrying in {backoff:?}"))
+                        }
                         Err(_) => crate::notice(&format!("webhook: {id} not answered in 10s; retrying in {backoff:?}")),
                     }
                     tokio::time::sleep(backoff).await;
