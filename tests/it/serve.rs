@@ -639,3 +639,63 @@ fn serve_refuses_a_public_address_without_tokens_and_teaches_in_its_help() {
         assert!(help.contains(want), "{want} in {help}");
     }
 }
+
+#[test]
+fn serve_delivers_each_change_to_the_webhook_in_order_retrying_a_failure_with_the_same_id() {
+    let dir = TempDir::new("webhook");
+    let policy = quick(&dir);
+    // A receiver that fails the first delivery (500) and takes the rest.
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", receiver.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::<(String, Value, u16)>::new()));
+    let got2 = got.clone();
+    std::thread::spawn(move || {
+        for (n, conn) in receiver.incoming().enumerate() {
+            let Ok(mut conn) = conn else { break };
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let (mut key, mut length) = (String::new(), 0usize);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("idempotency-key:") {
+                    key = v.trim().to_string();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0u8; length];
+            reader.read_exact(&mut body).unwrap();
+            let status = if n == 0 { 500 } else { 200 };
+            got2.lock().unwrap().push((key, serde_json::from_slice(&body).unwrap(), status));
+            let _ = conn.write_all(format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n").as_bytes());
+        }
+    });
+    let server = Server::start(&dir, &policy, &["--webhook", &hook]);
+    let at = ts(now() + chrono::TimeDelta::days(1));
+    let cancel = format!(r#"{{"case":"W-1","at":"{at}","role":"buyer","action":"cancel"}}"#);
+    let (s, b) = server.post_ndjson(&format!("{}\n{cancel}\n", open_event("W-1", &at, "w1")));
+    assert_eq!(s, 200, "{b}");
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while got.lock().unwrap().len() < 4 && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let got = got.lock().unwrap().clone();
+    let keys: Vec<(&str, u16)> = got.iter().map(|(k, _, s)| (k.as_str(), *s)).collect();
+    assert_eq!(
+        keys,
+        [("docket-change-1", 500), ("docket-change-1", 200), ("docket-change-2", 200), ("docket-change-3", 200)],
+        "{}",
+        server.log()
+    );
+    for (key, body, _) in &got {
+        assert_eq!(body["id"], key.as_str(), "each record carries its stable id");
+    }
+    assert_eq!(got[3].1["kind"], "closed");
+    assert_eq!(got[3].1["outcome"]["kind"], "closed");
+    assert!(server.log().contains("docket-change-1 not delivered"), "{}", server.log());
+}
