@@ -268,7 +268,8 @@ async fn get_case(
     unknown_params(&params, &["at"])?;
     let at = match params.get("at") {
         Some(t) => parse_instant(t, "at")?,
-        None => Utc::now(),
+        // Whole seconds: deadlines are, and a report "as of now" reads better without nanoseconds.
+        None => chrono::SubsecRound::trunc_subsecs(Utc::now(), 0),
     };
     let report = read(&state, move |store, state| {
         let events = store.case_events(&case)?;
