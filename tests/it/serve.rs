@@ -541,6 +541,8 @@ read = true
     let (s, b) = req("POST", "/v1/events", Some("buyer"), &ev);
     assert_eq!(s, 200, "{b}");
     assert_eq!(results(&b)[0]["result"], "applied");
+    let (s, b) = req("POST", "/v1/admin/versions", Some("reader"), QUICK);
+    assert_eq!((s, code(&b).as_str()), (403, "forbidden"), "only an admin's token adds versions: {b}");
     // Bad requests.
     let (s, b) = req("POST", "/v1/events", Some("buyer"), "{\"case\": ");
     assert_eq!((s, code(&b).as_str()), (400, "bad_json"), "{b}");
@@ -698,4 +700,67 @@ fn serve_delivers_each_change_to_the_webhook_in_order_retrying_a_failure_with_th
     assert_eq!(got[3].1["kind"], "closed");
     assert_eq!(got[3].1["outcome"]["kind"], "closed");
     assert!(server.log().contains("docket-change-1 not delivered"), "{}", server.log());
+}
+
+#[test]
+fn serve_adds_a_policy_version_through_the_admin_call_and_open_cases_keep_theirs() {
+    let dir = TempDir::new("versions");
+    let v1 = QUICK.replacen("\n\nroles", "\nversion \"1\"\n\nroles", 1);
+    let v1_path = dir.path("quick-v1.policy");
+    std::fs::write(&v1_path, &v1).unwrap();
+    let server = Server::start(&dir, &v1_path, &[]);
+    let t = now();
+    let (s, b) = server.post("/v1/events", &open_event("OLD", &ts(t), "o1"));
+    assert_eq!(s, 200, "{b}");
+    // Version 2 answers in a minute, for cases begun from a second after the first's event.
+    let effective = t + chrono::TimeDelta::seconds(1);
+    let v2 = v1
+        .replace("version \"1\"", &format!("version \"2\"\neffective {}", ts(effective)))
+        .replace("answer = 3s", "answer = 60s");
+    let (s, b) = server.post("/v1/admin/versions?name=quick-v2.policy", &v2);
+    assert_eq!(s, 200, "{b}");
+    let listed: Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(listed["versions"][1]["version"], "2", "{b}");
+    assert_eq!(listed["versions"][1]["source"], "quick-v2.policy");
+    assert_eq!(server.json("/v1/admin/versions"), listed);
+    let begun = ts(effective + chrono::TimeDelta::seconds(1));
+    let (s, b) = server.post("/v1/events", &open_event("NEW", &begun, "n1"));
+    assert_eq!(s, 200, "{b}");
+    let report = &results(&b)[0]["report"];
+    assert_eq!(report["policy_version"], "2", "{report}");
+    assert_eq!(report["deadlines"][1]["timer"], "answer");
+    assert_eq!(report["deadlines"][1]["at"], ts(effective + chrono::TimeDelta::seconds(61)));
+    assert_eq!(server.json(&format!("/v1/cases/OLD?at={}", ts(t)))["policy_version"], "1");
+    // A version that would take effect before the latest does not fit; a broken one does not compile.
+    let v3 = v1.replace("version \"1\"", &format!("version \"3\"\neffective {}", ts(t)));
+    let (s, b) = server.post("/v1/admin/versions", &v3);
+    assert_eq!(s, 409, "{b}");
+    assert!(b.contains("before the latest"), "{b}");
+    let (s, b) = server.post("/v1/admin/versions", "policy broken \"x\"\nstatus");
+    assert_eq!(s, 400, "{b}");
+    assert!(b.contains("bad_policy"), "{b}");
+    // Restarted with only the first file, the added version comes back from the database.
+    drop(server);
+    let server = Server::start(&dir, &v1_path, &[]);
+    assert!(server.log().contains("`quick-v2.policy` loaded from the database"), "{}", server.log());
+    assert!(server.log().contains("agrees with their events"), "{}", server.log());
+    // The export, read by eval with both versions, gives the server's reports.
+    let (_, export) = server.get("/v1/events?after=0");
+    let exported = dir.path("exported.jsonl");
+    std::fs::write(&exported, &export).unwrap();
+    let v2_path = dir.path("quick-v2.policy");
+    std::fs::write(&v2_path, &v2).unwrap();
+    let at = ts(effective + chrono::TimeDelta::seconds(30));
+    let out = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["eval", &v1_path.display().to_string(), &v2_path.display().to_string()])
+        .args([&exported.display().to_string(), "--now", &at, "--format", "json"])
+        .output()
+        .unwrap();
+    let reports: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(reports.len(), 2);
+    for want in reports {
+        let case = want["case"].as_str().unwrap();
+        assert_eq!(server.json(&format!("/v1/cases/{case}?at={at}")), want, "case {case}");
+    }
 }

@@ -28,8 +28,8 @@ use std::sync::{Arc, Mutex, mpsc};
 pub struct AppState {
     /// Requests to the writer.
     pub writer: mpsc::Sender<Command>,
-    /// The policy versions.
-    pub versions: Arc<Versions>,
+    /// The policy versions in effect (replaced when the admin call adds one).
+    pub versions: crate::writer::CurrentVersions,
     /// The database, for read connections.
     pub db: PathBuf,
     /// Idle read connections.
@@ -43,6 +43,16 @@ pub struct AppState {
 }
 
 type Shared = Arc<AppState>;
+
+impl AppState {
+    /// The versions in effect now.
+    fn versions(&self) -> &'static Versions {
+        match self.versions.read() {
+            Ok(v) => *v,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+}
 
 /// An error response.
 #[derive(Debug)]
@@ -77,6 +87,7 @@ impl IntoResponse for ApiError {
 /// What a request needs its token to allow.
 enum Need<'a> {
     Read,
+    Admin,
     /// Posting events as these roles.
     Post(&'a [String]),
 }
@@ -87,6 +98,8 @@ fn authorize(state: &AppState, headers: &HeaderMap, need: Need) -> Result<(), Ap
     match need {
         Need::Read if token.read => Ok(()),
         Need::Read => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this token may not read")),
+        Need::Admin if token.admin => Ok(()),
+        Need::Admin => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this token is not an admin's")),
         Need::Post(roles) => match roles.iter().find(|r| !token.roles.contains(r)) {
             None => Ok(()),
             Some(r) => Err(ApiError::new(
@@ -116,6 +129,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/cases", get(list_cases))
         .route("/v1/cases/{case}", get(get_case))
         .route("/v1/changes", get(get_changes))
+        .route("/v1/admin/versions", post(add_version).get(list_versions))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -276,7 +290,7 @@ async fn get_case(
         if events.is_empty() {
             return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no case `{case}`")));
         }
-        live::report_at(&state.versions, &events, at)?.ok_or_else(|| {
+        live::report_at(state.versions(), &events, at)?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -341,7 +355,7 @@ async fn list_cases(
     };
     if let Some(status) = &q.status {
         let selection = docket::report::select::Selection { statuses: vec![status.clone()], ..Default::default() };
-        if let Some(problem) = selection.unknown_statuses(&state.versions.tables).first() {
+        if let Some(problem) = selection.unknown_statuses(&state.versions().tables).first() {
             return Err(ApiError::bad("unknown_status", problem.replace("--status", "status")));
         }
     }
@@ -478,6 +492,35 @@ async fn get_changes(
         body.push('\n');
     }
     Ok(ndjson(body))
+}
+
+async fn add_version(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers, Need::Admin)?;
+    unknown_params(&params, &["name"])?;
+    let body = body.map_err(|e| ApiError::new(e.status(), "bad_body", e.body_text()))?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::bad("bad_body", "the policy is not UTF-8"))?;
+    let name = params.get("name").cloned().unwrap_or_else(|| "posted.policy".to_string());
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    state
+        .writer
+        .send(Command::AddVersion { name, text, reply })
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is stopping"))?;
+    match answer.await {
+        Ok(Ok(v)) => Ok(json_response(v)),
+        Ok(Err(crate::admin::Refusal::Invalid(why))) => Err(ApiError::bad("bad_policy", why)),
+        Ok(Err(crate::admin::Refusal::Conflict(why))) => Err(ApiError::new(StatusCode::CONFLICT, "conflict", why)),
+        Err(_) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the writer stopped")),
+    }
+}
+
+async fn list_versions(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&state, &headers, Need::Read)?;
+    Ok(json_response(crate::admin::describe(state.versions())))
 }
 
 async fn healthz(State(state): State<Shared>) -> Result<Response, ApiError> {

@@ -10,6 +10,7 @@
 //! fires each deadline within a second of it (dated at the deadline), and for a report "as of
 //! now".
 
+pub mod admin;
 pub mod http;
 pub mod live;
 pub mod metrics;
@@ -49,7 +50,12 @@ pub fn notice(text: &str) {
 
 /// Run the service until SIGTERM or ctrl-c. `Err` is a message for stderr (exit 2).
 pub fn serve(config: Config) -> Result<(), String> {
-    let versions = Arc::new(config.versions);
+    let store = sqlite::SqliteStore::open_writer(&config.db).map_err(|e| e.0)?;
+    let versions = with_stored_versions(config.versions, &store)?;
+    // The versions live as long as the server: a version added later makes a new set, and the
+    // old ones stay (a few tables, once per admin call) for the cases and readers holding them.
+    let versions: &'static Versions = Box::leak(Box::new(versions));
+    let current = Arc::new(std::sync::RwLock::new(versions));
     let roles: Vec<String> = versions.tables.iter().flat_map(|t| t.roles.iter().cloned()).collect();
     let tokens = match &config.tokens {
         Some(path) => Some(tokens::Tokens::load(path, &roles)?),
@@ -68,11 +74,10 @@ pub fn serve(config: Config) -> Result<(), String> {
         Some(url) => Some(webhook::Target::parse(url)?),
         None => None,
     };
-    let store = sqlite::SqliteStore::open_writer(&config.db).map_err(|e| e.0)?;
     {
         use store::Store as _;
         let (events, changes) = store.heads().map_err(|e| e.0)?;
-        let (cases, bad) = live::check_store(&versions, &store).map_err(|e| e.0)?;
+        let (cases, bad) = live::check_store(versions, &store).map_err(|e| e.0)?;
         notice(&format!(
             "database `{}` (schema {}): {events} events, {cases} cases, {changes} changes",
             config.db.display(),
@@ -97,11 +102,12 @@ pub fn serve(config: Config) -> Result<(), String> {
     runtime.block_on(async move {
         let metrics = Arc::new(metrics::Metrics::default());
         let (changes_tx, changes_rx) = tokio::sync::watch::channel(0i64);
-        let writer = writer::start(versions.clone(), store, metrics.clone(), changes_tx)?;
+        let beside = std::path::PathBuf::from(&versions.sources[0]);
+        let writer = writer::start(current.clone(), beside, store, metrics.clone(), changes_tx)?;
         let hook = webhook.map(|target| webhook::start(target, config.db.clone(), changes_rx.clone()));
         let state = Arc::new(http::AppState {
             writer: writer.sender(),
-            versions,
+            versions: current,
             db: config.db.clone(),
             readers: std::sync::Mutex::new(Vec::new()),
             tokens,
@@ -125,6 +131,34 @@ pub fn serve(config: Config) -> Result<(), String> {
         writer.stop();
         served.map_err(|e| format!("the server failed: {e}"))
     })
+}
+
+/// The versions given, with those added through the admin call in earlier runs (kept in the
+/// database). A stored version whose version string is among those given is left out: the file
+/// given says what it is.
+fn with_stored_versions(mut versions: Versions, store: &sqlite::SqliteStore) -> Result<Versions, String> {
+    use store::Store as _;
+    let beside = std::path::PathBuf::from(&versions.sources[0]);
+    for (name, text) in store.policies().map_err(|e| e.0)? {
+        let table = match admin::compile(&name, &text, &beside) {
+            Ok(t) => t,
+            Err(admin::Refusal::Invalid(why) | admin::Refusal::Conflict(why)) => {
+                return Err(format!("the stored policy version `{name}` no longer compiles:\n{why}"));
+            }
+        };
+        if versions.tables.iter().any(|t| t.version.is_some() && t.version == table.version) {
+            notice(&format!("stored version `{name}` is also given on the command line; the file given is used"));
+            continue;
+        }
+        versions = match admin::add(&versions, &name, table) {
+            Ok(v) => v,
+            Err(admin::Refusal::Invalid(why) | admin::Refusal::Conflict(why)) => {
+                return Err(format!("the stored policy version `{name}` does not fit the versions given: {why}"));
+            }
+        };
+        notice(&format!("policy version `{name}` loaded from the database"));
+    }
+    Ok(versions)
 }
 
 async fn shutdown_signal() {

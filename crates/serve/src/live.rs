@@ -146,6 +146,11 @@ impl<'v> Live<'v> {
         }
     }
 
+    /// Run on a new set of versions: the old ones, in their places, and one more after them.
+    pub fn set_versions(&mut self, versions: &'v Versions) {
+        self.run = LogRun::versioned(versions, true, None);
+    }
+
     /// Remember where the sequences stand before a batch.
     pub fn begin(&self) -> Touched {
         Touched { cases: Vec::new(), next_event: self.next_event, next_change: self.next_change }

@@ -40,6 +40,12 @@ const MIGRATIONS: &[&str] = &[
          case_id TEXT NOT NULL,
          body TEXT NOT NULL
      );",
+    // 1 -> 2: policy versions added through the admin call, reloaded at start.
+    "CREATE TABLE policies (
+         seq INTEGER PRIMARY KEY,
+         name TEXT NOT NULL,
+         body TEXT NOT NULL
+     );",
 ];
 
 /// The schema version this program writes.
@@ -282,6 +288,19 @@ impl Store for SqliteStore {
             f(CaseRow { case: e.case.clone(), ..empty_row() }, vec![e]);
         }
         Ok(())
+    }
+
+    fn add_policy(&mut self, name: &str, text: &str) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("INSERT INTO policies (name, body) VALUES (?1, ?2)", params![name, text])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn policies(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut q = self.conn.prepare_cached("SELECT name, body FROM policies ORDER BY seq")?;
+        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn status_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {

@@ -128,6 +128,10 @@ pub trait Store: Send {
     fn heads(&self) -> Result<(i64, i64), StoreError>;
     /// Every case row with its events, case by case (the start-up check).
     fn each_case(&self, f: &mut dyn FnMut(CaseRow, Vec<StoredEvent>)) -> Result<(), StoreError>;
+    /// Keep a policy version added through the admin call (its source name and text).
+    fn add_policy(&mut self, name: &str, text: &str) -> Result<(), StoreError>;
+    /// The policy versions added through the admin call, in the order they were added.
+    fn policies(&self) -> Result<Vec<(String, String)>, StoreError>;
     /// How many cases are in each status.
     fn status_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
 }

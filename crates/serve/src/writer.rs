@@ -5,14 +5,16 @@
 //! sleeps until the earliest pending deadline (at most a second) and fires what is due, in
 //! deadline order, dated at each deadline, in a transaction of its own.
 
+use crate::admin::{self, Refusal};
 use crate::live::{EventResult, Live};
 use crate::metrics::Metrics;
 use crate::sqlite::SqliteStore;
 use crate::store::{Batch, Store};
 use docket::versions::Versions;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -27,6 +29,15 @@ pub enum Command {
         lines: Vec<String>,
         /// The answer: each event's result, or why nothing was written.
         reply: oneshot::Sender<Result<Vec<EventResult>, String>>,
+    },
+    /// Add a policy version (its source name and text), kept in the database.
+    AddVersion {
+        /// The name it is known by (diagnostics, listings).
+        name: String,
+        /// The policy text.
+        text: String,
+        /// The versions after, or why not.
+        reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
     },
     /// Finish what is queued, then stop.
     Stop,
@@ -55,7 +66,8 @@ impl Writer {
 
 /// Start the writer over an open store.
 pub fn start(
-    versions: Arc<Versions>,
+    versions: CurrentVersions,
+    beside: PathBuf,
     store: SqliteStore,
     metrics: Arc<Metrics>,
     changes: tokio::sync::watch::Sender<i64>,
@@ -63,13 +75,24 @@ pub fn start(
     let (tx, rx) = mpsc::channel();
     let thread = std::thread::Builder::new()
         .name("docket-writer".into())
-        .spawn(move || run(&versions, store, rx, &metrics, &changes))
+        .spawn(move || run(&versions, &beside, store, rx, &metrics, &changes))
         .map_err(|e| format!("cannot start the writer: {e}"))?;
     Ok(Writer { tx, thread: Some(thread) })
 }
 
+/// The versions in effect, shared with the readers; replaced when a version is added.
+pub type CurrentVersions = Arc<RwLock<&'static Versions>>;
+
+fn current(versions: &CurrentVersions) -> &'static Versions {
+    match versions.read() {
+        Ok(v) => *v,
+        Err(poisoned) => *poisoned.into_inner(),
+    }
+}
+
 fn run(
-    versions: &Versions,
+    versions: &CurrentVersions,
+    beside: &Path,
     mut store: SqliteStore,
     rx: mpsc::Receiver<Command>,
     metrics: &Metrics,
@@ -82,7 +105,7 @@ fn run(
             return;
         }
     };
-    let mut live = Live::new(versions, heads);
+    let mut live = Live::new(current(versions), heads);
     changes.send_replace(heads.1);
     let mut next_wake = store.next_wake().ok().flatten();
     let mut stopping = false;
@@ -91,6 +114,7 @@ fn run(
         let wait = next_wake.map_or(1000, |w| (w - now_ms).clamp(0, 1000)) as u64;
         let mut posts = Vec::new();
         let mut events = 0usize;
+        let mut admin = None;
         match rx.recv_timeout(Duration::from_millis(wait)) {
             Ok(Command::Post { lines, reply }) => {
                 events += lines.len();
@@ -106,10 +130,16 @@ fn run(
                             stopping = true;
                             break;
                         }
+                        // After the events before it, in order.
+                        Ok(add @ Command::AddVersion { .. }) => {
+                            admin = Some(add);
+                            break;
+                        }
                         Err(_) => break,
                     }
                 }
             }
+            Ok(add @ Command::AddVersion { .. }) => admin = Some(add),
             Ok(Command::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => stopping = true,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -118,12 +148,36 @@ fn run(
             publish(&live, changes);
             next_wake = store.next_wake().ok().flatten();
         }
+        if let Some(Command::AddVersion { name, text, reply }) = admin {
+            let _ = reply.send(add_version(versions, beside, &mut live, &mut store, &name, &text));
+        }
         if next_wake.is_some_and(|w| w <= chrono::Utc::now().timestamp_millis()) {
             fire(&mut live, &mut store, metrics);
             publish(&live, changes);
             next_wake = store.next_wake().ok().flatten();
         }
     }
+}
+
+fn add_version(
+    versions: &CurrentVersions,
+    beside: &Path,
+    live: &mut Live<'static>,
+    store: &mut SqliteStore,
+    name: &str,
+    text: &str,
+) -> Result<serde_json::Value, Refusal> {
+    let table = admin::compile(name, text, beside)?;
+    let next = admin::add(current(versions), name, table)?;
+    store.add_policy(name, text).map_err(|e| Refusal::Conflict(format!("not stored: {e}")))?;
+    let next: &'static Versions = Box::leak(Box::new(next));
+    live.set_versions(next);
+    match versions.write() {
+        Ok(mut v) => *v = next,
+        Err(poisoned) => *poisoned.into_inner() = next,
+    }
+    crate::notice(&format!("policy version `{name}` added"));
+    Ok(admin::describe(next))
 }
 
 fn publish(live: &Live, changes: &tokio::sync::watch::Sender<i64>) {

@@ -1,0 +1,82 @@
+//! Policy versions while the server runs: a version added through `POST /v1/admin/versions` is
+//! compiled and checked by the library, assembled with the versions in effect, kept in the
+//! database and loaded again at every start. A new version may only take effect after every
+//! version there is, so the versions cases are pinned to keep their places; open cases stay on
+//! their version.
+
+use docket::compile::table::TransitionTable;
+use docket::versions::Versions;
+use std::path::Path;
+
+/// Why a version cannot be added: a policy with errors (400) or one that does not fit (409).
+#[derive(Debug)]
+pub enum Refusal {
+    /// The text does not compile: the diagnostics, one per line.
+    Invalid(String),
+    /// It does not fit the versions there are.
+    Conflict(String),
+}
+
+/// Compile a version's text; files it names (holidays) are read beside the first policy given.
+pub fn compile(name: &str, text: &str, beside: &Path) -> Result<TransitionTable, Refusal> {
+    let dir = beside.parent().map(Path::to_path_buf).unwrap_or_default();
+    let read = move |path: &str| docket::read_beside(&dir, path);
+    let compiled = docket::compile_bytes_with(name, text.as_bytes().to_vec(), &read);
+    match compiled.table {
+        Some(t) if !compiled.diagnostics.iter().any(|d| d.severity == docket::diag::Severity::Error) => Ok(t),
+        _ => {
+            let lines: Vec<String> = compiled
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == docket::diag::Severity::Error)
+                .map(|d| {
+                    let (line, col) = compiled.file.line_col(d.span.start);
+                    format!("{name}:{line}:{col}: {} {}", d.code, d.message)
+                })
+                .collect();
+            Err(Refusal::Invalid(lines.join("\n")))
+        }
+    }
+}
+
+/// The versions with one more, which must take effect after all of them.
+pub fn add(current: &Versions, name: &str, table: TransitionTable) -> Result<Versions, Refusal> {
+    if !current.is_versioned() && current.tables[0].effective.is_some() {
+        return Err(Refusal::Conflict(format!(
+            "`{}` declares `effective` and is the only version: served alone it applies to every case, and with a second version cases begun before it would have none",
+            current.sources[0]
+        )));
+    }
+    let mut list: Vec<(String, TransitionTable)> =
+        current.sources.iter().cloned().zip(current.tables.iter().cloned()).collect();
+    let effective = table.effective;
+    list.push((name.to_string(), table));
+    let versions = Versions::assemble(list)
+        .map_err(|errors| Refusal::Conflict(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))?;
+    if versions.sources.last().map(String::as_str) != Some(name) {
+        let latest = current.tables.iter().filter_map(|t| t.effective).max();
+        return Err(Refusal::Conflict(format!(
+            "the new version takes effect {}, before the latest version ({}): a version can only be added after the latest",
+            effective.map_or("from the beginning".to_string(), |e| docket::eval::time::format(&e)),
+            latest.map_or("from the beginning".to_string(), |e| docket::eval::time::format(&e)),
+        )));
+    }
+    Ok(versions)
+}
+
+/// The versions as JSON, for the admin call's answer.
+pub fn describe(versions: &Versions) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = versions
+        .tables
+        .iter()
+        .zip(&versions.sources)
+        .map(|(t, source)| {
+            serde_json::json!({
+                "source": source,
+                "version": t.version,
+                "effective": t.effective.map(|e| docket::eval::time::format(&e)),
+            })
+        })
+        .collect();
+    serde_json::json!({ "policy": versions.tables[0].name, "versions": list })
+}
