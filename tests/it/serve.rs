@@ -764,3 +764,66 @@ fn serve_adds_a_policy_version_through_the_admin_call_and_open_cases_keep_theirs
         assert_eq!(server.json(&format!("/v1/cases/{case}?at={at}")), want, "case {case}");
     }
 }
+
+#[test]
+fn serve_applies_a_migration_plan_through_the_admin_call_at_its_instant() {
+    let dir = TempDir::new("migrate");
+    let v1 = QUICK
+        .replacen("\n\nroles", "\nversion \"1\"\n\nroles", 1)
+        .replace("sla    = 2s", "sla    = 20s")
+        .replace("answer = 3s", "answer = 30s");
+    let v2 = v1
+        .replace("version \"1\"", "version \"2\"\neffective 2099-01-01T00:00:00Z")
+        .replace("answer = 30s", "answer = 60s");
+    let (v1_path, v2_path) = (dir.path("v1.policy"), dir.path("v2.policy"));
+    std::fs::write(&v1_path, &v1).unwrap();
+    std::fs::write(&v2_path, &v2).unwrap();
+    let v2_arg = v2_path.display().to_string();
+    let server = Server::start(&dir, &v1_path, &[&v2_arg]);
+    let t = now();
+    let (s, b) = server.post("/v1/events", &open_event("M-1", &ts(t), "m1"));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(results(&b)[0]["report"]["policy_version"], "1");
+    let at = t + chrono::TimeDelta::seconds(2);
+    let plan = format!("from = \"1\"\nto = \"2\"\nat = {}\n\n[timers]\nanswer = \"restart\"\n", ts(at));
+    let (s, b) = server.post("/v1/admin/migrations?name=v1-to-v2.migration.toml", &plan);
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(serde_json::from_str::<Value>(&b).unwrap()["migrations"][0]["to"], "2", "{b}");
+    let past = plan.replace(&ts(at), "2020-01-01T00:00:00Z");
+    let (s, b) = server.post("/v1/admin/migrations", &past);
+    assert_eq!(s, 409, "{b}");
+    let (s, b) = server.post("/v1/admin/migrations", "from = \"1\"\nto = \"9\"\nat = 2099-01-01T00:00:00Z\n");
+    assert_eq!(s, 409, "{b}");
+    // The case moves at the plan's instant, by the clock, and says so in the changes.
+    let mut seen: Vec<Value> = Vec::new();
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while !seen.iter().any(|c| c["kind"] == "migration") && Instant::now() < give_up {
+        let after = seen.last().map_or(0, |c| c["seq"].as_i64().unwrap());
+        seen.extend(server.changes(after, 10));
+    }
+    let moved = seen.iter().find(|c| c["kind"] == "migration").unwrap_or_else(|| panic!("{seen:?}"));
+    assert_eq!((moved["from"].as_str(), moved["to"].as_str()), (Some("1"), Some("2")), "{moved}");
+    assert_eq!(moved["at"], ts(at));
+    let later = ts(at + chrono::TimeDelta::seconds(10));
+    let report = server.json(&format!("/v1/cases/M-1?at={later}"));
+    assert_eq!(report["policy_version"], "2", "{report}");
+    let answer = report["deadlines"].as_array().unwrap().iter().find(|d| d["timer"] == "answer").unwrap().clone();
+    assert_eq!(answer["at"], ts(at + chrono::TimeDelta::seconds(60)), "restarted at the move: {report}");
+    // Restarted, the plan comes back; the export read by eval with the plan gives the same report.
+    drop(server);
+    let server = Server::start(&dir, &v1_path, &[&v2_arg]);
+    assert!(server.log().contains("`v1-to-v2.migration.toml` loaded from the database"), "{}", server.log());
+    assert!(server.log().contains("agrees with their events"), "{}", server.log());
+    let (_, export) = server.get("/v1/events?after=0");
+    let exported = dir.path("exported.jsonl");
+    std::fs::write(&exported, &export).unwrap();
+    let plan_path = dir.path("plan.migration.toml");
+    std::fs::write(&plan_path, &plan).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["eval", &v1_path.display().to_string(), &v2_arg, &exported.display().to_string()])
+        .args(["--migrations", &plan_path.display().to_string(), "--now", &later, "--format", "json"])
+        .output()
+        .unwrap();
+    let want: Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    assert_eq!(server.json(&format!("/v1/cases/M-1?at={later}")), want);
+}

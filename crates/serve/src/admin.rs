@@ -4,9 +4,57 @@
 //! version there is, so the versions cases are pinned to keep their places; open cases stay on
 //! their version.
 
+use chrono::{DateTime, Utc};
 use docket::compile::table::TransitionTable;
+use docket::eval::log::LogRun;
+use docket::migrate::Plan;
 use docket::versions::Versions;
 use std::path::Path;
+
+/// What the server runs: the versions of its policy and the migration plans applied through the
+/// admin call. Both live as long as the server: adding one makes a new set and the old sets stay
+/// (a few tables, once per admin call) for whoever still reads them.
+#[derive(Clone, Copy)]
+pub struct Policy {
+    /// The versions, oldest first.
+    pub versions: &'static Versions,
+    /// Migration plans: from version, to version (indices), the checked plan.
+    pub plans: &'static [(usize, usize, Plan)],
+}
+
+impl Policy {
+    /// A run of the library's engine over this policy, as `docket eval VERSIONS --migrations
+    /// PLANS --now NOW` makes it.
+    pub fn run(&self, now: Option<DateTime<Utc>>) -> LogRun<'static> {
+        let plans = self.plans.iter().map(|(f, t, p)| (*f, *t, p)).collect();
+        LogRun::versioned(self.versions, true, now).with_migrations(plans)
+    }
+
+    /// The earliest plan instant that will move this case (on the plan's `from` version, begun by
+    /// then, not yet moved), so the scheduler wakes it then.
+    pub fn next_move(&self, version: u16, clock: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        let clock = clock?;
+        self.plans
+            .iter()
+            .filter(|(from, _, p)| usize::from(version) == *from && clock <= p.text.at)
+            .map(|(_, _, p)| p.text.at)
+            .min()
+    }
+}
+
+/// Read a plan and check it against the versions (the library's `migrate::parse` and `check`).
+pub fn plan(name: &str, text: &str, versions: &Versions) -> Result<(usize, usize, Plan), Refusal> {
+    let at = |e: &docket::migrate::PlanError| format!("{name}:{}: {}", e.line, e.message);
+    let plan = docket::migrate::parse(text).map_err(|e| Refusal::Invalid(at(&e)))?;
+    let index = |version: &str| versions.tables.iter().position(|t| t.version.as_deref() == Some(version));
+    let (Some(from), Some(to)) = (index(&plan.from), index(&plan.to)) else {
+        let missing = if index(&plan.from).is_none() { &plan.from } else { &plan.to };
+        return Err(Refusal::Conflict(format!("the plan names version \"{missing}\", which the server does not have")));
+    };
+    docket::migrate::check(text, plan, &versions.tables[from], &versions.tables[to])
+        .map(|p| (from, to, p))
+        .map_err(|errors| Refusal::Invalid(errors.iter().map(at).collect::<Vec<_>>().join("\n")))
+}
 
 /// Why a version cannot be added: a policy with errors (400) or one that does not fit (409).
 #[derive(Debug)]
@@ -79,4 +127,17 @@ pub fn describe(versions: &Versions) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({ "policy": versions.tables[0].name, "versions": list })
+}
+
+/// The plans applied, for the admin call's answer.
+pub fn describe_plans(policy: Policy) -> serde_json::Value {
+    let name = |i: usize| policy.versions.tables.get(i).and_then(|t| t.version.clone());
+    let list: Vec<serde_json::Value> = policy
+        .plans
+        .iter()
+        .map(|(f, t, p)| {
+            serde_json::json!({ "from": name(*f), "to": name(*t), "at": docket::eval::time::format(&p.text.at) })
+        })
+        .collect();
+    serde_json::json!({ "migrations": list })
 }

@@ -29,7 +29,7 @@ pub struct AppState {
     /// Requests to the writer.
     pub writer: mpsc::Sender<Command>,
     /// The policy versions in effect (replaced when the admin call adds one).
-    pub versions: crate::writer::CurrentVersions,
+    pub versions: crate::writer::CurrentPolicy,
     /// The database, for read connections.
     pub db: PathBuf,
     /// Idle read connections.
@@ -47,10 +47,12 @@ type Shared = Arc<AppState>;
 impl AppState {
     /// The versions in effect now.
     fn versions(&self) -> &'static Versions {
-        match self.versions.read() {
-            Ok(v) => *v,
-            Err(poisoned) => *poisoned.into_inner(),
-        }
+        crate::writer::current(&self.versions).versions
+    }
+
+    /// The policy (versions and plans) in effect now.
+    fn policy(&self) -> crate::admin::Policy {
+        crate::writer::current(&self.versions)
     }
 }
 
@@ -130,6 +132,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/cases/{case}", get(get_case))
         .route("/v1/changes", get(get_changes))
         .route("/v1/admin/versions", post(add_version).get(list_versions))
+        .route("/v1/admin/migrations", post(add_plan).get(list_plans))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
@@ -290,7 +293,7 @@ async fn get_case(
         if events.is_empty() {
             return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no case `{case}`")));
         }
-        live::report_at(state.versions(), &events, at)?.ok_or_else(|| {
+        live::report_at(state.policy(), &events, at)?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -516,6 +519,35 @@ async fn add_version(
         Ok(Err(crate::admin::Refusal::Conflict(why))) => Err(ApiError::new(StatusCode::CONFLICT, "conflict", why)),
         Err(_) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the writer stopped")),
     }
+}
+
+async fn add_plan(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers, Need::Admin)?;
+    unknown_params(&params, &["name"])?;
+    let body = body.map_err(|e| ApiError::new(e.status(), "bad_body", e.body_text()))?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::bad("bad_body", "the plan is not UTF-8"))?;
+    let name = params.get("name").cloned().unwrap_or_else(|| "posted.migration.toml".to_string());
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    state
+        .writer
+        .send(Command::AddPlan { name, text, reply })
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is stopping"))?;
+    match answer.await {
+        Ok(Ok(v)) => Ok(json_response(v)),
+        Ok(Err(crate::admin::Refusal::Invalid(why))) => Err(ApiError::bad("bad_plan", why)),
+        Ok(Err(crate::admin::Refusal::Conflict(why))) => Err(ApiError::new(StatusCode::CONFLICT, "conflict", why)),
+        Err(_) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the writer stopped")),
+    }
+}
+
+async fn list_plans(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&state, &headers, Need::Read)?;
+    Ok(json_response(crate::admin::describe_plans(state.policy())))
 }
 
 async fn list_versions(State(state): State<Shared>, headers: HeaderMap) -> Result<Response, ApiError> {

@@ -55,7 +55,9 @@ pub fn serve(config: Config) -> Result<(), String> {
     // The versions live as long as the server: a version added later makes a new set, and the
     // old ones stay (a few tables, once per admin call) for the cases and readers holding them.
     let versions: &'static Versions = Box::leak(Box::new(versions));
-    let current = Arc::new(std::sync::RwLock::new(versions));
+    let plans = stored_plans(versions, &store)?;
+    let policy = admin::Policy { versions, plans: Box::leak(plans.into_boxed_slice()) };
+    let current = Arc::new(std::sync::RwLock::new(policy));
     let roles: Vec<String> = versions.tables.iter().flat_map(|t| t.roles.iter().cloned()).collect();
     let tokens = match &config.tokens {
         Some(path) => Some(tokens::Tokens::load(path, &roles)?),
@@ -77,7 +79,7 @@ pub fn serve(config: Config) -> Result<(), String> {
     {
         use store::Store as _;
         let (events, changes) = store.heads().map_err(|e| e.0)?;
-        let (cases, bad) = live::check_store(versions, &store).map_err(|e| e.0)?;
+        let (cases, bad) = live::check_store(policy, &store).map_err(|e| e.0)?;
         notice(&format!(
             "database `{}` (schema {}): {events} events, {cases} cases, {changes} changes",
             config.db.display(),
@@ -159,6 +161,25 @@ fn with_stored_versions(mut versions: Versions, store: &sqlite::SqliteStore) -> 
         notice(&format!("policy version `{name}` loaded from the database"));
     }
     Ok(versions)
+}
+
+/// The migration plans applied through the admin call in earlier runs.
+fn stored_plans(
+    versions: &Versions,
+    store: &sqlite::SqliteStore,
+) -> Result<Vec<(usize, usize, docket::migrate::Plan)>, String> {
+    use store::Store as _;
+    let mut plans = Vec::new();
+    for (name, text) in store.migrations().map_err(|e| e.0)? {
+        match admin::plan(&name, &text, versions) {
+            Ok(p) => plans.push(p),
+            Err(admin::Refusal::Invalid(why) | admin::Refusal::Conflict(why)) => {
+                return Err(format!("the stored migration plan `{name}` no longer fits the versions given: {why}"));
+            }
+        }
+        notice(&format!("migration plan `{name}` loaded from the database"));
+    }
+    Ok(plans)
 }
 
 async fn shutdown_signal() {

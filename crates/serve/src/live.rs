@@ -6,6 +6,7 @@
 //! stored events), the rows and change records a step writes, and the one rule a live clock
 //! needs (an event dated before a deadline already fired for its case is late).
 
+use crate::admin::Policy;
 use crate::store::{Batch, CaseRow, ChangeRow, Store, StoreError, StoredEvent};
 use chrono::{DateTime, Utc};
 use docket::eval::engine::{CaseState, Cause};
@@ -13,7 +14,6 @@ use docket::eval::event;
 use docket::eval::log::LogRun;
 use docket::eval::time;
 use docket::report::case;
-use docket::versions::Versions;
 use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 
@@ -98,8 +98,9 @@ fn rejected_ids(events: &[StoredEvent]) -> Vec<String> {
 pub const CACHE_CASES: usize = 20_000;
 
 /// The writer's engine: the policy versions' run, the cache, the next sequence numbers.
-pub struct Live<'v> {
-    run: LogRun<'v>,
+pub struct Live {
+    policy: Policy,
+    run: LogRun<'static>,
     cache: HashMap<String, Cached>,
     tick: u64,
     cap: usize,
@@ -111,6 +112,7 @@ pub struct Live<'v> {
 
 /// Where a case stood before a step, to say what the step did.
 struct Mark {
+    version: u16,
     history: usize,
     breached: usize,
     terminal: bool,
@@ -119,6 +121,7 @@ struct Mark {
 fn mark(run: &LogRun, state: &CaseState) -> Mark {
     let table = run.engine(state).table;
     Mark {
+        version: state.version,
         history: state.history().len(),
         breached: state.breached.len(),
         terminal: table.statuses[state.status].terminal.is_some(),
@@ -133,11 +136,12 @@ pub struct Touched {
     next_change: i64,
 }
 
-impl<'v> Live<'v> {
-    /// A live engine over the versions, continuing the store's sequences.
-    pub fn new(versions: &'v Versions, heads: (i64, i64)) -> Self {
+impl Live {
+    /// A live engine over the policy, continuing the store's sequences.
+    pub fn new(policy: Policy, heads: (i64, i64)) -> Self {
         Live {
-            run: LogRun::versioned(versions, true, None),
+            policy,
+            run: policy.run(None),
             cache: HashMap::new(),
             tick: 0,
             cap: CACHE_CASES,
@@ -146,9 +150,23 @@ impl<'v> Live<'v> {
         }
     }
 
-    /// Run on a new set of versions: the old ones, in their places, and one more after them.
-    pub fn set_versions(&mut self, versions: &'v Versions) {
-        self.run = LogRun::versioned(versions, true, None);
+    /// Run on a new policy: the old versions in their places with one more after them, or one
+    /// more migration plan.
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+        self.run = policy.run(None);
+    }
+
+    /// When the scheduler must next look at a case: its earliest pending timer, or a plan's
+    /// instant that moves it, whichever comes first.
+    fn wake(&self, state: &CaseState) -> Option<DateTime<Utc>> {
+        let engine = self.run.engine(state);
+        let timer = engine.pending(state).first().map(|(d, _)| *d);
+        let plan = self.policy.next_move(state.version, state.clock);
+        match (timer, plan) {
+            (Some(t), Some(p)) => Some(t.min(p)),
+            (t, p) => t.or(p),
+        }
     }
 
     /// Remember where the sequences stand before a batch.
@@ -349,7 +367,7 @@ impl<'v> Live<'v> {
         let table = engine.table;
         let status = &table.statuses[state.status];
         let next = case::timed_deadlines(engine, state).first().map(|(at, _, _)| *at);
-        let wake = engine.pending(state).first().map(|(d, _)| d.timestamp_millis());
+        let wake = self.wake(state).map(|d| d.timestamp_millis());
         let report = case::build(engine, state);
         let row = CaseRow {
             case: id.to_string(),
@@ -404,6 +422,16 @@ impl<'v> Live<'v> {
             }
             out.push((step.at, rec));
         }
+        if state.version != before.version {
+            let name = |v: u16| {
+                self.policy.versions.tables.get(usize::from(v)).and_then(|t| t.version.clone()).unwrap_or_default()
+            };
+            let at = state.frozen_history().last().map(|s| s.at).or(state.clock).unwrap_or_default();
+            out.push((
+                at,
+                json!({ "kind": "migration", "case": id, "at": time::format(&at), "from": name(before.version), "to": name(state.version), "status": path(state.status) }),
+            ));
+        }
         for b in state.breached.iter().skip(before.breached) {
             let name = table.timers.get(b.timer).map(|d| d.name.clone()).unwrap_or_default();
             out.push((b.at, json!({ "kind": "breach", "case": id, "at": time::format(&b.at), "timer": name })));
@@ -440,9 +468,8 @@ impl<'v> Live<'v> {
         let mut rows: HashMap<String, CaseRow> = HashMap::new();
         while let Some(std::cmp::Reverse((_, id))) = heap.pop() {
             self.load(store, &id)?;
-            let Some(cached) = self.cache.get_mut(&id) else { continue };
-            let engine = self.run.engine(&cached.state);
-            let Some(deadline) = engine.pending(&cached.state).first().map(|(d, _)| *d) else {
+            let Some(cached) = self.cache.get(&id) else { continue };
+            let Some(deadline) = self.wake(&cached.state) else {
                 // Nothing pending after all (the row was ahead of the state): rewrite the row.
                 touched.cases.push(id.clone());
                 if let (Some(row), _) = self.row_and_report(&id) {
@@ -457,6 +484,7 @@ impl<'v> Live<'v> {
                 }
                 continue;
             }
+            let Some(cached) = self.cache.get_mut(&id) else { continue };
             let before = mark(&self.run, &cached.state);
             self.run.advance_to(&mut cached.state, deadline);
             cached.fired_to = Some(cached.fired_to.map_or(deadline, |f| f.max(deadline)));
@@ -493,8 +521,8 @@ impl<'v> Live<'v> {
 /// A case's report as of `at`, from its stored events: the events dated by then, then timers
 /// due by then, exactly as `docket eval --now AT` computes it. `None` if no event of the case
 /// is dated by then.
-pub fn report_at(versions: &Versions, events: &[StoredEvent], at: DateTime<Utc>) -> Result<Option<Json>, StoreError> {
-    let mut run = LogRun::versioned(versions, true, Some(at));
+pub fn report_at(policy: Policy, events: &[StoredEvent], at: DateTime<Utc>) -> Result<Option<Json>, StoreError> {
+    let mut run = policy.run(Some(at));
     for e in events {
         let ev = event::from_json_line(&e.body, e.seq as usize)
             .map_err(|err| StoreError(format!("stored event {} does not read: {err}", e.seq)))?;
@@ -506,9 +534,9 @@ pub fn report_at(versions: &Versions, events: &[StoredEvent], at: DateTime<Utc>)
 
 /// Replay every case from the log and compare with its stored row; the cases that disagree,
 /// with what differs. Run at start, before the server accepts anything.
-pub fn check_store(versions: &Versions, store: &dyn Store) -> Result<(usize, Vec<String>), StoreError> {
-    let run = LogRun::versioned(versions, true, None);
-    let mut live = Live { run, cache: HashMap::new(), tick: 0, cap: 1, next_event: 0, next_change: 0 };
+pub fn check_store(policy: Policy, store: &dyn Store) -> Result<(usize, Vec<String>), StoreError> {
+    let mut live = Live::new(policy, (0, 0));
+    live.cap = 1;
     let mut bad = Vec::new();
     let mut cases = 0usize;
     let mut failure = None;

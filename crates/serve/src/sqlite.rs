@@ -46,6 +46,12 @@ const MIGRATIONS: &[&str] = &[
          name TEXT NOT NULL,
          body TEXT NOT NULL
      );",
+    // 2 -> 3: migration plans applied through the admin call, reloaded at start.
+    "CREATE TABLE migrations (
+         seq INTEGER PRIMARY KEY,
+         name TEXT NOT NULL,
+         body TEXT NOT NULL
+     );",
 ];
 
 /// The schema version this program writes.
@@ -295,6 +301,24 @@ impl Store for SqliteStore {
         tx.execute("INSERT INTO policies (name, body) VALUES (?1, ?2)", params![name, text])?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn add_migration(&mut self, name: &str, text: &str, wake: (&str, i64)) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("INSERT INTO migrations (name, body) VALUES (?1, ?2)", params![name, text])?;
+        // Open cases on the plan's old version wake at its instant, to move then.
+        tx.execute(
+            "UPDATE cases SET wake_ms = MIN(COALESCE(wake_ms, ?2), ?2) WHERE terminal = 0 AND policy_version = ?1",
+            params![wake.0, wake.1],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn migrations(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut q = self.conn.prepare_cached("SELECT name, body FROM migrations ORDER BY seq")?;
+        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn policies(&self) -> Result<Vec<(String, String)>, StoreError> {

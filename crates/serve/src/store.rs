@@ -132,6 +132,11 @@ pub trait Store: Send {
     fn add_policy(&mut self, name: &str, text: &str) -> Result<(), StoreError>;
     /// The policy versions added through the admin call, in the order they were added.
     fn policies(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// Keep a migration plan applied through the admin call, and wake the open cases on its
+    /// old version (`wake`: the version string, the plan's instant in Unix ms) at its instant.
+    fn add_migration(&mut self, name: &str, text: &str, wake: (&str, i64)) -> Result<(), StoreError>;
+    /// The migration plans applied through the admin call, in order.
+    fn migrations(&self) -> Result<Vec<(String, String)>, StoreError>;
     /// How many cases are in each status.
     fn status_counts(&self) -> Result<Vec<(String, i64)>, StoreError>;
 }

@@ -5,12 +5,11 @@
 //! sleeps until the earliest pending deadline (at most a second) and fires what is due, in
 //! deadline order, dated at each deadline, in a transaction of its own.
 
-use crate::admin::{self, Refusal};
+use crate::admin::{self, Policy, Refusal};
 use crate::live::{EventResult, Live};
 use crate::metrics::Metrics;
 use crate::sqlite::SqliteStore;
 use crate::store::{Batch, Store};
-use docket::versions::Versions;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
@@ -37,6 +36,15 @@ pub enum Command {
         /// The policy text.
         text: String,
         /// The versions after, or why not.
+        reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
+    },
+    /// Apply a migration plan (its name and TOML text), kept in the database.
+    AddPlan {
+        /// The name it is known by.
+        name: String,
+        /// The plan.
+        text: String,
+        /// The plans after, or why not.
         reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
     },
     /// Finish what is queued, then stop.
@@ -66,7 +74,7 @@ impl Writer {
 
 /// Start the writer over an open store.
 pub fn start(
-    versions: CurrentVersions,
+    versions: CurrentPolicy,
     beside: PathBuf,
     store: SqliteStore,
     metrics: Arc<Metrics>,
@@ -80,18 +88,26 @@ pub fn start(
     Ok(Writer { tx, thread: Some(thread) })
 }
 
-/// The versions in effect, shared with the readers; replaced when a version is added.
-pub type CurrentVersions = Arc<RwLock<&'static Versions>>;
+/// The policy in effect, shared with the readers; replaced when a version or a plan is added.
+pub type CurrentPolicy = Arc<RwLock<Policy>>;
 
-fn current(versions: &CurrentVersions) -> &'static Versions {
-    match versions.read() {
+/// The policy in effect now.
+pub fn current(policy: &CurrentPolicy) -> Policy {
+    match policy.read() {
         Ok(v) => *v,
         Err(poisoned) => *poisoned.into_inner(),
     }
 }
 
+fn replace(policy: &CurrentPolicy, next: Policy) {
+    match policy.write() {
+        Ok(mut v) => *v = next,
+        Err(poisoned) => *poisoned.into_inner() = next,
+    }
+}
+
 fn run(
-    versions: &CurrentVersions,
+    versions: &CurrentPolicy,
     beside: &Path,
     mut store: SqliteStore,
     rx: mpsc::Receiver<Command>,
@@ -131,7 +147,7 @@ fn run(
                             break;
                         }
                         // After the events before it, in order.
-                        Ok(add @ Command::AddVersion { .. }) => {
+                        Ok(add @ (Command::AddVersion { .. } | Command::AddPlan { .. })) => {
                             admin = Some(add);
                             break;
                         }
@@ -139,7 +155,7 @@ fn run(
                     }
                 }
             }
-            Ok(add @ Command::AddVersion { .. }) => admin = Some(add),
+            Ok(add @ (Command::AddVersion { .. } | Command::AddPlan { .. })) => admin = Some(add),
             Ok(Command::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => stopping = true,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -148,8 +164,15 @@ fn run(
             publish(&live, changes);
             next_wake = store.next_wake().ok().flatten();
         }
-        if let Some(Command::AddVersion { name, text, reply }) = admin {
-            let _ = reply.send(add_version(versions, beside, &mut live, &mut store, &name, &text));
+        match admin {
+            Some(Command::AddVersion { name, text, reply }) => {
+                let _ = reply.send(add_version(versions, beside, &mut live, &mut store, &name, &text));
+            }
+            Some(Command::AddPlan { name, text, reply }) => {
+                let _ = reply.send(add_plan(versions, &mut live, &mut store, &name, &text));
+                next_wake = store.next_wake().ok().flatten();
+            }
+            _ => {}
         }
         if next_wake.is_some_and(|w| w <= chrono::Utc::now().timestamp_millis()) {
             fire(&mut live, &mut store, metrics);
@@ -160,24 +183,60 @@ fn run(
 }
 
 fn add_version(
-    versions: &CurrentVersions,
+    versions: &CurrentPolicy,
     beside: &Path,
-    live: &mut Live<'static>,
+    live: &mut Live,
     store: &mut SqliteStore,
     name: &str,
     text: &str,
 ) -> Result<serde_json::Value, Refusal> {
-    let table = admin::compile(name, text, beside)?;
-    let next = admin::add(current(versions), name, table)?;
-    store.add_policy(name, text).map_err(|e| Refusal::Conflict(format!("not stored: {e}")))?;
-    let next: &'static Versions = Box::leak(Box::new(next));
-    live.set_versions(next);
-    match versions.write() {
-        Ok(mut v) => *v = next,
-        Err(poisoned) => *poisoned.into_inner() = next,
+    let now = current(versions);
+    if !now.plans.is_empty() {
+        return Err(Refusal::Conflict("migration plans are applied: versions can no longer be added".into()));
     }
+    let table = admin::compile(name, text, beside)?;
+    let next = admin::add(now.versions, name, table)?;
+    store.add_policy(name, text).map_err(|e| Refusal::Conflict(format!("not stored: {e}")))?;
+    let next = Policy { versions: Box::leak(Box::new(next)), plans: now.plans };
+    live.set_policy(next);
+    replace(versions, next);
     crate::notice(&format!("policy version `{name}` added"));
-    Ok(admin::describe(next))
+    Ok(admin::describe(next.versions))
+}
+
+fn add_plan(
+    policy: &CurrentPolicy,
+    live: &mut Live,
+    store: &mut SqliteStore,
+    name: &str,
+    text: &str,
+) -> Result<serde_json::Value, Refusal> {
+    let now = current(policy);
+    let (from, to, plan) = admin::plan(name, text, now.versions)?;
+    // Cases may already stand past an earlier instant under the old version, which a replay
+    // with the plan would move before: a plan applies from now on.
+    let clock = chrono::Utc::now();
+    if plan.text.at < clock {
+        return Err(Refusal::Conflict(format!(
+            "the plan moves cases at {}, which has passed: give an instant from now on",
+            docket::eval::time::format(&plan.text.at)
+        )));
+    }
+    let from_name = now.versions.tables[from].version.clone().unwrap_or_default();
+    store
+        .add_migration(name, text, (&from_name, plan.text.at.timestamp_millis()))
+        .map_err(|e| Refusal::Conflict(format!("not stored: {e}")))?;
+    let mut plans: Vec<(usize, usize, docket::migrate::Plan)> = now.plans.to_vec();
+    let at = plan.text.at;
+    plans.push((from, to, plan));
+    let next = Policy { versions: now.versions, plans: Box::leak(plans.into_boxed_slice()) };
+    live.set_policy(next);
+    replace(policy, next);
+    crate::notice(&format!(
+        "migration plan `{name}` applied: open cases on \"{from_name}\" move at {}",
+        docket::eval::time::format(&at)
+    ));
+    Ok(admin::describe_plans(next))
 }
 
 fn publish(live: &Live, changes: &tokio::sync::watch::Sender<i64>) {
