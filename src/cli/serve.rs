@@ -28,13 +28,17 @@ HTTP (JSON; errors are {\"error\": {\"code\", \"message\"}}):
                             docket eval POLICY exported.jsonl --now T gives what /v1/cases/CASE?at=T gives
   GET  /v1/changes?after=SEQ&wait=SECONDS   transitions, timers, breaches, closings as JSON Lines; long-polls
   GET  /healthz, GET /metrics (Prometheus text)
+  POST /v1/admin/versions[?name=FILE]   body: a new version of the policy (text), taking effect after
+                            every version there is; kept in the database (400 errors, 409 does not fit)
+  POST /v1/admin/migrations[?name=FILE] body: a migration plan (TOML, as docket migrate reads it) at an
+                            instant from now on: open cases on its old version move then (GET lists both)
 A body is at most 8 MiB (413 beyond). Deadlines fire by the wall clock within a second, dated at the
 deadline; after a restart the overdue ones fire at once, in deadline order. An event dated before a
 deadline the server already fired for its case is rejected and not stored.
 
 Tokens (--tokens FILE, TOML): [[token]] tables with secret = \"...\" (16 characters or more),
 roles = [\"seller\"] (may post events as these roles), read = true (cases, events, changes, metrics),
-admin = false. Requests send Authorization: Bearer SECRET; none or unknown is 401, not allowed 403.
+admin = false (may add versions and apply migration plans). Requests send Authorization: Bearer SECRET; none or unknown is 401, not allowed 403.
 Without --tokens every request is allowed and the server listens on loopback only.
 
 Exit status: 0 stopped by SIGTERM or ctrl-c, 2 usage or I/O error (a policy with errors, a bad tokens

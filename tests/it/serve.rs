@@ -621,6 +621,21 @@ fn serve_lists_cases_by_filters_a_page_at_a_time() {
     assert_eq!(s, 400);
     let (s, _) = server.get("/v1/cases?limit=0");
     assert_eq!(s, 400);
+    // SIGTERM: stop accepting, finish, flush, exit 0.
+    let mut server = server;
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let give_up = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < give_up, "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(server.log().contains("stopping"), "{}", server.log());
 }
 
 #[test]
