@@ -596,3 +596,56 @@ fn differences(stored: &CaseRow, replayed: &CaseRow) -> String {
     }
     out.join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteStore;
+
+    const POLICY: &str = "policy p \"P\"\n\nroles buyer\n\noutcomes done\n\ntimers {\n  wait = 1d\n}\n\nactions {\n  buyer open\n}\n\ninitial status new \"New\" {\n  buyer open -> open\n}\n\nstatus open \"Open\" {\n  after wait -> closed\n}\n\nterminal status closed \"Closed\" outcome done\n";
+
+    fn policy() -> Policy {
+        let compiled = docket::compile_bytes("p.policy", POLICY.as_bytes().to_vec());
+        let table = compiled.table.unwrap_or_else(|| panic!("{:?}", compiled.diagnostics));
+        let versions = Box::leak(Box::new(docket::versions::Versions::single("p.policy", table)));
+        Policy { versions, plans: &[] }
+    }
+
+    #[test]
+    fn the_start_up_check_names_a_case_whose_stored_row_disagrees_with_its_events() {
+        let dir = std::env::temp_dir().join(format!("docket-serve-check-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("c.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let mut store = SqliteStore::open_writer(&path).unwrap();
+        let policy = policy();
+        let mut live = Live::new(policy, (0, 0));
+        let mut batch = Batch::default();
+        let mut touched = live.begin();
+        let lines: Vec<String> = ["A", "B"]
+            .iter()
+            .map(|c| format!(r#"{{"case":"{c}","at":"2026-01-01T00:00:00Z","role":"buyer","action":"open"}}"#))
+            .collect();
+        let results = live.post(&store, &lines, &mut batch, &mut touched).unwrap();
+        assert!(results.iter().all(|r| r.verdict == Verdict::Applied));
+        store.commit(&batch).unwrap();
+        assert_eq!(check_store(policy, &store).unwrap(), (2, vec![]));
+        // Case B's row says it closed, which its one event does not.
+        let mut row = store.case_row("B").unwrap().unwrap();
+        row.status = "closed".into();
+        store.commit(&Batch { cases: vec![row], ..Batch::default() }).unwrap();
+        let (cases, bad) = check_store(policy, &store).unwrap();
+        assert_eq!(cases, 2);
+        assert_eq!(bad, ["case `B`: status stored closed, replayed open"]);
+        // The scheduler fires A's and B's day-long timers when their time comes, in order.
+        let mut batch = Batch::default();
+        let mut touched = live.begin();
+        let at = time::parse("2026-01-03T00:00:00Z").unwrap();
+        let lags = live.fire_due(&store, at, &mut batch, &mut touched).unwrap();
+        assert_eq!(lags, [86_400.0, 86_400.0]);
+        let closed: Vec<&str> =
+            batch.changes.iter().filter(|c| c.body.contains(r#""kind":"closed""#)).map(|c| c.case.as_str()).collect();
+        assert_eq!(closed, ["A", "B"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
