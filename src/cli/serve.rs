@@ -34,7 +34,8 @@ HTTP (JSON; errors are {\"error\": {\"code\", \"message\"}}):
                             instant from now on: open cases on its old version move then (GET lists both)
 A body is at most 8 MiB (413 beyond). Deadlines fire by the wall clock within a second, dated at the
 deadline; after a restart the overdue ones fire at once, in deadline order. An event dated before a
-deadline the server already fired for its case is rejected and not stored.
+deadline the server already fired for its case is rejected and not stored. SIGHUP reads the policy
+files given again and adds each new version (one taking effect after all the others).
 
 Tokens (--tokens FILE, TOML): [[token]] tables with secret = \"...\" (16 characters or more),
 roles = [\"seller\"] (may post events as these roles), read = true (cases, events, changes, metrics),
@@ -79,6 +80,11 @@ pub fn run(args: &ServeArgs) -> u8 {
         listen: args.listen.clone(),
         tokens: args.tokens.clone(),
         webhook: args.webhook.clone(),
+        // SIGHUP reads the same files again, as they are then.
+        reload: Some({
+            let specs = args.policies.clone();
+            Box::new(move || super::io::try_load_versions(&specs))
+        }),
     };
     match docket_serve::serve(config) {
         Ok(()) => super::OK,

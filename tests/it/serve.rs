@@ -842,3 +842,36 @@ fn serve_applies_a_migration_plan_through_the_admin_call_at_its_instant() {
     let want: Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
     assert_eq!(server.json(&format!("/v1/cases/M-1?at={later}")), want);
 }
+
+#[test]
+fn serve_on_sighup_reads_the_policy_files_again_and_adds_a_new_version() {
+    let dir = TempDir::new("reload");
+    let policies = dir.path("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    let v1 = QUICK.replacen("\n\nroles", "\nversion \"1\"\n\nroles", 1);
+    std::fs::write(policies.join("v1.policy"), &v1).unwrap();
+    let mut server = Server::start(&dir, &policies, &[]);
+    let effective = now() + chrono::TimeDelta::seconds(1);
+    let v2 = v1.replace("version \"1\"", &format!("version \"2\"\neffective {}", ts(effective)));
+    std::fs::write(policies.join("v2.policy"), &v2).unwrap();
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("v2.policy` added") && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(server.log().contains("v2.policy` added"), "{}", server.log());
+    assert_eq!(server.json("/v1/admin/versions")["versions"][1]["version"], "2");
+    let later = ts(effective + chrono::TimeDelta::seconds(5));
+    let (s, b) = server.post("/v1/events", &open_event("H-1", &later, "h1"));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(results(&b)[0]["report"]["policy_version"], "2", "{b}");
+    // Nothing new: said so.
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    let give_up = Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("no new version") && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(server.log().contains("no new version"), "{}", server.log());
+    let _ = server.child.kill();
+}

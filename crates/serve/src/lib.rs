@@ -40,7 +40,12 @@ pub struct Config {
     pub tokens: Option<PathBuf>,
     /// Where to deliver change records, if anywhere.
     pub webhook: Option<String>,
+    /// Read the policy files given again (on SIGHUP): versions not yet served are added.
+    pub reload: Option<Reload>,
 }
+
+/// Reads the versions of the policy files given again: each problem worded.
+pub type Reload = Box<dyn Fn() -> Result<Versions, Vec<String>> + Send + Sync>;
 
 /// A notice on stderr; one that cannot be written is dropped.
 pub fn notice(text: &str) {
@@ -116,6 +121,9 @@ pub fn serve(config: Config) -> Result<(), String> {
             metrics,
             changes: changes_rx,
         });
+        if let Some(reload) = config.reload {
+            reload_on_hangup(reload, state.versions.clone(), state.writer.clone());
+        }
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -181,6 +189,56 @@ fn stored_plans(
     }
     Ok(plans)
 }
+
+/// On SIGHUP, read the policy files given again and add each version the server lacks (by
+/// version string), as the admin call adds one.
+#[cfg(unix)]
+fn reload_on_hangup(reload: Reload, current: writer::CurrentPolicy, tx: std::sync::mpsc::Sender<writer::Command>) {
+    let reload = Arc::new(reload);
+    // Installed before the server says it listens: a SIGHUP from then on never kills it.
+    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            let reload = reload.clone();
+            let read = tokio::task::spawn_blocking(move || reload()).await;
+            let versions = match read {
+                Ok(Ok(v)) => v,
+                Ok(Err(problems)) => {
+                    notice(&format!("reload: the policy files do not load, nothing added:\n{}", problems.join("\n")));
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            let served = writer::current(&current).versions;
+            let mut added = 0;
+            for (source, table) in versions.sources.iter().zip(versions.tables) {
+                if served.tables.iter().any(|t| t.version == table.version) {
+                    continue;
+                }
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let name = source.clone();
+                let table = Box::new(table);
+                if tx.send(writer::Command::AddTable { name: name.clone(), table, reply }).is_err() {
+                    return;
+                }
+                added += 1;
+                match answer.await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(admin::Refusal::Invalid(why) | admin::Refusal::Conflict(why))) => {
+                        notice(&format!("reload: `{name}` not added: {why}"));
+                    }
+                    Err(_) => return,
+                }
+            }
+            if added == 0 {
+                notice("reload: no new version in the policy files given");
+            }
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn reload_on_hangup(_: Reload, _: writer::CurrentPolicy, _: std::sync::mpsc::Sender<writer::Command>) {}
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -38,6 +38,16 @@ pub enum Command {
         /// The versions after, or why not.
         reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
     },
+    /// Add a version read from the files given (the reload signal): compiled already, not
+    /// stored, since the files given are read again at start.
+    AddTable {
+        /// The file it was read from.
+        name: String,
+        /// The compiled version.
+        table: Box<docket::compile::table::TransitionTable>,
+        /// The versions after, or why not.
+        reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
+    },
     /// Apply a migration plan (its name and TOML text), kept in the database.
     AddPlan {
         /// The name it is known by.
@@ -147,7 +157,7 @@ fn run(
                             break;
                         }
                         // After the events before it, in order.
-                        Ok(add @ (Command::AddVersion { .. } | Command::AddPlan { .. })) => {
+                        Ok(add @ (Command::AddVersion { .. } | Command::AddTable { .. } | Command::AddPlan { .. })) => {
                             admin = Some(add);
                             break;
                         }
@@ -155,7 +165,9 @@ fn run(
                     }
                 }
             }
-            Ok(add @ (Command::AddVersion { .. } | Command::AddPlan { .. })) => admin = Some(add),
+            Ok(add @ (Command::AddVersion { .. } | Command::AddTable { .. } | Command::AddPlan { .. })) => {
+                admin = Some(add)
+            }
             Ok(Command::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => stopping = true,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -167,6 +179,9 @@ fn run(
         match admin {
             Some(Command::AddVersion { name, text, reply }) => {
                 let _ = reply.send(add_version(versions, beside, &mut live, &mut store, &name, &text));
+            }
+            Some(Command::AddTable { name, table, reply }) => {
+                let _ = reply.send(add_table(versions, &mut live, &name, *table, None));
             }
             Some(Command::AddPlan { name, text, reply }) => {
                 let _ = reply.send(add_plan(versions, &mut live, &mut store, &name, &text));
@@ -190,13 +205,26 @@ fn add_version(
     name: &str,
     text: &str,
 ) -> Result<serde_json::Value, Refusal> {
+    let table = admin::compile(name, text, beside)?;
+    add_table(versions, live, name, table, Some((store, text)))
+}
+
+/// Add a compiled version (kept in the store when `keep` gives one and the text).
+fn add_table(
+    versions: &CurrentPolicy,
+    live: &mut Live,
+    name: &str,
+    table: docket::compile::table::TransitionTable,
+    keep: Option<(&mut SqliteStore, &str)>,
+) -> Result<serde_json::Value, Refusal> {
     let now = current(versions);
     if !now.plans.is_empty() {
         return Err(Refusal::Conflict("migration plans are applied: versions can no longer be added".into()));
     }
-    let table = admin::compile(name, text, beside)?;
     let next = admin::add(now.versions, name, table)?;
-    store.add_policy(name, text).map_err(|e| Refusal::Conflict(format!("not stored: {e}")))?;
+    if let Some((store, text)) = keep {
+        store.add_policy(name, text).map_err(|e| Refusal::Conflict(format!("not stored: {e}")))?;
+    }
     let next = Policy { versions: Box::leak(Box::new(next)), plans: now.plans };
     live.set_policy(next);
     replace(versions, next);
