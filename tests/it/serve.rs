@@ -200,6 +200,11 @@ fn unchunk(mut rest: &str) -> String {
     }
 }
 
+/// Send a signal by the shell's own `kill`, which every system has.
+fn signal(name: &str, pid: &str) -> std::process::ExitStatus {
+    Command::new("sh").args(["-c", &format!("kill -{name} {pid}")]).status().unwrap()
+}
+
 fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }
@@ -624,7 +629,7 @@ fn serve_lists_cases_by_filters_a_page_at_a_time() {
     // SIGTERM: stop accepting, finish, flush, exit 0.
     let mut server = server;
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(signal("TERM", &pid).success());
     let give_up = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = server.child.try_wait().unwrap() {
@@ -855,7 +860,7 @@ fn serve_on_sighup_reads_the_policy_files_again_and_adds_a_new_version() {
     let v2 = v1.replace("version \"1\"", &format!("version \"2\"\neffective {}", ts(effective)));
     std::fs::write(policies.join("v2.policy"), &v2).unwrap();
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    assert!(signal("HUP", &pid).success());
     let give_up = Instant::now() + Duration::from_secs(30);
     while !server.log().contains("v2.policy` added") && Instant::now() < give_up {
         std::thread::sleep(Duration::from_millis(50));
@@ -867,7 +872,7 @@ fn serve_on_sighup_reads_the_policy_files_again_and_adds_a_new_version() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(results(&b)[0]["report"]["policy_version"], "2", "{b}");
     // Nothing new: said so.
-    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    assert!(signal("HUP", &pid).success());
     let give_up = Instant::now() + Duration::from_secs(30);
     while !server.log().contains("no new version") && Instant::now() < give_up {
         std::thread::sleep(Duration::from_millis(50));

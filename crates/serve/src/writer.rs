@@ -17,8 +17,9 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Most events applied in one transaction; more requests wait for the next.
-const MAX_BATCH_EVENTS: usize = 20_000;
+/// Most events applied in one transaction; more requests wait for the next. Kept small enough
+/// that a batch never holds up a due deadline by much of its second.
+const MAX_BATCH_EVENTS: usize = 5_000;
 
 /// What the writer is asked to do.
 pub enum Command {
@@ -190,9 +191,13 @@ fn run(
             _ => {}
         }
         if next_wake.is_some_and(|w| w <= chrono::Utc::now().timestamp_millis()) {
-            fire(&mut live, &mut store, metrics);
+            let fired = fire(&mut live, &mut store, metrics);
             publish(&live, changes);
             next_wake = store.next_wake().ok().flatten();
+            if !fired {
+                // The database refused: try again in a second rather than at once.
+                next_wake = Some(chrono::Utc::now().timestamp_millis() + 1000);
+            }
         }
     }
 }
@@ -320,7 +325,8 @@ fn apply_posts(live: &mut Live, store: &mut SqliteStore, posts: Vec<(Vec<String>
     }
 }
 
-fn fire(live: &mut Live, store: &mut SqliteStore, metrics: &Metrics) {
+/// Fire what is due; false when nothing could be written.
+fn fire(live: &mut Live, store: &mut SqliteStore, metrics: &Metrics) -> bool {
     let mut batch = Batch::default();
     let mut touched = live.begin();
     let now = chrono::Utc::now();
@@ -329,7 +335,7 @@ fn fire(live: &mut Live, store: &mut SqliteStore, metrics: &Metrics) {
         Err(e) => {
             crate::notice(&format!("error: deadlines not fired: {e}"));
             live.rollback(touched);
-            return;
+            return false;
         }
     };
     match store.commit(&batch) {
@@ -339,10 +345,12 @@ fn fire(live: &mut Live, store: &mut SqliteStore, metrics: &Metrics) {
                 metrics.timers_fired.fetch_add(1, Ordering::Relaxed);
                 metrics.timer_lag.observe(lag);
             }
+            true
         }
         Err(e) => {
             crate::notice(&format!("error: fired deadlines not written (they fire again): {e}"));
             live.rollback(touched);
+            false
         }
     }
 }
