@@ -880,3 +880,29 @@ fn serve_on_sighup_reads_the_policy_files_again_and_adds_a_new_version() {
     assert!(server.log().contains("no new version"), "{}", server.log());
     let _ = server.child.kill();
 }
+
+#[test]
+fn serve_refuses_a_tokens_file_that_does_not_say_what_it_means() {
+    let dir = TempDir::new("badtokens");
+    let policy = quick(&dir);
+    let cases = [
+        ("[[token]]\nsecret = \"short\"\nroles = [\"buyer\"]\n", "at least 16 characters"),
+        ("[[token]]\nsecret = \"0123456789abcdefgh\"\nroles = [\"buyr\"]\n", "did you mean `buyer`"),
+        ("[[token]]\nsecret = \"0123456789abcdefgh\"\nwrite = true\n", "unknown field `write`"),
+        ("# no tokens\n", "no [[token]] table"),
+        ("[[token]]\nsecret = \"0123456789abcdefgh\n", "line 2"),
+    ];
+    for (text, want) in cases {
+        let tokens = dir.path("tokens.toml");
+        std::fs::write(&tokens, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_docket"))
+            .args(["serve", &policy.display().to_string(), "--db", &dir.path("t.sqlite").display().to_string()])
+            .args(["--listen", "127.0.0.1:0", "--tokens", &tokens.display().to_string()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(want) && stderr.contains("tokens.toml"), "{text}: {stderr}");
+        assert!(!stderr.contains("0123456789abcdefgh"), "a secret is never printed: {stderr}");
+    }
+}

@@ -57,7 +57,13 @@ impl Tokens {
     pub fn load(path: &Path, roles: &[String]) -> Result<Tokens, String> {
         let name = path.display();
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the tokens file `{name}`: {e}"))?;
-        let file: TokensFile = toml::from_str(&text).map_err(|e| format!("the tokens file `{name}`: {e}"))?;
+        // The error's message and line only: its usual snippet could show a secret.
+        let file: TokensFile = toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map_or(1, |s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            format!("the tokens file `{name}`, line {line}: {}", e.message().trim_end())
+        })?;
         if file.token.is_empty() {
             return Err(format!("the tokens file `{name}` has no [[token]] table"));
         }
