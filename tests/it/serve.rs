@@ -557,6 +557,10 @@ read = true
     assert_eq!((s, code(&b).as_str()), (400, "bad_time"), "{b}");
     let (s, b) = req("GET", "/v1/cases/K-2", Some("reader"), "");
     assert_eq!((s, code(&b).as_str()), (404, "not_found"), "{b}");
+    let (s, b) = req("POST", "/v1/events?dry_run=true", Some("buyer"), &ev);
+    assert_eq!((s, code(&b).as_str()), (400, "unknown_parameter"), "{b}");
+    let (s, b) = req("GET", "/v1/cases?stauts=waiting", Some("reader"), "");
+    assert_eq!(s, 400, "{b}");
     let (s, b) = req("GET", "/v1/nothing", Some("reader"), "");
     assert_eq!(s, 404, "{b}");
     let big = "x".repeat(9 * 1024 * 1024);

@@ -217,11 +217,13 @@ fn event_lines(headers: &HeaderMap, body: &[u8]) -> Result<Vec<String>, ApiError
 async fn post_events(
     State(state): State<Shared>,
     headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     if let Some(tokens) = &state.tokens {
         bearer(tokens, &headers)?;
     }
+    unknown_params(&params, &[])?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -268,6 +270,9 @@ fn unknown_params(params: &HashMap<String, String>, known: &[&str]) -> Result<()
     names.sort();
     match names.first() {
         None => Ok(()),
+        Some(k) if known.is_empty() => {
+            Err(ApiError::bad("unknown_parameter", format!("unknown query parameter `{k}`; this path takes none")))
+        }
         Some(k) => Err(ApiError::bad(
             "unknown_parameter",
             format!("unknown query parameter `{k}`; known: {}", known.join(", ")),
