@@ -256,6 +256,27 @@ fn serve_posts_events_and_its_export_replays_under_eval_to_the_same_reports() {
     }
     // The redelivered id of the examples is a duplicate, as in eval.
     assert!(rs.iter().any(|r| r["result"] == "duplicate"), "the examples redeliver an id");
+    // The live step decides as a replay does: each case's report after its latest event is the
+    // report of its events read as of that event's time.
+    let lines: Vec<Value> =
+        log.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut last: std::collections::BTreeMap<String, usize> = Default::default();
+    for (i, r) in rs.iter().enumerate() {
+        if r["result"] == "applied" || r["result"] == "rejected" {
+            last.insert(r["case"].as_str().unwrap().to_string(), i);
+        }
+    }
+    let mut compared = 0;
+    for (case, i) in &last {
+        let at = lines[*i]["at"].as_str().unwrap();
+        let latest =
+            lines.iter().filter(|l| l["case"] == case.as_str()).filter_map(|l| l["at"].as_str()).max().unwrap();
+        if at == latest {
+            assert_eq!(server.json(&format!("/v1/cases/{case}?at={at}")), rs[*i]["report"], "case {case}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 20, "compared {compared} cases");
     // One object posted alone, pretty-printed: stored on one line.
     let (status, body) = server.post(
         "/v1/events",
@@ -808,7 +829,8 @@ fn serve_applies_a_migration_plan_through_the_admin_call_at_its_instant() {
     let (s, b) = server.post("/v1/events", &open_event("M-1", &ts(t), "m1"));
     assert_eq!(s, 200, "{b}");
     assert_eq!(results(&b)[0]["report"]["policy_version"], "1");
-    let at = t + chrono::TimeDelta::seconds(2);
+    // Far enough ahead that the plan arrives before its instant on a loaded machine.
+    let at = t + chrono::TimeDelta::seconds(4);
     let plan = format!("from = \"1\"\nto = \"2\"\nat = {}\n\n[timers]\nanswer = \"restart\"\n", ts(at));
     let (s, b) = server.post("/v1/admin/migrations?name=v1-to-v2.migration.toml", &plan);
     assert_eq!(s, 200, "{b}");
