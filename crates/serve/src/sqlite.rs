@@ -375,4 +375,27 @@ mod tests {
         assert!(err.0.contains("newer than this docket knows"), "{err}");
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn a_database_of_the_first_schema_migrates_forward_keeping_its_events() {
+        let dir = std::env::temp_dir().join(format!("docket-serve-forward-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("old.sqlite");
+        let _ = std::fs::remove_file(&path);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute("INSERT INTO events (seq, case_id, result, body) VALUES (1, 'A', 'applied', '{}')", [])
+                .unwrap();
+        }
+        let mut store = SqliteStore::open_writer(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.heads().unwrap(), (1, 0));
+        store.add_policy("v2.policy", "policy p \"P\"").unwrap();
+        store.add_migration("plan.toml", "from = \"1\"", ("1", 0)).unwrap();
+        assert_eq!(store.policies().unwrap(), [("v2.policy".to_string(), "policy p \"P\"".to_string())]);
+        assert_eq!(store.migrations().unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
