@@ -29,7 +29,7 @@ HTTP (JSON; errors are {\"error\": {\"code\", \"message\"}}):
   GET  /v1/changes?after=SEQ&wait=SECONDS   transitions, timers, breaches, closings as JSON Lines; long-polls
   GET  /healthz, GET /metrics (Prometheus text)
   POST /v1/admin/versions[?name=FILE]   body: a new version of the policy (text), taking effect after
-                            every version there is; kept in the database (400 errors, 409 does not fit)
+                            every version there is and from now on; kept in the database (400 errors, 409 does not fit)
   POST /v1/admin/migrations[?name=FILE] body: a migration plan (TOML, as docket migrate reads it) at an
                             instant from now on: open cases on its old version move then (GET lists both)
 A body is at most 8 MiB (413 beyond). Deadlines fire by the wall clock within a second, dated at the

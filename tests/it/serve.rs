@@ -776,11 +776,11 @@ fn serve_adds_a_policy_version_through_the_admin_call_and_open_cases_keep_theirs
     assert_eq!(report["deadlines"][1]["timer"], "answer");
     assert_eq!(report["deadlines"][1]["at"], ts(effective + chrono::TimeDelta::seconds(61)));
     assert_eq!(server.json(&format!("/v1/cases/OLD?at={}", ts(t)))["policy_version"], "1");
-    // A version that would take effect before the latest does not fit; a broken one does not compile.
+    // A version that would have taken effect already does not fit; a broken one does not compile.
     let v3 = v1.replace("version \"1\"", &format!("version \"3\"\neffective {}", ts(t)));
     let (s, b) = server.post("/v1/admin/versions", &v3);
     assert_eq!(s, 409, "{b}");
-    assert!(b.contains("before the latest"), "{b}");
+    assert!(b.contains("has passed"), "{b}");
     let (s, b) = server.post("/v1/admin/versions", "policy broken \"x\"\nstatus");
     assert_eq!(s, 400, "{b}");
     assert!(b.contains("bad_policy"), "{b}");

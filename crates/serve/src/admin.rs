@@ -87,8 +87,23 @@ pub fn compile(name: &str, text: &str, beside: &Path) -> Result<TransitionTable,
     }
 }
 
-/// The versions with one more, which must take effect after all of them.
-pub fn add(current: &Versions, name: &str, table: TransitionTable) -> Result<Versions, Refusal> {
+/// The versions with one more, which must take effect after all of them and not before `now`:
+/// a case begun before `now` was pinned to a version already, and a replay must pin it alike.
+pub fn add(current: &Versions, name: &str, table: TransitionTable, now: DateTime<Utc>) -> Result<Versions, Refusal> {
+    match table.effective {
+        Some(e) if e >= now => {}
+        Some(e) => {
+            return Err(Refusal::Conflict(format!(
+                "the new version takes effect at {}, which has passed: cases begun since are on another version; give an instant from now on",
+                docket::eval::time::format(&e)
+            )));
+        }
+        None => {
+            return Err(Refusal::Conflict(
+                "the new version has no `effective` instant: an added version says from when new cases take it".into(),
+            ));
+        }
+    }
     if !current.is_versioned() && current.tables[0].effective.is_some() {
         return Err(Refusal::Conflict(format!(
             "`{}` declares `effective` and is the only version: served alone it applies to every case, and with a second version cases begun before it would have none",
@@ -140,4 +155,41 @@ pub fn describe_plans(policy: Policy) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({ "migrations": list })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(header: &str) -> TransitionTable {
+        let text = format!(
+            "policy p \"P\"\n{header}\n\nroles buyer\n\noutcomes done\n\nactions {{\n  buyer open\n}}\n\ninitial status new \"New\" {{\n  buyer open -> closed\n}}\n\nterminal status closed \"Closed\" outcome done\n"
+        );
+        match compile("p.policy", &text, Path::new("p.policy")) {
+            Ok(t) => t,
+            Err(Refusal::Invalid(e) | Refusal::Conflict(e)) => panic!("{e}"),
+        }
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        docket::eval::time::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_version_is_added_only_after_every_other_and_from_now_on() {
+        let one = Versions::single("v1.policy", table("version \"1\""));
+        let now = at("2030-01-01T00:00:00Z");
+        let two = add(&one, "v2", table("version \"2\"\neffective 2031-01-01T00:00:00Z"), now).unwrap();
+        assert_eq!(two.sources, ["v1.policy", "v2"]);
+        let before = add(&two, "v3", table("version \"3\"\neffective 2030-06-01T00:00:00Z"), now);
+        assert!(matches!(before, Err(Refusal::Conflict(m)) if m.contains("before the latest")));
+        let past = add(&two, "v3", table("version \"3\"\neffective 2029-06-01T00:00:00Z"), now);
+        assert!(matches!(past, Err(Refusal::Conflict(m)) if m.contains("has passed")));
+        let same = add(&two, "v3", table("version \"2\"\neffective 2032-01-01T00:00:00Z"), now);
+        assert!(matches!(same, Err(Refusal::Conflict(m)) if m.contains("both declare version")));
+        let none = add(&two, "v3", table("version \"3\""), now);
+        assert!(matches!(none, Err(Refusal::Conflict(m)) if m.contains("no `effective`")));
+        let broken = compile("b.policy", "policy b \"B\"\nstatus", Path::new("b.policy"));
+        assert!(matches!(broken, Err(Refusal::Invalid(m)) if m.starts_with("b.policy:")));
+    }
 }

@@ -160,7 +160,9 @@ fn with_stored_versions(mut versions: Versions, store: &sqlite::SqliteStore) -> 
             notice(&format!("stored version `{name}` is also given on the command line; the file given is used"));
             continue;
         }
-        versions = match admin::add(&versions, &name, table) {
+        // Checked against the clock when it was added; now only its place among the others.
+        let effective = table.effective.unwrap_or_default();
+        versions = match admin::add(&versions, &name, table, effective) {
             Ok(v) => v,
             Err(admin::Refusal::Invalid(why) | admin::Refusal::Conflict(why)) => {
                 return Err(format!("the stored policy version `{name}` does not fit the versions given: {why}"));

@@ -226,7 +226,7 @@ fn add_table(
     if !now.plans.is_empty() {
         return Err(Refusal::Conflict("migration plans are applied: versions can no longer be added".into()));
     }
-    let next = admin::add(now.versions, name, table)?;
+    let next = admin::add(now.versions, name, table, chrono::Utc::now())?;
     if let Some((store, text)) = keep {
         store.add_policy(name, text).map_err(|e| Refusal::Conflict(format!("not stored: {e}")))?;
     }
