@@ -107,10 +107,12 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("docket serve: listening on http://") {
-                    let _ = tx.send(addr.to_string());
-                }
+                let addr = line.strip_prefix("docket serve: listening on http://").map(str::to_string);
+                // In the log before the test hears the address, so the log then holds every line.
                 log2.lock().unwrap().push(line);
+                if let Some(addr) = addr {
+                    let _ = tx.send(addr);
+                }
             }
         });
         let addr = match rx.recv_timeout(Duration::from_secs(60)) {
@@ -931,4 +933,17 @@ fn serve_refuses_a_tokens_file_that_does_not_say_what_it_means() {
         assert!(stderr.contains(want) && stderr.contains("tokens.toml"), "{text}: {stderr}");
         assert!(!stderr.contains("0123456789abcdefgh"), "a secret is never printed: {stderr}");
     }
+}
+
+#[test]
+fn serve_says_at_start_what_the_readme_shows() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme.split("## Running it live: `docket serve`").nth(1).unwrap();
+    let shown = section.split("```text\n").nth(1).unwrap().split("```").next().unwrap();
+    let dir = TempDir::new("readme");
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/aliexpress.policy");
+    let server = Server::start(&dir, &policy, &[]);
+    let db = dir.path("docket.sqlite").display().to_string();
+    let said = format!("{}\n", server.log()).replace(&db, "docket.sqlite").replace(&server.addr, "127.0.0.1:8080");
+    assert_eq!(said, shown);
 }
