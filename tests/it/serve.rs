@@ -653,9 +653,14 @@ fn serve_lists_cases_by_filters_a_page_at_a_time() {
     assert_eq!(s, 400);
     let (s, _) = server.get("/v1/cases?limit=0");
     assert_eq!(s, 400);
-    // SIGTERM: stop accepting, finish, flush, exit 0.
+    // SIGTERM: stop accepting, finish, flush, exit 0; a long poll in flight is answered at once.
     let mut server = server;
+    let addr = server.addr.clone();
+    let poll = std::thread::spawn(move || http(&addr, "GET", "/v1/changes?after=999&wait=60", &[], ""));
+    // Time for the poll to reach the server and wait there.
+    std::thread::sleep(Duration::from_millis(1000));
     let pid = server.child.id().to_string();
+    let asked = Instant::now();
     assert!(signal("TERM", &pid).success());
     let give_up = Instant::now() + Duration::from_secs(30);
     let status = loop {
@@ -666,6 +671,8 @@ fn serve_lists_cases_by_filters_a_page_at_a_time() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(0), "{}", server.log());
+    assert!(asked.elapsed() < Duration::from_secs(20), "the 60 s long poll held up stopping");
+    assert_eq!(poll.join().unwrap(), (200, String::new()));
     std::thread::sleep(Duration::from_millis(200));
     assert!(server.log().contains("stopping"), "{}", server.log());
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The last change's seq, for long polls.
     pub changes: tokio::sync::watch::Receiver<i64>,
+    /// True once the server is stopping.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 type Shared = Arc<AppState>;
@@ -487,10 +489,14 @@ async fn get_changes(
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs_f64(wait);
     let mut watch = state.changes.clone();
     // Long poll: wait until a change after `after` is committed, or `wait` runs out.
-    while *watch.borrow_and_update() <= after {
-        match tokio::time::timeout_at(deadline, watch.changed()).await {
-            Ok(Ok(())) => {}
-            _ => break,
+    let mut stopping = state.stopping.clone();
+    while *watch.borrow_and_update() <= after && !*stopping.borrow_and_update() {
+        tokio::select! {
+            changed = tokio::time::timeout_at(deadline, watch.changed()) => match changed {
+                Ok(Ok(())) => {}
+                _ => break,
+            },
+            _ = stopping.changed() => break,
         }
     }
     let rows = read(&state, move |store, _| Ok(store.changes_after(after, 10_000)?)).await?;

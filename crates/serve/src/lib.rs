@@ -108,6 +108,8 @@ pub fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
         let metrics = Arc::new(metrics::Metrics::default());
+        // Set on SIGTERM: long polls answer at once, so stopping waits for no one's `wait`.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let (changes_tx, changes_rx) = tokio::sync::watch::channel(0i64);
         let beside = std::path::PathBuf::from(&versions.sources[0]);
         let writer = writer::start(current.clone(), beside, store, metrics.clone(), changes_tx)?;
@@ -120,6 +122,7 @@ pub fn serve(config: Config) -> Result<(), String> {
             tokens,
             metrics,
             changes: changes_rx,
+            stopping: stop_rx,
         });
         if let Some(reload) = config.reload {
             reload_on_hangup(reload, state.versions.clone(), state.writer.clone());
@@ -133,7 +136,12 @@ pub fn serve(config: Config) -> Result<(), String> {
         }
         notice(&format!("listening on http://{local}"));
         let app = http::router(state);
-        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                let _ = stop_tx.send(true);
+            })
+            .await;
         notice("stopping: in-flight requests finished; flushing the writer");
         if let Some(h) = hook {
             h.abort();
