@@ -9,7 +9,7 @@
 use crate::admin::Policy;
 use crate::store::{Batch, CaseRow, ChangeRow, Store, StoreError, StoredEvent};
 use chrono::{DateTime, Utc};
-use docket::eval::engine::{CaseState, Cause};
+use docket::eval::engine::{CaseState, Cause, NO_VERSION};
 use docket::eval::event;
 use docket::eval::log::LogRun;
 use docket::eval::time;
@@ -361,15 +361,25 @@ impl Live {
 
     /// The case's summary row and its report, as it stands in the cache.
     fn row_and_report(&self, id: &str) -> (Option<CaseRow>, Option<Json>) {
-        let Some(c) = self.cache.get(id) else { return (None, None) };
+        let report = self.cache.get(id).and_then(|c| {
+            let engine = self.run.engine(&c.state);
+            serde_json::to_value(case::build(engine, &c.state)).ok()
+        });
+        (self.row(id), report)
+    }
+
+    /// The case's summary row, as it stands in the cache (no report is built).
+    fn row(&self, id: &str) -> Option<CaseRow> {
+        let c = self.cache.get(id)?;
         let state = &c.state;
         let engine = self.run.engine(state);
         let table = engine.table;
         let status = &table.statuses[state.status];
         let next = case::timed_deadlines(engine, state).first().map(|(at, _, _)| *at);
         let wake = self.wake(state).map(|d| d.timestamp_millis());
-        let report = case::build(engine, state);
-        let row = CaseRow {
+        // As the report says it: none for a case no version was in effect for.
+        let policy_version = if state.version == NO_VERSION { None } else { table.version.clone() };
+        Some(CaseRow {
             case: id.to_string(),
             status: status.path.clone(),
             label: status.label.clone(),
@@ -377,14 +387,13 @@ impl Live {
             next_deadline: next.map(|d| time::format(&d)),
             next_deadline_ms: next.map(|d| d.timestamp_millis()),
             breached: !state.breached.is_empty(),
-            policy_version: report.policy_version.clone(),
+            policy_version,
             last_event: state.last_event.map(|t| time::format(&t)),
             fired_to: c.fired_to.map(|t| time::format(&t)),
             wake_ms: if status.terminal.is_some() || state.stuck().is_some() { None } else { wake },
             events: c.events,
             version: c.version,
-        };
-        (Some(row), serde_json::to_value(report).ok())
+        })
     }
 
     /// The change records of what a case did since `before`: transitions (with their cause),
@@ -472,14 +481,14 @@ impl Live {
             let Some(deadline) = self.wake(&cached.state) else {
                 // Nothing pending after all (the row was ahead of the state): rewrite the row.
                 touched.cases.push(id.clone());
-                if let (Some(row), _) = self.row_and_report(&id) {
+                if let Some(row) = self.row(&id) {
                     rows.insert(id.clone(), row);
                 }
                 continue;
             };
             if deadline > now {
                 touched.cases.push(id.clone());
-                if let (Some(row), _) = self.row_and_report(&id) {
+                if let Some(row) = self.row(&id) {
                     rows.insert(id.clone(), row);
                 }
                 continue;
@@ -493,7 +502,7 @@ impl Live {
             touched.cases.push(id.clone());
             let changes = self.changes(&id, &before, None);
             self.push_changes(&id, changes, batch);
-            if let (Some(mut row), _) = self.row_and_report(&id) {
+            if let Some(mut row) = self.row(&id) {
                 // A case that did not move past this deadline (a policy error stopped it) is not
                 // woken for it again.
                 if row.wake_ms.is_some_and(|w| w <= deadline.timestamp_millis()) {
@@ -509,12 +518,6 @@ impl Live {
         rows.sort_by(|a, b| a.case.cmp(&b.case));
         batch.cases.extend(rows);
         Ok(lags)
-    }
-
-    /// The case's report as the writer holds it (after its latest event or deadline).
-    pub fn report(&mut self, store: &dyn Store, id: &str) -> Result<Option<Json>, StoreError> {
-        self.load(store, id)?;
-        Ok(self.row_and_report(id).1)
     }
 }
 
@@ -565,7 +568,7 @@ pub fn check_store(policy: Policy, store: &dyn Store) -> Result<(usize, Vec<Stri
                 rejected_ids: Vec::new(),
             },
         );
-        let (Some(replayed), _) = live.row_and_report(&row.case) else { return };
+        let Some(replayed) = live.row(&row.case) else { return };
         if row.version == 0 && row.status.is_empty() {
             bad.push(format!("case `{}`: events stored but no case row", row.case));
         } else if replayed != row {
