@@ -192,6 +192,7 @@ impl<'t> LogRun<'t> {
 
     /// One event to its case: pin the case to a version at its first event, migrate it by the
     /// plans due, apply the event.
+    #[inline]
     fn step(
         engines: &[Engine<'t>],
         versions: Option<&'t Versions>,
