@@ -30,6 +30,7 @@ mod fmt;
 mod graph;
 mod io;
 mod migrate;
+mod serve;
 mod set;
 mod table;
 mod test;
@@ -134,6 +135,9 @@ enum Command {
         after_help = "Examples:\n  docket explain policies/aliexpress.policy dispute_open.negotiating\n  docket explain policies/aliexpress.policy --case AE-0000004 --events examples/cases.jsonl\n  docket explain policies/aliexpress.policy --case AE-0000021 --events examples/cases.jsonl --now 2026-02-01T00:00:00Z\n  docket explain policies/aliexpress.policy --case AE-0000021 --events examples/cases.jsonl --format json | jq .deadlines\n  docket explain E043   # a diagnostic code: the same as `docket codes E043`\n\nA status is explained in general. A case is explained for itself: its steps, refused events, missed\nSLA deadlines and outcome with the amount; the actions a rule may allow it now (with the values of\nthe fields their conditions read), when each time-gated action opens for it, the actions closed to\nit and why; the timers that can still fire for it (not one whose field is absent, nor a moving timer\nwhose condition is false for it) and automatic transitions whose condition is not false.\nJSON (--case only): {\"case\", \"policy_version\", \"status\", \"label\", \"as_of\", \"terminal\",\n\"outcome\": {\"kind\", \"amount\", \"policy_line\", \"note\"} or null, \"docs\": [text],\n\"steps\": [{\"at\", \"from\", \"to\", \"cause\", \"line\", \"policy_line\", \"rule\", \"version\"}],\n\"rejected\": [{\"line\", \"role\", \"action\", \"reason\"}], \"breached\": [{\"timer\", \"at\", \"policy_line\", \"note\"}],\n\"actions\" and \"opens\": [{\"role\", \"action\", \"at\", \"condition\", \"holds\", \"values\", \"effect\", \"target\",\n\"policy_line\", \"note\"}], \"closed\": [{\"role\", \"action\", \"condition\", \"values\", \"policy_line\", \"note\"}],\n\"deadlines\": [{\"timer\", \"at\", \"paused\", \"remaining\", \"clock\", \"effect\", \"target\", \"does\", \"policy_line\",\n\"note\"}], \"automatic\": [{\"condition\", \"effect\", \"policy_line\", \"note\"}], \"error\", \"warnings\"}.\n`note` is the comment on the policy line (the rule numbers); `holds` is true when the condition holds\nfor the case as it stands, null when it depends on the event's parameters.\nExit status: 0 explained, 2 usage or I/O error (an unknown status or case, a policy with errors)."
     )]
     Explain(explain::ExplainArgs),
+    /// Run the live engine: events over HTTP, deadlines by the clock, durable on SQLite.
+    #[command(after_help = serve::AFTER_HELP)]
+    Serve(serve::ServeArgs),
     /// Change one timer's duration in place; comments and layout stay as they are.
     #[command(
         after_help = "Examples:\n  docket set policies/aliexpress.policy seller_response 7d\n  docket set policies/aliexpress.policy auto_escalate 1d12h --dry-run\n\nDurations are a number and a unit (s m h d w), or several, largest first: 7d, 36h, 1d12h.\nThe policy must check without errors before, and is checked again before it is written;\nthe file is replaced atomically, and only the duration's own characters change; the confirmation goes to stderr.\nExit status: 0 changed (or already so), 1 the change would break the policy, 2 usage or I/O error\n(an unknown timer, a timer that fires `at` a field, an invalid duration, a policy with errors)."
@@ -205,6 +209,7 @@ pub fn run() -> ExitCode {
             })
         }
         Command::Explain(args) => explain::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Set(args) => set::run_set(&args),
         Command::Get(args) => set::run_get(&args),
         Command::Graph(args) => graph::run(&args),

@@ -23,6 +23,7 @@ mod policies;
 mod props;
 mod sarif;
 mod scenario_check;
+mod serve;
 mod streams;
 mod table;
 mod test_reports;

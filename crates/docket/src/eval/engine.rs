@@ -271,6 +271,12 @@ impl CaseState {
         self.log.as_ref().map_or(&[], |l| &l.warnings)
     }
 
+    /// Whether an event with this delivery id was applied to the case (a redelivery would be a
+    /// duplicate).
+    pub fn seen_id(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
     /// Drop the timer bookkeeping of a closed case (a terminal status arms no timers); its
     /// breaches go too, so only call this when no report will be written for the case.
     pub fn forget_timers(&mut self) {
@@ -710,7 +716,8 @@ impl<'t> Engine<'t> {
         let def = &self.table.actions[action];
         let known = |k: &str| {
             def.params.iter().any(|p| p.name == k)
-                || matches!(k, "case" | "at" | "role" | "action" | "id")
+                // `seq`: the position `docket serve` gives an event in its log, kept on export.
+                || matches!(k, "case" | "at" | "role" | "action" | "id" | "seq")
                 || self.allowed_keys.iter().any(|a| a == k)
         };
         let mut unknown = keys.into_iter().filter(|k| !known(k));

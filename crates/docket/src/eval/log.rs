@@ -153,8 +153,50 @@ impl<'t> LogRun<'t> {
                 i
             }
         };
-        let case = &mut self.cases[i];
-        if let Some(versions) = self.versions
+        Self::step(&self.engines, self.versions, &self.plans, self.compact_closed, &mut self.cases[i], event);
+        Some(i)
+    }
+
+    /// Apply one event to a case kept outside the run (the service keeps its cases in a store):
+    /// the very step `feed` takes once it has found the event's case, so both decide alike.
+    pub fn apply_to(&self, case: &mut CaseState, event: &Event) {
+        Self::step(&self.engines, self.versions, &self.plans, self.compact_closed, case, event);
+    }
+
+    /// A case kept outside the run, before its first event.
+    pub fn new_case(&self, id: &str) -> CaseState {
+        self.engines[0].new_case(id)
+    }
+
+    /// Bring a case kept outside the run up to `to`, as `finish` brings each of the run's.
+    pub fn advance_to(&self, case: &mut CaseState, to: DateTime<Utc>) {
+        Self::advance_case(&self.engines, &self.plans, case, to);
+    }
+
+    /// Migrate a case by the plans due by `to`, then fire its timers due by then.
+    fn advance_case(
+        engines: &[Engine<'t>],
+        plans: &[(usize, usize, &'t crate::migrate::Plan)],
+        case: &mut CaseState,
+        to: DateTime<Utc>,
+    ) {
+        Self::migrate_due(engines, plans, case, to);
+        let engine = engines.get(usize::from(case.version)).unwrap_or(&engines[0]);
+        engine.advance(case, to);
+    }
+
+    /// One event to its case: pin the case to a version at its first event, migrate it by the
+    /// plans due, apply the event.
+    #[inline]
+    fn step(
+        engines: &[Engine<'t>],
+        versions: Option<&'t Versions>,
+        plans: &[(usize, usize, &'t crate::migrate::Plan)],
+        compact_closed: bool,
+        case: &mut CaseState,
+        event: &Event,
+    ) {
+        if let Some(versions) = versions
             && case.clock.is_none()
         {
             // Pinned at the case's first event; a case no version is in effect for has not begun.
@@ -162,7 +204,7 @@ impl<'t> LogRun<'t> {
                 Some(v) => {
                     case.version = v as u16;
                     // The case was made with the first version's fields; it starts with its own.
-                    case.fields = self.engines[v].new_case("").fields;
+                    case.fields = engines[v].new_case("").fields;
                 }
                 None => {
                     case.version = NO_VERSION;
@@ -175,20 +217,19 @@ impl<'t> LogRun<'t> {
                             .map(|e| format!("; the earliest takes effect at {}", super::time::format(&e)))
                             .unwrap_or_default()
                     );
-                    self.engines[0].refuse(case, event, reason);
-                    return Some(i);
+                    engines[0].refuse(case, event, reason);
+                    return;
                 }
             }
         }
-        if !self.plans.is_empty() {
-            Self::migrate_due(&self.engines, &self.plans, case, event.at);
+        if !plans.is_empty() {
+            Self::migrate_due(engines, plans, case, event.at);
         }
-        let engine = &self.engines[usize::from(case.version)];
+        let engine = &engines[usize::from(case.version)];
         engine.apply(case, event);
-        if self.compact_closed {
+        if compact_closed {
             compact(engine.table, case);
         }
-        Some(i)
     }
 
     /// Record what the run covers of each version (`docket test --coverage`).
@@ -242,13 +283,8 @@ impl<'t> LogRun<'t> {
     /// Bring every case up to the evaluation instant: `now`, or else its own latest event.
     pub fn finish(&mut self) {
         for case in &mut self.cases {
-            let to = self.now.or(case.last_event);
-            if let Some(to) = to {
-                Self::migrate_due(&self.engines, &self.plans, case, to);
-            }
-            let engine = self.engines.get(usize::from(case.version)).unwrap_or(&self.engines[0]);
-            if let Some(to) = to {
-                engine.advance(case, to);
+            if let Some(to) = self.now.or(case.last_event) {
+                Self::advance_case(&self.engines, &self.plans, case, to);
             }
         }
     }
