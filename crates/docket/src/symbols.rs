@@ -251,13 +251,8 @@ pub fn index(ast: &Policy) -> SymbolIndex {
         declare_variants(&mut ix, &key, &f.ty, id);
     }
     for a in &ast.actions {
-        let id = ix.declare(
-            SymbolKey::Action(a.role.name.clone(), a.name.name.clone()),
-            &a.name,
-            a.span,
-            &a.docs,
-            None,
-        );
+        let id =
+            ix.declare(SymbolKey::Action(a.role.name.clone(), a.name.name.clone()), &a.name, a.span, &a.docs, None);
         for p in &a.params {
             let key = SymbolKey::Param(a.role.name.clone(), a.name.name.clone(), p.name.name.clone());
             let pid = ix.declare(key.clone(), &p.name, p.name.span, &[], Some(id));
@@ -383,16 +378,16 @@ impl<'a> Lookup<'a> {
     /// What a bare name resolves to inside a rule of `action` (if any), and the enum its value
     /// belongs to.
     fn name(&self, action: Option<&ActionDecl>, name: &str) -> Option<(SymbolKey, Option<SymbolKey>)> {
-        if let Some(a) = action {
-            if let Some(p) = a.params.iter().find(|p| p.name.name == name) {
-                let key = SymbolKey::Param(a.role.name.clone(), a.name.name.clone(), name.to_string());
-                let owner = match &p.ty {
-                    Some(TypeExpr { kind: TypeKind::Enum(_), .. }) => Some(key.clone()),
-                    Some(_) => None,
-                    None => self.enum_of_field(name),
-                };
-                return Some((key, owner));
-            }
+        if let Some(a) = action
+            && let Some(p) = a.params.iter().find(|p| p.name.name == name)
+        {
+            let key = SymbolKey::Param(a.role.name.clone(), a.name.name.clone(), name.to_string());
+            let owner = match &p.ty {
+                Some(TypeExpr { kind: TypeKind::Enum(_), .. }) => Some(key.clone()),
+                Some(_) => None,
+                None => self.enum_of_field(name),
+            };
+            return Some((key, owner));
         }
         if self.fields.contains_key(name) {
             return Some((SymbolKey::Field(name.to_string()), self.enum_of_field(name)));
@@ -557,7 +552,10 @@ mod tests {
         assert_eq!(ix.symbols[ix.at(inner).unwrap().symbol].key, SymbolKey::Status("two.inner".into()));
         // `kind` in the guard is the parameter (it hides the field); `b` its enum's variant, the field's.
         let guard = POLICY.find("kind == b").unwrap();
-        assert_eq!(ix.symbols[ix.at(guard).unwrap().symbol].key, SymbolKey::Param("buyer".into(), "go".into(), "kind".into()));
+        assert_eq!(
+            ix.symbols[ix.at(guard).unwrap().symbol].key,
+            SymbolKey::Param("buyer".into(), "go".into(), "kind".into())
+        );
         let b = ix.at(guard + 8).unwrap();
         assert_eq!(ix.symbols[b.symbol].key, SymbolKey::Variant(Box::new(SymbolKey::Field("kind".into())), "b".into()));
         // `c` is a variant of the parameter's own enum.

@@ -170,7 +170,7 @@ fn expect(text: &str, t: &DeTable<'_>, out: &mut Vec<(SymbolKey, Span)>) {
         path(text, v, out);
     }
     if let Some(DeValue::Table(o)) = get(t, "outcome").map(|v| v.get_ref())
-        && let (Some(kind), Some((_, span))) = (as_str(&o, "kind"), get(&o, "kind").and_then(|v| string(text, v)))
+        && let (Some(kind), Some((_, span))) = (as_str(o, "kind"), get(o, "kind").and_then(|v| string(text, v)))
     {
         out.push((SymbolKey::Outcome(kind.to_string()), span));
     }
