@@ -541,3 +541,22 @@ fn rename_formatting_outline_and_scenario_problems() {
     );
     c.shutdown();
 }
+
+#[test]
+fn the_vscode_extension_starts_docket_lsp() {
+    let package: Value = serde_json::from_str(&std::fs::read_to_string("editors/vscode/package.json").unwrap()).unwrap();
+    assert_eq!(package["main"], "./extension.js");
+    assert!(package["dependencies"]["vscode-languageclient"].is_string(), "{package}");
+    assert!(package["activationEvents"].as_array().unwrap().contains(&json!("onLanguage:docket")));
+    assert_eq!(package["contributes"]["configuration"]["properties"]["docket.path"]["default"], "docket");
+    let js = std::fs::read_to_string("editors/vscode/extension.js").unwrap();
+    assert!(js.contains("require('vscode-languageclient/node')"), "{js}");
+    assert!(js.contains("args: ['lsp']"), "{js}");
+    assert!(js.contains("config.get('path')"), "{js}");
+    // The editors' guide gives each editor the same command.
+    let guide = std::fs::read_to_string("editors/README.md").unwrap();
+    for editor in ["### Neovim", "### Helix", "### Zed", "### VS Code"] {
+        assert!(guide.contains(editor), "{editor}");
+    }
+    assert!(guide.contains("cmd = { 'docket', 'lsp' }") && guide.contains("args = [\"lsp\"]"));
+}
