@@ -194,3 +194,63 @@ pub fn rename(
     }
     Ok(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn bundled() -> Vec<(std::path::PathBuf, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+        let mut out: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "policy"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                (p, text)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_name_written_in_the_bundled_policies_is_indexed_as_itself() {
+        for (path, text) in bundled() {
+            let a = crate::analysis::policy(&path.display().to_string(), path.parent(), &text);
+            assert!(a.table.is_some(), "{}", path.display());
+            for o in &a.index.occurrences {
+                assert_eq!(a.file.slice(o.span), a.index.symbols[o.symbol].key.name(), "{}", path.display());
+            }
+            // Every status, timer, field and action is declared and used somewhere.
+            assert!(a.index.occurrences.len() > a.index.symbols.len(), "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn renaming_any_status_timer_field_or_action_of_a_bundled_policy_keeps_it_clean() {
+        let uri = Uri::from_str("file:///p.policy").unwrap();
+        for (path, text) in bundled() {
+            let a = crate::analysis::policy(&path.display().to_string(), path.parent(), &text);
+            for (i, s) in a.index.symbols.iter().enumerate() {
+                if !matches!(s.key, SymbolKey::Status(_) | SymbolKey::Timer(_) | SymbolKey::Field(_) | SymbolKey::Action(..)) {
+                    continue;
+                }
+                let new = format!("{}_x", s.key.name());
+                let edit = rename(&uri, &a, i, &new, &[]).unwrap_or_else(|e| panic!("{:?}: {e}", s.key));
+                let mut edits = edit.changes.unwrap().remove(&uri).unwrap();
+                edits.sort_by_key(|e| (e.range.start.line, e.range.start.character));
+                let mut out = text.clone();
+                for e in edits.iter().rev() {
+                    let span = a.lines.span(&text, e.range);
+                    assert_eq!(&text[span.start..span.end], s.key.name());
+                    out.replace_range(span.start..span.end, &e.new_text);
+                }
+                let after = crate::analysis::policy(&path.display().to_string(), path.parent(), &out);
+                assert!(after.table.is_some(), "{:?} in {}: {:?}", s.key, path.display(), after.diagnostics);
+                assert_eq!(after.diagnostics.len(), a.diagnostics.len(), "{:?}", s.key);
+            }
+        }
+    }
+}
