@@ -426,6 +426,9 @@ fn hover_definition_references_and_completion() {
     assert_eq!(def["range"]["start"], pos(POLICY, "open(kind", 0, 0));
     let h = c.request("textDocument/hover", Client::at(&scenario_uri, pos(SCENARIO, "opened.", 0, 1)));
     assert!(h["contents"]["value"].as_str().unwrap().contains("Ouvert — en attente"), "{h}");
+    let items = c.request("textDocument/completion", Client::at(&scenario_uri, pos(SCENARIO, "status = \"", 0, 10)));
+    let labels: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, vec!["ordered", "opened", "opened.waiting", "closed"]);
 
     // Completion: targets visible from here, timers after `after`, variants of the compared field,
     // a role's actions; also while the line does not parse.

@@ -231,6 +231,50 @@ fn variants(ix: &SymbolIndex, action: Option<(String, String)>, name: &str) -> V
     symbols(ix, |k| matches!(k, SymbolKey::Variant(o, _) if **o == owner))
 }
 
+/// The completions inside a scenario's string value: status paths after `status = "` (and
+/// `target`, `from`, `to`), roles after `role = "`, that role's actions after `action = "`,
+/// timers after `timer = "`, outcomes after `kind = "`.
+pub fn complete_scenario(ix: &SymbolIndex, text: &str, offset: usize) -> Vec<CompletionItem> {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..offset];
+    // The key of the string the cursor is in: the last `KEY = "` (or `{ KEY = "`) before it.
+    let Some(quote) = line.rfind('"') else { return Vec::new() };
+    if line[quote + 1..].contains('"') || line[..quote].matches('"').count() % 2 == 1 {
+        return Vec::new();
+    }
+    let before = line[..quote].trim_end();
+    let Some(before) = before.strip_suffix('=') else { return Vec::new() };
+    let key: String = before.trim_end().chars().rev().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<Vec<_>>().into_iter().rev().collect();
+    let full = |s: &docket::symbols::Symbol| item(&crate::hover::full_name(&s.key), CompletionItemKind::CLASS, "status".into());
+    match key.as_str() {
+        "status" | "target" | "from" | "to" => {
+            ix.symbols.iter().filter(|s| matches!(s.key, SymbolKey::Status(_))).map(full).collect()
+        }
+        "role" => symbols(ix, |k| matches!(k, SymbolKey::Role(_))),
+        "timer" => symbols(ix, |k| matches!(k, SymbolKey::Timer(_))),
+        "kind" => symbols(ix, |k| matches!(k, SymbolKey::Outcome(_))),
+        "action" => {
+            // The role of the same table: the nearest `role = "..."` above, below its header.
+            let above = &text[..line_start];
+            let table = above.rfind("[[").map_or(above, |i| &above[i..]);
+            let role = table.lines().rev().find_map(|l| {
+                let l = l.trim();
+                let rest = l.strip_prefix("role")?.trim_start().strip_prefix('=')?.trim();
+                Some(rest.trim_matches('"').to_string())
+            });
+            match role {
+                Some(role) => symbols(ix, |k| matches!(k, SymbolKey::Action(r, _) if *r == role)),
+                None => symbols(ix, |k| matches!(k, SymbolKey::Action(..))),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +299,17 @@ mod tests {
         let targets = labels(POLICY, "buyer go -> ");
         assert!(targets.contains(&"inner".to_string()) && targets.contains(&"two".to_string()), "{targets:?}");
         assert!(!targets.contains(&"deep".to_string()));
+    }
+
+    #[test]
+    fn scenario_strings_complete_the_policy_s_names() {
+        let ix = docket::symbols::index(&docket::syntax::parse(POLICY).unwrap());
+        let labels = |text: &str| -> Vec<String> {
+            complete_scenario(&ix, text, text.len()).into_iter().map(|i| i.label).collect()
+        };
+        assert_eq!(labels("[[expect]]\nstatus = \""), vec!["one", "one.inner", "two", "two.deep"]);
+        assert_eq!(labels("[[events]]\nrole = \"seller\"\naction = \"s"), vec!["stop"]);
+        assert_eq!(labels("[[expect]]\ndeadlines = [{ timer = \""), vec!["wait"]);
+        assert!(labels("[[expect]]\nstatus = \"one\" ").is_empty());
     }
 }

@@ -22,7 +22,9 @@ pub fn hover(a: &PolicyAnalysis, offset: usize) -> Option<(String, Span)> {
     };
     let sym = &ix.symbols[o.symbol];
     let mut out = format!("**{}** `{}`\n\n", sym.key.kind_word(), full_name(&sym.key));
-    let decl = first_line(a.file.slice(sym.span));
+    // The line that declares it, not its doc comments above (they follow in words).
+    let (decl_line, _) = a.file.line_col(sym.name_span.start);
+    let decl = a.file.line_text(decl_line).trim().trim_end_matches('{').trim_end();
     if !decl.is_empty() {
         out.push_str(&format!("```docket\n{decl}\n```\n\n"));
     }
@@ -57,7 +59,7 @@ pub fn hover(a: &PolicyAnalysis, offset: usize) -> Option<(String, Span)> {
         }
     }
     if let Some((words, _)) = rule {
-        out.push_str(&format!("\n---\n**this rule**: {words}\n"));
+        out = format!("{}\n\n---\n**this rule**: {words}\n", out.trim_end());
     }
     Some((out.trim_end().to_string(), o.span))
 }
@@ -71,10 +73,6 @@ pub fn full_name(key: &SymbolKey) -> String {
         SymbolKey::Status(p) => p.clone(),
         other => other.name().to_string(),
     }
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("").trim_end_matches('{').trim()
 }
 
 fn details(a: &PolicyAnalysis, t: &TransitionTable, symbol: usize) -> String {

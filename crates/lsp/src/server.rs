@@ -32,7 +32,7 @@ pub fn capabilities() -> ServerCapabilities {
         definition_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec![".".into(), ">".into(), " ".into()]),
+            trigger_characters: Some(vec![".".into(), ">".into(), " ".into(), "\"".into()]),
             ..CompletionOptions::default()
         }),
         document_formatting_provider: Some(OneOf::Left(true)),
@@ -249,7 +249,7 @@ impl Server<'_> {
                     // The open scenarios of a changed policy may have changed too.
                     if let Some(path) = &doc.path {
                         for (k, d) in &self.docs {
-                            if d.kind == Kind::Scenario && self.scenario(d).policies.iter().any(|p| same_file(p, path))
+                            if d.kind == Kind::Scenario && scenario_policies(d).iter().any(|p| same_file(p, path))
                             {
                                 scenarios.insert(k.clone());
                             }
@@ -397,6 +397,13 @@ impl Server<'_> {
                 let p: CompletionParams = params(req.params)?;
                 let at = p.text_document_position;
                 let key = at.text_document.uri.as_str().to_string();
+                if let Some(doc) = self.docs.get(&key).filter(|d| d.kind == Kind::Scenario) {
+                    let s = self.scenario(doc);
+                    let offset = s.lines.offset(&doc.text, at.position);
+                    let policy = s.policies.iter().find_map(|p| self.policy_at(p));
+                    let items = policy.map(|(_, a)| complete::complete_scenario(&a.index, &doc.text, offset));
+                    return json(CompletionResponse::Array(items.unwrap_or_default()));
+                }
                 let Some(a) = self.policy(&key) else { return json(Value::Null) };
                 let offset = a.lines.offset(&a.file.text, at.position);
                 let good = if a.ast.is_some() { Some(a.clone()) } else { self.last_good.borrow().get(&key).cloned() };
@@ -499,6 +506,16 @@ impl Server<'_> {
         let (pu, a, sym) = self.target(u, pos)?;
         Some(Location { uri: pu, range: a.lines.range(&a.file.text, a.index.symbols[sym].name_span) })
     }
+}
+
+/// The policies a scenario document names, resolved against its folder.
+fn scenario_policies(d: &Document) -> Vec<PathBuf> {
+    let dir = d.path.as_deref().and_then(Path::parent);
+    docket::scenario::names::names(&d.text)
+        .policies
+        .into_iter()
+        .map(|(p, _)| dir.map_or_else(|| PathBuf::from(&p), |dir| dir.join(&p)))
+        .collect()
 }
 
 /// The `.toml` files under a folder, skipping hidden folders and build output, to a fixed depth.
