@@ -248,8 +248,18 @@ pub fn complete_scenario(ix: &SymbolIndex, text: &str, offset: usize) -> Vec<Com
     }
     let before = line[..quote].trim_end();
     let Some(before) = before.strip_suffix('=') else { return Vec::new() };
-    let key: String = before.trim_end().chars().rev().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<Vec<_>>().into_iter().rev().collect();
-    let full = |s: &docket::symbols::Symbol| item(&crate::hover::full_name(&s.key), CompletionItemKind::CLASS, "status".into());
+    let key: String = before
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let full = |s: &docket::symbols::Symbol| {
+        item(&crate::hover::full_name(&s.key), CompletionItemKind::CLASS, "status".into())
+    };
     match key.as_str() {
         "status" | "target" | "from" | "to" => {
             ix.symbols.iter().filter(|s| matches!(s.key, SymbolKey::Status(_))).map(full).collect()

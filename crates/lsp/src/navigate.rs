@@ -234,7 +234,10 @@ mod tests {
         for (path, text) in bundled() {
             let a = crate::analysis::policy(&path.display().to_string(), path.parent(), &text);
             for (i, s) in a.index.symbols.iter().enumerate() {
-                if !matches!(s.key, SymbolKey::Status(_) | SymbolKey::Timer(_) | SymbolKey::Field(_) | SymbolKey::Action(..)) {
+                if !matches!(
+                    s.key,
+                    SymbolKey::Status(_) | SymbolKey::Timer(_) | SymbolKey::Field(_) | SymbolKey::Action(..)
+                ) {
                     continue;
                 }
                 let new = format!("{}_x", s.key.name());

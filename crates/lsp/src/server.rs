@@ -249,8 +249,7 @@ impl Server<'_> {
                     // The open scenarios of a changed policy may have changed too.
                     if let Some(path) = &doc.path {
                         for (k, d) in &self.docs {
-                            if d.kind == Kind::Scenario && scenario_policies(d).iter().any(|p| same_file(p, path))
-                            {
+                            if d.kind == Kind::Scenario && scenario_policies(d).iter().any(|p| same_file(p, path)) {
                                 scenarios.insert(k.clone());
                             }
                         }
