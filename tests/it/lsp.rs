@@ -551,6 +551,15 @@ fn rename_formatting_outline_and_scenario_problems() {
     let messages: Vec<&str> = diags.iter().map(|d| d["message"].as_str().unwrap()).collect();
     assert!(messages.iter().any(|m| m.contains("unknown key `stauts`; did you mean `status`?")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("buyr")), "{messages:?}");
+    let d = diags.iter().find(|d| d["message"].as_str().unwrap().contains("stauts")).unwrap();
+    // At the line of its `[[expect]]`, as `docket test` reports it.
+    assert_eq!(d["range"]["start"]["line"], pos(&bad, "[[expect]]", 0, 0)["line"]);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": scenario_uri }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let fixed = apply(&bad, actions[0]["edit"]["changes"][&scenario_uri].as_array().unwrap());
+    assert!(fixed.contains("\nstatus = \"opened.waiting\""), "{fixed}");
     // A policy with errors stops its scenarios, as in `docket test`.
     c.change(&scenario_uri, 2, SCENARIO);
     assert_eq!(c.diagnostics_where(&scenario_uri, |v, _| v == Some(2)), Vec::<Value>::new());

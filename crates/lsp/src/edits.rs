@@ -50,7 +50,7 @@ fn offered(help: &str) -> Option<&str> {
     let is_name = !name.is_empty()
         && name.split('.').all(|seg| !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     // `write `else` before this rule` is the overlap's advice, which has its own action.
-    (is_name && !docket::syntax::is_keyword(name)).then_some(name)
+    (is_name && name != "else").then_some(name)
 }
 
 /// The bytes a suggestion replaces in a diagnostic's span: the whole span for a path, else the
@@ -120,6 +120,33 @@ pub fn code_actions(uri: &Uri, a: &PolicyAnalysis, range: Span) -> Vec<CodeActio
     out
 }
 
+/// The quick fixes for a scenario's problems on the lines of `range`: each "did you mean `x`?"
+/// replaces the word of its line closest to `x`.
+pub fn scenario_actions(uri: &Uri, text: &str, a: &crate::analysis::ScenarioAnalysis, range: Range) -> Vec<CodeAction> {
+    let shown = crate::diagnostics::scenario(text, a);
+    let mut out = Vec::new();
+    for (p, d) in a.problems.iter().zip(shown) {
+        if d.range.end.line < range.start.line || d.range.start.line > range.end.line {
+            continue;
+        }
+        let Some(name) = offered(&p.message) else { continue };
+        // A problem of an `[[expect]]` or `[[events]]` table is on its header's line: the word
+        // is somewhere in the table, up to the next header.
+        let start = a.lines.span(text, d.range).start;
+        let end = text[start..].find("\n[[").map_or(text.len(), |i| start + i);
+        let Some(at) = target(text, Span::new(start, end), name) else { continue };
+        out.push(CodeAction {
+            title: format!("Change to `{name}`"),
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![d]),
+            edit: Some(edit(uri, a.lines.range(text, at), name.to_string())),
+            is_preferred: Some(true),
+            ..CodeAction::default()
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +159,50 @@ mod tests {
         assert_eq!(offered("declare it: `roles x`"), None);
         let text = "buyer opn when x";
         assert_eq!(target(text, Span::new(0, 9), "open"), Some(Span::new(6, 9)));
+    }
+
+    #[test]
+    fn every_did_you_mean_is_a_quick_fix() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/aliexpress.policy"))
+            .unwrap()
+            .replace("after auto_escalate -> escalated", "after auto_escalte -> escalatd")
+            .replace("  seller reject -> negotiating", "  seler reject -> negotiatng")
+            .replace("{ info_sent = true }", "{ info_snt = true }");
+        let uri: Uri = "file:///p.policy".parse().unwrap();
+        // The checker suggests for what it finds; fixing those shows the rest. Fixes only, rounds
+        // until none is offered: the policy is then clean.
+        let mut text = text;
+        let mut fixes = Vec::new();
+        for _ in 0..5 {
+            let a = crate::analysis::policy("p.policy", None, &text);
+            let actions = code_actions(&uri, &a, Span::new(0, text.len()));
+            if actions.is_empty() {
+                break;
+            }
+            let mut edits: Vec<TextEdit> =
+                actions.iter().flat_map(|x| x.edit.as_ref().unwrap().changes.as_ref().unwrap()[&uri].clone()).collect();
+            edits.sort_by_key(|e| std::cmp::Reverse((e.range.start.line, e.range.start.character)));
+            let mut fixed = text.clone();
+            for e in &edits {
+                let span = a.lines.span(&text, e.range);
+                fixes.push(format!("{} -> {}", &text[span.start..span.end], e.new_text));
+                fixed.replace_range(span.start..span.end, &e.new_text);
+            }
+            text = fixed;
+        }
+        fixes.sort();
+        assert_eq!(
+            fixes,
+            [
+                "auto_escalte -> auto_escalate",
+                "escalatd -> escalated",
+                "info_snt -> info_sent",
+                "negotiatng -> negotiating",
+                "seler -> seller"
+            ]
+        );
+        let after = crate::analysis::policy("p.policy", None, &text);
+        assert!(after.diagnostics.is_empty(), "{:?}", after.diagnostics);
     }
 
     #[test]

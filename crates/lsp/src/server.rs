@@ -423,6 +423,10 @@ impl Server<'_> {
             "textDocument/codeAction" => {
                 let p: CodeActionParams = params(req.params)?;
                 let key = p.text_document.uri.as_str().to_string();
+                if let Some(doc) = self.docs.get(&key).filter(|d| d.kind == Kind::Scenario) {
+                    let s = self.scenario(doc);
+                    return json(edits::scenario_actions(&p.text_document.uri, &doc.text, &s, p.range));
+                }
                 let Some(a) = self.policy(&key) else { return json(Vec::<CodeAction>::new()) };
                 let span = a.lines.span(&a.file.text, p.range);
                 json(edits::code_actions(&p.text_document.uri, &a, span))
