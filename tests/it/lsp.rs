@@ -591,3 +591,15 @@ fn the_vscode_extension_starts_docket_lsp() {
     }
     assert!(guide.contains("cmd = { 'docket', 'lsp' }") && guide.contains("args = [\"lsp\"]"));
 }
+
+#[test]
+fn without_a_client_lsp_exits_2_saying_why_and_teaches_in_help() {
+    let out = Command::new(env!("CARGO_BIN_EXE_docket")).arg("lsp").stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "", "stdout is the protocol's alone");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error: docket lsp: initialize failed"), "{err}");
+    let help = Command::new(env!("CARGO_BIN_EXE_docket")).args(["lsp", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("Examples:\n  docket lsp") && help.contains("editors/README.md"), "{help}");
+}
