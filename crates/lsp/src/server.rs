@@ -98,7 +98,12 @@ struct Server<'c> {
     last_good: std::cell::RefCell<BTreeMap<String, Rc<PolicyAnalysis>>>,
     due: BTreeMap<String, Instant>,
     roots: Vec<PathBuf>,
+    /// Policies read from disk (not open), by canonical path, with the file's time and size.
+    on_disk: std::cell::RefCell<BTreeMap<PathBuf, DiskPolicy>>,
 }
+
+/// A policy read from disk: the file's modification time and size when read, its URI, its analysis.
+type DiskPolicy = (Option<(Option<std::time::SystemTime>, u64)>, Uri, Rc<PolicyAnalysis>);
 
 /// Serve one client over a connection: the `initialize` handshake, then every message until
 /// `shutdown` and `exit`.
@@ -121,6 +126,7 @@ pub fn serve(conn: &Connection) -> Result<(), String> {
         last_good: Default::default(),
         due: BTreeMap::new(),
         roots,
+        on_disk: Default::default(),
     };
     loop {
         let next = server.due.values().min().copied();
@@ -295,9 +301,20 @@ impl Server<'_> {
                 return Some((d.uri.clone(), self.policy(k)?));
             }
         }
+        // A policy that is not open is read from disk, and checked again only when the file changes.
+        let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let stamp = std::fs::metadata(&canon).ok().map(|m| (m.modified().ok(), m.len()));
+        if let Some((s, u, a)) = self.on_disk.borrow().get(&canon)
+            && stamp.is_some()
+            && *s == stamp
+        {
+            return Some((u.clone(), a.clone()));
+        }
         let text = std::fs::read_to_string(path).ok()?;
-        let u = uri::from_path(&path.canonicalize().unwrap_or_else(|_| path.to_path_buf()))?;
-        Some((u, Rc::new(analysis::policy(&path.display().to_string(), path.parent(), &text))))
+        let u = uri::from_path(&canon)?;
+        let a = Rc::new(analysis::policy(&path.display().to_string(), path.parent(), &text));
+        self.on_disk.borrow_mut().insert(canon, (stamp, u.clone(), a.clone()));
+        Some((u, a))
     }
 
     fn scenario(&self, doc: &Document) -> ScenarioAnalysis {
