@@ -29,6 +29,7 @@ mod fail_on;
 mod fmt;
 mod graph;
 mod io;
+mod lsp;
 mod migrate;
 mod serve;
 mod set;
@@ -153,6 +154,12 @@ enum Command {
         after_help = "Examples:\n  docket graph policies/aliexpress.policy | dot -Tsvg -o aliexpress.svg\n  docket graph policies/aliexpress.policy --format mermaid\n\nStatuses with children are clusters; a rule written in a parent is drawn once, from the\nparent's heading. Solid edges: actions (role action, then the guard). Dashed: timers (name\nand duration). Dotted: automatic transitions. SLA deadlines and rules that keep the case in\nits status are notes on the status; terminal statuses have a double border and their outcome.\nExit status: 0 ok, 2 usage or I/O error, or a policy with errors."
     )]
     Graph(graph::GraphArgs),
+    /// Serve editors: the Language Server Protocol over stdio (diagnostics, hover, go to definition,
+    /// references, completion, rename, formatting, quick fixes, outline).
+    #[command(
+        after_help = "Examples:\n  docket lsp   # started by an editor, never by hand: it reads and writes LSP messages on stdio\n\neditors/README.md shows the setup for VS Code, Neovim, Helix and Zed. Policies (.policy) get every\nproblem `docket check` finds as you type; scenario files (.toml with `policy = ...`) what `docket test`\nwould refuse before running them. Positions are in UTF-16, as the protocol says.\nExit status: 0 after the editor's `shutdown` and `exit`, 2 if the connection fails."
+    )]
+    Lsp(lsp::LspArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  docket completions bash > ~/.local/share/bash-completion/completions/docket\n  docket completions zsh > \"${fpath[1]}/_docket\"\n  docket completions fish > ~/.config/fish/completions/docket.fish\n  docket completions powershell >> $PROFILE"
@@ -213,6 +220,7 @@ pub fn run() -> ExitCode {
         Command::Set(args) => set::run_set(&args),
         Command::Get(args) => set::run_get(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Completions(args) => completions::run_completions(&args),
         Command::Man(args) => completions::run_man(&args),
     };

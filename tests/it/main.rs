@@ -19,6 +19,7 @@ mod format;
 mod formats;
 mod hostile;
 mod inputs;
+mod lsp;
 mod policies;
 mod props;
 mod sarif;

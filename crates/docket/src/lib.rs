@@ -19,6 +19,7 @@ pub mod migrate;
 pub mod report;
 pub mod scenario;
 pub mod span;
+pub mod symbols;
 pub mod syntax;
 pub mod versions;
 

@@ -238,3 +238,55 @@ fn step_words(t: &TransitionTable, step: &Step) -> String {
 fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+/// One rule in plain words, as [`status`] says it in the status that declares it, found by the
+/// byte offset where the rule's text starts; `None` for an offset where no compiled rule starts.
+pub fn rule(t: &TransitionTable, file: &SourceFile, start: usize) -> Option<String> {
+    for (id, st) in t.statuses.iter().enumerate() {
+        let own = |tr: &Transition| tr.span.start == start && tr.declared_in == id;
+        for (action, list) in &st.actions {
+            if let Some(k) = list.iter().position(own) {
+                let def = &t.actions[*action];
+                let params: Vec<String> = def.params.iter().map(|p| p.name.clone()).collect();
+                let tr = &list[k];
+                return Some(format!(
+                    "In {}: {} {}{}: {}. ({})",
+                    st.path,
+                    t.roles[def.role],
+                    def.name,
+                    condition(t, &params, tr, k),
+                    consequence(t, &params, tr),
+                    where_(file, t, tr.line, tr.declared_in, id)
+                ));
+            }
+        }
+        for armed in &st.timers {
+            let TimerEffect::Move(list) = &armed.effect else { continue };
+            if let Some(k) = list.iter().position(own) {
+                let def = &t.timers[armed.timer];
+                let tr = &list[k];
+                return Some(format!(
+                    "In {}: {} ({}){}: {}. ({})",
+                    st.path,
+                    def.name,
+                    clock_words(t, def, armed.owner),
+                    condition(t, &[], tr, k),
+                    consequence(t, &[], tr),
+                    where_(file, t, tr.line, tr.declared_in, id)
+                ));
+            }
+        }
+        if let Some(k) = st.automatic.iter().position(own) {
+            let tr = &st.automatic[k];
+            let cond = tr.guard.as_ref().map(|g| words(t, &[], g)).unwrap_or_default();
+            let lead = if k == 0 { "as soon as" } else { "otherwise, as soon as" };
+            return Some(format!(
+                "In {}: {lead} {cond}: {}. ({})",
+                st.path,
+                consequence(t, &[], tr),
+                where_(file, t, tr.line, tr.declared_in, id)
+            ));
+        }
+    }
+    None
+}

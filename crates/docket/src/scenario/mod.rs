@@ -4,6 +4,7 @@
 //! reason contains the expected text.
 
 pub mod check;
+pub mod names;
 
 use crate::eval::coverage::Coverage;
 use crate::eval::log::{EventSink, LogRun};
