@@ -349,3 +349,38 @@ fn docket_test_walks_a_directory_symlink_loop_once() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
 }
+
+#[test]
+fn explain_case_before_its_first_event_says_when_the_case_begins() {
+    let dir = scratch("before");
+    let log = dir.join("l.jsonl");
+    std::fs::write(&log, open("\"1\"")).unwrap();
+    let (_, err, code) = docket(&[
+        "explain",
+        POLICY,
+        "--case",
+        "A",
+        "--events",
+        log.to_str().unwrap(),
+        "--now",
+        "2026-02-01T00:00:00Z",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("case `A` has no event before 2026-02-01T00:00:00Z") && err.contains("its first is at 2026-03-01T09:00:00Z"),
+        "{err}"
+    );
+    assert!(!err.contains("no case"), "{err}");
+    // A case that is nowhere in the log is still said to be missing.
+    let (_, err, _) = docket(&[
+        "explain",
+        POLICY,
+        "--case",
+        "B",
+        "--events",
+        log.to_str().unwrap(),
+        "--now",
+        "2026-02-01T00:00:00Z",
+    ]);
+    assert!(err.contains("no case `B`"), "{err}");
+}

@@ -100,6 +100,9 @@ pub struct LogRun<'t> {
     pub future: usize,
     /// Give back a closed case's fields (for totals only; on when history is off).
     pub compact_closed: bool,
+    /// One case whose events after `now` are watched (see [`LogRun::watch`]): its id, and the
+    /// earliest instant of those events.
+    watched: Option<(String, Option<DateTime<Utc>>)>,
 }
 
 impl<'t> LogRun<'t> {
@@ -135,6 +138,7 @@ impl<'t> LogRun<'t> {
             events: 0,
             future: 0,
             compact_closed: !keep_history,
+            watched: None,
         }
     }
 
@@ -143,6 +147,12 @@ impl<'t> LogRun<'t> {
         self.events += 1;
         if self.now.is_some_and(|now| event.at > now) {
             self.future += 1;
+            if let Some((id, first)) = &mut self.watched
+                && *id == *event.case
+                && first.is_none_or(|f| event.at < f)
+            {
+                *first = Some(event.at);
+            }
             return None;
         }
         let key: &str = &event.case;
@@ -194,6 +204,18 @@ impl<'t> LogRun<'t> {
             compact(engine.table, case);
         }
         Some(i)
+    }
+
+    /// Watch one case's events dated after `now`, which are not applied: a caller asking for a
+    /// case the run never began can say when its first event is ([`LogRun::watched_first`]).
+    pub fn watch(mut self, case: &str) -> Self {
+        self.watched = Some((case.to_string(), None));
+        self
+    }
+
+    /// The earliest event after `now` of the watched case, if it has one.
+    pub fn watched_first(&self) -> Option<DateTime<Utc>> {
+        self.watched.as_ref().and_then(|(_, first)| *first)
     }
 
     /// Record what the run covers of each version (`docket test --coverage`).
