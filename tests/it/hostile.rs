@@ -384,3 +384,53 @@ fn explain_case_before_its_first_event_says_when_the_case_begins() {
     ]);
     assert!(err.contains("no case `B`"), "{err}");
 }
+
+/// Whether DOT text holds an HTML-like element with no text, such as `<B></B>`, or a control
+/// character inside a label: Graphviz rejects the whole file for either.
+fn graphviz_rejects(dot: &str) -> Option<String> {
+    for tag in ["B", "I", "FONT"] {
+        let close = format!("</{tag}>");
+        let mut rest = dot;
+        while let Some(at) = rest.find(&format!("<{tag}")) {
+            let after = &rest[at..];
+            let open_end = after.find('>').unwrap() + 1;
+            if after[open_end..].starts_with(&close) {
+                return Some(after[..open_end + close.len()].to_string());
+            }
+            rest = &after[open_end..];
+        }
+    }
+    // Each HTML-like label runs from `label=<` to its matching `>`.
+    for (at, _) in dot.match_indices("label=<") {
+        let mut depth = 0;
+        let label: String = dot[at + 6..]
+            .chars()
+            .take_while(|&c| {
+                depth += i32::from(c == '<') - i32::from(c == '>');
+                depth > 0
+            })
+            .collect();
+        if label.chars().any(char::is_control) {
+            return Some(format!("a control character in {label:?}"));
+        }
+    }
+    None
+}
+
+#[test]
+fn graph_writes_dot_that_graphviz_accepts_for_empty_and_control_labels() {
+    let dir = scratch("graph");
+    for label in ["", "tab\there", "esc\u{1b}[31m"] {
+        let policy = policy_file(
+            &dir,
+            &format!(
+                "policy p \"{label}\"\nroles user\noutcomes done\nactions {{\n  user go\n}}\n\
+                 initial status a \"{label}\" {{\n  user go -> b\n}}\nterminal status b \"B\" outcome done\n"
+            ),
+        );
+        let (dot, err, code) = docket(&["graph", &policy]);
+        assert_eq!(code, 0, "{label:?}: {err}");
+        assert_eq!(graphviz_rejects(&dot), None, "{label:?}: {dot}");
+        assert!(dot.contains("\"a\" [label=<<BR/>") || !label.is_empty(), "{dot}");
+    }
+}
