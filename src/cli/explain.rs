@@ -75,7 +75,10 @@ pub fn run(args: &ExplainArgs) -> u8 {
         let Some(state) = run.cases.iter().find(|c| &*c.id == id.as_str()) else {
             if let (Some(first), Some(now)) = (run.watched_first(), now) {
                 let (first, now) = (docket::eval::time::format(&first), docket::eval::time::format(&now));
-                eprintln!("error: case `{id}` has no event before {now} in `{}` (its first is at {first})", log.display());
+                eprintln!(
+                    "error: case `{id}` has no event before {now} in `{}` (its first is at {first})",
+                    log.display()
+                );
                 return USAGE;
             }
             let help = suggest(id, run.cases.iter().map(|c| &*c.id)).map(|h| format!(" ({h})")).unwrap_or_default();

@@ -355,33 +355,18 @@ fn explain_case_before_its_first_event_says_when_the_case_begins() {
     let dir = scratch("before");
     let log = dir.join("l.jsonl");
     std::fs::write(&log, open("\"1\"")).unwrap();
-    let (_, err, code) = docket(&[
-        "explain",
-        POLICY,
-        "--case",
-        "A",
-        "--events",
-        log.to_str().unwrap(),
-        "--now",
-        "2026-02-01T00:00:00Z",
-    ]);
+    let (_, err, code) =
+        docket(&["explain", POLICY, "--case", "A", "--events", log.to_str().unwrap(), "--now", "2026-02-01T00:00:00Z"]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("case `A` has no event before 2026-02-01T00:00:00Z") && err.contains("its first is at 2026-03-01T09:00:00Z"),
+        err.contains("case `A` has no event before 2026-02-01T00:00:00Z")
+            && err.contains("its first is at 2026-03-01T09:00:00Z"),
         "{err}"
     );
     assert!(!err.contains("no case"), "{err}");
     // A case that is nowhere in the log is still said to be missing.
-    let (_, err, _) = docket(&[
-        "explain",
-        POLICY,
-        "--case",
-        "B",
-        "--events",
-        log.to_str().unwrap(),
-        "--now",
-        "2026-02-01T00:00:00Z",
-    ]);
+    let (_, err, _) =
+        docket(&["explain", POLICY, "--case", "B", "--events", log.to_str().unwrap(), "--now", "2026-02-01T00:00:00Z"]);
     assert!(err.contains("no case `B`"), "{err}");
 }
 
@@ -433,4 +418,20 @@ fn graph_writes_dot_that_graphviz_accepts_for_empty_and_control_labels() {
         assert_eq!(graphviz_rejects(&dot), None, "{label:?}: {dot}");
         assert!(dot.contains("\"a\" [label=<<BR/>") || !label.is_empty(), "{dot}");
     }
+}
+
+#[test]
+fn an_event_with_a_key_given_twice_is_malformed_naming_the_key() {
+    let dir = scratch("dupkeys");
+    let log = dir.join("l.jsonl");
+    let good = open("\"1\"");
+    let twice_case = good.replacen("\"case\":\"A\"", "\"case\":\"A\",\"case\":\"B\"", 1);
+    let twice_amount = good.replacen("\"amount\":\"1\"", "\"amount\":\"1\",\"amount\":\"9\"", 1);
+    std::fs::write(&log, format!("{twice_case}{twice_amount}")).unwrap();
+    let (out, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("log line 1: the key `case` appears more than once"), "{err}");
+    assert!(err.contains("log line 2: the key `amount` appears more than once"), "{err}");
+    // Neither value of either key reached a case.
+    assert!(out.trim().is_empty(), "{out}");
 }

@@ -316,7 +316,8 @@ fn dot_status(out: &mut String, table: &TransitionTable, d: &Diagram, s: StatusI
     for note in &d.notes[s] {
         for (i, line) in wrap(note, 44).iter().enumerate() {
             let line = if i == 0 { line.clone() } else { format!("  {}", line.trim_start()) };
-            let _ = write!(label, "<BR ALIGN=\"LEFT\"/>{}", element("<FONT POINT-SIZE=\"9\"><I>", "</I></FONT>", &line));
+            let _ =
+                write!(label, "<BR ALIGN=\"LEFT\"/>{}", element("<FONT POINT-SIZE=\"9\"><I>", "</I></FONT>", &line));
         }
     }
     if !d.notes[s].is_empty() {
