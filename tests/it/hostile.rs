@@ -435,3 +435,31 @@ fn an_event_with_a_key_given_twice_is_malformed_naming_the_key() {
     // Neither value of either key reached a case.
     assert!(out.trim().is_empty(), "{out}");
 }
+
+#[test]
+fn a_rejection_lists_a_few_variants_of_a_huge_enum_not_all_of_them() {
+    let dir = scratch("enum");
+    let variants: Vec<String> = (0..20_000).map(|i| format!("v{i}")).collect();
+    let policy = policy_file(
+        &dir,
+        &format!(
+            "policy p \"P\"\nroles user\noutcomes done\nfields {{\n  kind: enum {{ {} }}\n}}\n\
+             actions {{\n  user go(kind)\n}}\n\
+             initial status a \"A\" {{\n  user go -> b\n}}\nterminal status b \"B\" outcome done\n",
+            variants.join(", ")
+        ),
+    );
+    let log = dir.join("l.jsonl");
+    let bad =
+        "{\"case\":\"A\",\"at\":\"2026-01-01T00:00:00Z\",\"role\":\"user\",\"action\":\"go\",\"kind\":\"nope\"}\n";
+    std::fs::write(&log, bad.repeat(100)).unwrap();
+    let (out, err, code) = docket(&["eval", &policy, log.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("not one of v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11 and 19988 more"),
+        "{}",
+        &out[..500]
+    );
+    // A hundred rejections cost about a hundred short reasons, not a hundred copies of the enum.
+    assert!(out.len() < 100 * 400, "{} bytes", out.len());
+}

@@ -679,7 +679,7 @@ impl<'t> Engine<'t> {
         let roles = &self.table.roles;
         match crate::diag::suggest(role, roles.iter().map(String::as_str)) {
             Some(help) => format!("unknown role `{role}`; {help}"),
-            None => format!("unknown role `{role}`; the policy's roles are {}", roles.join(", ")),
+            None => format!("unknown role `{role}`; the policy's roles are {}", listed(roles)),
         }
     }
 
@@ -694,13 +694,13 @@ impl<'t> Engine<'t> {
         let owners: Vec<String> =
             t.actions.iter().filter(|a| a.name == action).map(|a| format!("`{}`", t.roles[a.role])).collect();
         if !owners.is_empty() {
-            return format!("role `{name}` has no action `{action}`; it is an action of {}", owners.join(", "));
+            return format!("role `{name}` has no action `{action}`; it is an action of {}", listed(owners));
         }
         let own: Vec<&str> = own.collect();
         if own.is_empty() {
             format!("role `{name}` has no action `{action}`; it has no actions")
         } else {
-            format!("role `{name}` has no action `{action}`; its actions are {}", own.join(", "))
+            format!("role `{name}` has no action `{action}`; its actions are {}", listed(own))
         }
     }
 
@@ -727,8 +727,8 @@ impl<'t> Engine<'t> {
             Some(help) => format!("unknown key `{key}` for {what}; {help}"),
             None if def.params.is_empty() => format!("unknown key `{key}` for {what}, which takes no parameters"),
             None => {
-                let list: Vec<&str> = def.params.iter().map(|p| p.name.as_str()).collect();
-                format!("unknown key `{key}` for {what}; its parameters are {}", list.join(", "))
+                let list = def.params.iter().map(|p| p.name.as_str());
+                format!("unknown key `{key}` for {what}; its parameters are {}", listed(list))
             }
         };
         if !others.is_empty() {
@@ -809,10 +809,10 @@ impl<'t> Engine<'t> {
                     let help = crate::diag::suggest(s, variants.iter().map(String::as_str))
                         .map(|h| format!("; {h}"))
                         .unwrap_or_default();
-                    Err(format!("parameter `{}` is `{s}`, not one of {}{help}", p.name, variants.join(", ")))
+                    Err(format!("parameter `{}` is `{s}`, not one of {}{help}", p.name, listed(variants)))
                 }
             },
-            (Type::Enum(e), _) => wrong(&format!("one of {}", self.table.enums[e].join(", "))),
+            (Type::Enum(e), _) => wrong(&format!("one of {}", listed(&self.table.enums[e]))),
         }
     }
 
@@ -1335,6 +1335,42 @@ impl<'t> Engine<'t> {
             })
         })
     }
+}
+
+/// At most this many names in a list a rejection's reason gives (the variants of an enum, the
+/// roles, an action's parameters), and names cut at [`LISTED_NAME_CHARS`]: a reason is stored per
+/// rejected event, so one that listed a 20,000-variant enum would make output grow with the
+/// policy times the log.
+pub const LISTED_NAMES: usize = 12;
+
+/// Characters of one listed name; a longer one is cut with `…`.
+pub const LISTED_NAME_CHARS: usize = 40;
+
+/// Names joined with `, `, the first [`LISTED_NAMES`] of them, then `and N more`.
+pub fn listed<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    let mut out = String::new();
+    let mut more = 0usize;
+    for (i, name) in names.into_iter().enumerate() {
+        if i >= LISTED_NAMES {
+            more += 1;
+            continue;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let name = name.as_ref();
+        match name.char_indices().nth(LISTED_NAME_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&name[..cut]);
+                out.push('…');
+            }
+            None => out.push_str(name),
+        }
+    }
+    if more > 0 {
+        out.push_str(&format!(" and {more} more"));
+    }
+    out
 }
 
 /// A history step as text, in the terms of the version it was taken under.
