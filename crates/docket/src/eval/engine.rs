@@ -7,7 +7,7 @@ use crate::compile::print::expr_text;
 use crate::compile::table::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use compact_str::CompactString;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 /// How many times timers may move a case between two of its events (or up to `--now`). A real
@@ -174,7 +174,9 @@ pub type Entered = SmallVec<[(StatusId, DateTime<Utc>); 3]>;
 
 /// The delivery ids applied to one case. A case has a handful of events, so a short list searched
 /// in order is smallest and fastest; past [`IdSet::LIST_LIMIT`] ids it becomes a hash set, so a
-/// long-lived case never makes the check quadratic.
+/// long-lived case never makes the check quadratic. The set's hash is keyed (std's SipHash with
+/// random keys), since delivery ids come from the log: with a fixed hash, chosen ids could all
+/// share one value. Nothing iterates the set.
 #[derive(Debug, Default)]
 pub enum IdSet {
     /// A few ids, inline when short.
@@ -183,7 +185,7 @@ pub enum IdSet {
     /// Up to `LIST_LIMIT` ids.
     Few(Vec<CompactString>),
     /// Many ids.
-    Many(Box<FxHashSet<CompactString>>),
+    Many(Box<std::collections::HashSet<CompactString>>),
 }
 
 impl IdSet {
@@ -204,7 +206,7 @@ impl IdSet {
             IdSet::Empty => *self = IdSet::Few(vec![CompactString::from(id)]),
             IdSet::Few(list) if list.len() < Self::LIST_LIMIT => list.push(CompactString::from(id)),
             IdSet::Few(list) => {
-                let mut set: FxHashSet<CompactString> = list.drain(..).collect();
+                let mut set: std::collections::HashSet<CompactString> = list.drain(..).collect();
                 set.insert(CompactString::from(id));
                 *self = IdSet::Many(Box::new(set));
             }
@@ -321,7 +323,8 @@ pub struct Engine<'t> {
     pub table: &'t TransitionTable,
     /// Keep per-case history and rejections (off for `--summary`).
     pub keep_history: bool,
-    /// Per role, action name to id: looked up for every event.
+    /// Per role, action name to id: looked up for every event. FxHash is safe here: the keys
+    /// are the policy's, and a log's names only look up, so they cannot crowd one bucket.
     actions_by_role: Vec<FxHashMap<String, ActionId>>,
     /// Per role, the timers its applied events restart (empty for most policies).
     restarted_by_role: Vec<SmallVec<[TimerId; 2]>>,

@@ -6,8 +6,7 @@ use super::event::{self, Event};
 use crate::compile::table::TransitionTable;
 use crate::versions::Versions;
 use chrono::{DateTime, Utc};
-use rustc_hash::FxBuildHasher;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, RandomState};
 
 /// A log line that is not an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +86,10 @@ pub struct LogRun<'t> {
     /// Case id to index in `cases`. The table holds only indices and hashes the ids kept in
     /// `cases`, so each id is stored once; nothing iterates it (output follows `cases`).
     index: hashbrown::HashTable<u32>,
-    hasher: FxBuildHasher,
+    /// A keyed hash (SipHash with keys drawn per run): case ids come from the log, and with a
+    /// fixed hash (such as FxHash) an attacker who chooses them can give them all one hash value
+    /// and make the index quadratic. The keys never reach output, which follows `cases`.
+    hasher: RandomState,
     /// Cases in order of first appearance.
     pub cases: Vec<CaseState>,
     /// Lines that were not events.
@@ -131,7 +133,7 @@ impl<'t> LogRun<'t> {
             keep_history,
             now,
             index: hashbrown::HashTable::new(),
-            hasher: FxBuildHasher,
+            hasher: RandomState::new(),
             cases: Vec::new(),
             malformed: Vec::new(),
             malformed_count: 0,
@@ -294,5 +296,106 @@ fn compact(table: &TransitionTable, case: &mut CaseState) {
         case.fields = Vec::new();
         case.entered = Default::default();
         case.forget_timers();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    /// rustc-hash 2's byte mixer for one 16-byte chunk: the low and high halves of a 128-bit
+    /// product, folded.
+    fn mix(x: u64, y: u64) -> u64 {
+        let full = u128::from(x) * u128::from(y);
+        (full as u64) ^ ((full >> 64) as u64)
+    }
+
+    /// `2^pairs` different strings that FxHash (rustc-hash 2) gives one hash value. Its state
+    /// after a chunk `(x, y)` is `(s1, mix(s0 ^ x, K ^ y))`, and `mix` is symmetric, so the
+    /// chunk `(s0 ^ K ^ y, s0 ^ K ^ x)` leaves the same state; when `s0 ^ K` has no high bit in
+    /// any byte both chunks are ASCII. Each chunk is chosen (a few hundred tries) so that the
+    /// state two chunks on has that property; every pair doubles the number of strings.
+    fn fx_colliding_ids(pairs: usize) -> Vec<String> {
+        const SEED1: u64 = 0x243f_6a88_85a3_08d3;
+        const SEED2: u64 = 0x1319_8a2e_0370_7344;
+        const K: u64 = 0xa409_3822_299f_31d0;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut ascii = || {
+            // xorshift, masked to bytes 0x00-0x7f: any ASCII, control characters included.
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng & !HIGH
+        };
+        let (mut s0, mut s1) = (SEED1, SEED2);
+        let mut chunks: Vec<[(u64, u64); 2]> = Vec::new();
+        for i in 0..pairs + 2 {
+            // The first two chunks meet a fixed state, which allows no swap: one choice each.
+            let swap = i >= 2;
+            let d = s0 ^ K;
+            assert!(!swap || d & HIGH == 0);
+            let (x, y, t) = loop {
+                let (x, y) = (ascii(), ascii());
+                let t = mix(s0 ^ x, K ^ y);
+                // The state two chunks on starts from `t`; the last chunk needs nothing of it.
+                if ((t ^ K) & HIGH == 0 || i >= pairs) && (!swap || (d ^ y, d ^ x) != (x, y)) {
+                    break (x, y, t);
+                }
+            };
+            chunks.push(if swap { [(x, y), (d ^ y, d ^ x)] } else { [(x, y), (x, y)] });
+            (s0, s1) = (s1, t);
+        }
+        (0..1usize << pairs)
+            .map(|n| {
+                let mut bytes = Vec::new();
+                for (i, pair) in chunks.iter().enumerate() {
+                    let (x, y) = pair[usize::from(i >= 2 && (n >> (i - 2)) & 1 == 1)];
+                    bytes.extend(x.to_le_bytes());
+                    bytes.extend(y.to_le_bytes());
+                }
+                // A fixed 16-byte tail: the last block is read whole, after every chunk.
+                bytes.extend(b"tail-of-each-id!");
+                String::from_utf8(bytes).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn case_ids_chosen_to_share_one_fxhash_value_spread_over_the_case_index() {
+        let ids = fx_colliding_ids(12);
+        assert_eq!(ids.len(), 4096);
+        // The construction is right: FxHash gives all of them one value, and they differ.
+        let fx = rustc_hash::FxBuildHasher;
+        assert!(ids.iter().all(|id| fx.hash_one(id.as_str()) == fx.hash_one(ids[0].as_str())));
+        assert_eq!(ids.iter().collect::<std::collections::BTreeSet<_>>().len(), ids.len());
+        let table = crate::compile_bytes(
+            "p.policy",
+            b"policy p \"P\"\nroles user\noutcomes done\nactions {\n  user go\n}\n\
+             initial status a \"A\" {\n  user go -> b\n}\nterminal status b \"B\" outcome done\n"
+                .to_vec(),
+        )
+        .table
+        .unwrap();
+        let mut run = LogRun::new(&table, false, None);
+        // The run's hash is keyed: they spread as any ids would (a collision or two at most).
+        let hashes: std::collections::BTreeSet<u64> = ids.iter().map(|id| run.hasher.hash_one(id.as_str())).collect();
+        assert!(hashes.len() >= ids.len() - 2, "{} distinct hashes", hashes.len());
+        // And each is its own case.
+        let at = crate::eval::time::parse("2026-01-01T00:00:00Z").unwrap();
+        for (line, id) in ids.iter().enumerate() {
+            let event = Event {
+                case: Cow::Borrowed(id),
+                at,
+                role: Cow::Borrowed("user"),
+                action: Cow::Borrowed("go"),
+                id: None,
+                params: Default::default(),
+                line,
+            };
+            run.feed(&event);
+        }
+        assert_eq!(run.cases.len(), ids.len());
     }
 }
