@@ -463,3 +463,37 @@ fn a_rejection_lists_a_few_variants_of_a_huge_enum_not_all_of_them() {
     // A hundred rejections cost about a hundred short reasons, not a hundred copies of the enum.
     assert!(out.len() < 100 * 400, "{} bytes", out.len());
 }
+
+const PING: &str = "policy p \"P\"\nroles user\noutcomes done\ntimers {\n  tick = 1s\n}\nactions {\n  user go\n}\n\
+     initial status a \"A\" {\n  user go -> ping\n}\nstatus ping \"Ping\" {\n  after tick -> ping\n  user go -> b\n}\n\
+     terminal status b \"B\" outcome done\n";
+
+#[test]
+fn check_warns_about_a_timer_cycle_that_needs_no_event() {
+    let dir = scratch("w007");
+    let policy = policy_file(&dir, PING);
+    let (out, _, code) = docket(&["check", &policy]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning[W007]: timer `tick` moves the case to `ping` in a circle that needs no event"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_timer_cycle_keeps_as_much_history_ten_years_ahead_as_one_day_ahead() {
+    // The work and memory of a looping case are bounded by the moves the engine allows, not by
+    // how far ahead `--now` is.
+    let dir = scratch("cyclemem");
+    let policy = policy_file(&dir, PING);
+    let log = dir.join("l.jsonl");
+    std::fs::write(&log, "{\"case\":\"A\",\"at\":\"2026-01-01T00:00:00Z\",\"role\":\"user\",\"action\":\"go\"}\n")
+        .unwrap();
+    let steps = |now: &str| {
+        let (out, _, _) = docket(&["eval", &policy, log.to_str().unwrap(), "--now", now, "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        report["history"].as_array().unwrap().len()
+    };
+    assert_eq!(steps("2026-01-02T00:00:00Z"), 10_001);
+    assert_eq!(steps("2036-01-01T00:00:00Z"), 10_001);
+}
