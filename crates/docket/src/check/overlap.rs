@@ -19,7 +19,7 @@ use super::declare::Context;
 use crate::ast::BinaryOp;
 use crate::compile::table::{CExpr, Transition, Value};
 use crate::diag::Diagnostic;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 /// Report overlapping rules in every status.
@@ -114,7 +114,8 @@ struct Bounds<'e> {
 
 /// A condition's parts, indexed so that a part of another condition meets only the parts it can
 /// contradict. Fingerprints are hashes consistent with `==` (equal expressions, equal
-/// fingerprints), so no candidate is missed; a collision only adds one.
+/// fingerprints), so no candidate is missed; a collision only adds one. They are keyed (SipHash
+/// with random keys), so the maps over them can use a plain fast hash: no file chooses them.
 struct Facts<'e> {
     parts: Vec<Part<'e>>,
     /// Every part, by its fingerprint (for `not x` on the other side).
@@ -160,10 +161,10 @@ impl<'e> Facts<'e> {
     fn of(conjuncts: &[&'e CExpr], keys: &RandomState) -> Self {
         let mut facts = Facts {
             parts: Vec::with_capacity(conjuncts.len()),
-            whole: HashMap::new(),
-            negated: HashMap::new(),
-            compared: HashMap::new(),
-            bounds: HashMap::new(),
+            whole: HashMap::default(),
+            negated: HashMap::default(),
+            compared: HashMap::default(),
+            bounds: HashMap::default(),
         };
         for &e in conjuncts {
             let whole = keys.hash_one(e);
