@@ -1320,23 +1320,47 @@ impl<'t> Engine<'t> {
         now: DateTime<Utc>,
         params: Option<&[Value]>,
     ) -> Option<DateTime<Utc>> {
+        self.opens_at_counted(case, candidates, now, params).0
+    }
+
+    /// [`Engine::opens_at`], and how many times a condition was evaluated to find it.
+    ///
+    /// Each rule is tried only at its own instants: another rule's thresholds cannot change its
+    /// truth. So the work is the sum over rules of (instants x size) of each condition, which a
+    /// condition's operator limit bounds, not the product of all the instants of every rule with
+    /// all their conditions. Instants at or after the earliest opening found are not tried.
+    pub fn opens_at_counted(
+        &self,
+        case: &CaseState,
+        candidates: &[Transition],
+        now: DateTime<Utc>,
+        params: Option<&[Value]>,
+    ) -> (Option<DateTime<Utc>>, usize) {
         let scope = self.scope(case, params, now);
+        let mut best: Option<DateTime<Utc>> = None;
+        let mut evaluated = 0;
         let mut instants = Vec::new();
         for c in candidates {
-            if let Some(g) = &c.guard {
-                expr::thresholds(g, &scope, &mut instants);
+            let Some(g) = &c.guard else { continue };
+            instants.clear();
+            expr::thresholds(g, &scope, &mut instants);
+            instants.retain(|at| *at > now && best.is_none_or(|b| *at < b));
+            instants.sort_unstable();
+            instants.dedup();
+            for &at in &instants {
+                evaluated += 1;
+                let scope = self.scope(case, params, at);
+                let opens = match params {
+                    Some(_) => expr::holds(Some(g), &scope) == Some(true),
+                    None => expr::holds(Some(g), &scope) != Some(false),
+                };
+                if opens {
+                    best = Some(at);
+                    break;
+                }
             }
         }
-        instants.retain(|at| *at > now);
-        instants.sort();
-        instants.dedup();
-        instants.into_iter().find(|at| {
-            let scope = self.scope(case, params, *at);
-            candidates.iter().any(|c| match params {
-                Some(_) => expr::holds(c.guard.as_ref(), &scope) == Some(true),
-                None => expr::holds(c.guard.as_ref(), &scope) != Some(false),
-            })
-        })
+        (best, evaluated)
     }
 }
 
@@ -1410,5 +1434,75 @@ fn carry(old: &TransitionTable, new: &TransitionTable, ty: Type, v: Value) -> Va
             found.map_or(Value::Null, |ni| Value::Enum(ne, ni as u32))
         }
         (other, _) => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many rules for one action, each a long condition on many time fields: the shape that made
+    /// "when does it open" take the product of every rule's instants and every condition.
+    fn many_gated_rules(rules: usize, parts: usize) -> (TransitionTable, String) {
+        let fields = 60;
+        let mut text = String::from("policy p \"P\"\nroles user\noutcomes done\nfields {\n");
+        for i in 0..fields {
+            text.push_str(&format!("  t{i}: time?\n"));
+        }
+        let names: Vec<String> = (0..fields).map(|i| format!("t{i}")).collect();
+        let effects: Vec<String> = names.iter().map(|n| format!("{n} = {n}")).collect();
+        text.push_str(&format!(
+            "}}\nactions {{\n  user init({})\n  user go\n}}\ninitial status a \"A\" {{\n  user init -> w {{ {} }}\n}}\nstatus w \"W\" {{\n",
+            names.join(", "),
+            effects.join(" ")
+        ));
+        for r in 0..rules {
+            let parts: Vec<String> =
+                (0..parts).map(|k| format!("time_since(t{}) >= {}d", (r * 7 + k) % fields, k + 1 + r)).collect();
+            text.push_str(&format!(
+                "  {}user go when {} -> b\n",
+                if r > 0 { "else " } else { "" },
+                parts.join(" and ")
+            ));
+        }
+        text.push_str("}\nterminal status b \"B\" outcome done\n");
+        let table = crate::compile_bytes("p.policy", text.into_bytes()).table.unwrap();
+        let times: Vec<String> =
+            (0..fields).map(|i| format!("\"t{i}\":\"2026-01-{:02}T00:00:00Z\"", 1 + i % 28)).collect();
+        let line = format!(
+            "{{\"case\":\"A\",\"at\":\"2026-01-01T00:00:00Z\",\"role\":\"user\",\"action\":\"init\",{}}}",
+            times.join(",")
+        );
+        (table, line)
+    }
+
+    #[test]
+    fn when_an_action_opens_is_found_trying_each_rule_at_its_own_instants() {
+        let (rules, parts) = (40, 60);
+        let (table, line) = many_gated_rules(rules, parts);
+        let engine = Engine::new(&table, false);
+        let mut case = engine.new_case("A");
+        engine.apply(&mut case, &super::super::event::from_json_line(&line, 1).unwrap());
+        let (action, list) = &table.statuses[case.status].actions[0];
+        assert_eq!(table.actions[*action].name, "go");
+        let now = case.last_event.unwrap();
+        let (at, evaluated) = engine.opens_at_counted(&case, list, now, None);
+        // The same answer as trying every instant of every rule against every rule.
+        let scope = engine.scope(&case, None, now);
+        let mut all = Vec::new();
+        for c in list {
+            expr::thresholds(c.guard.as_ref().unwrap(), &scope, &mut all);
+        }
+        all.retain(|t| *t > now);
+        all.sort();
+        all.dedup();
+        let expected = all.iter().copied().find(|t| {
+            let scope = engine.scope(&case, None, *t);
+            list.iter().any(|c| expr::holds(c.guard.as_ref(), &scope) != Some(false))
+        });
+        assert!(expected.is_some());
+        assert_eq!(at, expected);
+        // At most each rule's own instants (two per comparison), not all instants for each rule.
+        assert!(evaluated <= rules * parts * 2, "{evaluated} evaluations");
     }
 }
