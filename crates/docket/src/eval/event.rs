@@ -315,6 +315,31 @@ fn json_reason(e: &serde_json::Error) -> String {
     }
 }
 
+/// Read one `[[events]]` table of a TOML case file as the parser left it: strings borrow from
+/// the file's text, so no owned copy of the document is made.
+pub fn from_toml_detable<'a>(table: &'a toml::de::DeTable<'_>, line: usize) -> Result<Event<'a>, EventError> {
+    use toml::de::DeValue;
+    let mut slots = Slots::default();
+    for (k, v) in table.iter() {
+        let value = match v.get_ref() {
+            DeValue::String(s) => RawValue::Text(Cow::Borrowed(s.as_ref())),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => RawValue::Number(Cow::Owned(n.to_string())),
+                Err(_) => RawValue::Other("an integer too large for 64 bits"),
+            },
+            DeValue::Float(_) => {
+                RawValue::Other("a floating-point number (write amounts as strings, such as \"25.00\")")
+            }
+            DeValue::Boolean(b) => RawValue::Bool(*b),
+            DeValue::Datetime(d) => RawValue::Text(Cow::Owned(d.to_string())),
+            DeValue::Array(_) => RawValue::Other("a list"),
+            DeValue::Table(_) => RawValue::Other("a table"),
+        };
+        slots.put(Cow::Borrowed(k.get_ref().as_ref()), value);
+    }
+    event_from_slots(slots, line)
+}
+
 /// Read one `[[events]]` table of a TOML case file.
 pub fn from_toml_table(table: &toml::Table, line: usize) -> Result<Event<'static>, EventError> {
     let mut slots = Slots::default();

@@ -44,6 +44,33 @@ pub trait EventSink {
         self.feed_toml_events_at(events, &[]);
     }
 
+    /// Feed a TOML case file's `[[events]]` tables, each reported at its line in the file. The
+    /// document is parsed once into the parser's own tree, whose strings borrow from `text`, and
+    /// lines are counted once through the text: memory is a small multiple of the file, and the
+    /// work linear in it.
+    fn feed_toml_file(&mut self, text: &str) -> Result<(), String> {
+        let doc = toml::de::DeTable::parse(text).map_err(|e| e.to_string())?;
+        let Some(toml::de::DeValue::Array(events)) = doc.get_ref().get("events").map(toml::Spanned::get_ref) else {
+            return Err("a case file needs an `events` array of tables ([[events]])".into());
+        };
+        // Events come in the order of the file, so one pass counts the lines before each.
+        let (mut line, mut counted) = (1, 0);
+        for ev in events.iter() {
+            let start = ev.span().start.clamp(counted, text.len());
+            line += text.as_bytes()[counted..start].iter().filter(|&&b| b == b'\n').count();
+            counted = start;
+            let result = match ev.get_ref() {
+                toml::de::DeValue::Table(t) => event::from_toml_detable(t, line),
+                _ => Err(event::EventError::NotObject),
+            };
+            match result {
+                Ok(e) => self.event(&e),
+                Err(err) => self.malformed(line, err.to_string()),
+            }
+        }
+        Ok(())
+    }
+
     /// Feed `[[events]]` tables, each reported at its line in the file (`lines`, by index), or at
     /// its index where the line is not known.
     fn feed_toml_events_at(&mut self, events: &[toml::Value], lines: &[usize]) {
