@@ -167,6 +167,9 @@ fn automatic_cycles(cx: &mut Context, own: &[OwnRules]) {
     }
 }
 
+/// A timer's move: its rule and the timer.
+type TimerMove<'a> = (&'a Transition, usize);
+
 /// Warn about cycles a case can go round with no event: timer moves and automatic transitions
 /// without a condition that lead back where they started, through at least one timer (a cycle of
 /// automatic transitions alone is E046). Evaluation stops such a case after 10,000 moves; the
@@ -180,7 +183,7 @@ fn timer_cycles(cx: &mut Context, own: &[OwnRules]) {
     let t = &cx.table;
     let n = t.statuses.len();
     // Edges between leaves, with the timer's rule for timer moves (`None` for automatic ones).
-    let mut edges: Vec<Vec<(StatusId, Option<(&Transition, usize)>)>> = vec![Vec::new(); n];
+    let mut edges: Vec<Vec<(StatusId, Option<TimerMove>)>> = vec![Vec::new(); n];
     for (leaf, out) in edges.iter_mut().enumerate() {
         if !t.statuses[leaf].children.is_empty() {
             continue;
@@ -207,7 +210,7 @@ fn timer_cycles(cx: &mut Context, own: &[OwnRules]) {
     }
     let component = strongly_connected(&edges);
     // One warning per cycle, at its first timer rule in the file.
-    let mut first: Vec<Option<(&Transition, usize)>> = vec![None; n];
+    let mut first: Vec<Option<TimerMove>> = vec![None; n];
     for (from, out) in edges.iter().enumerate() {
         for &(to, timer) in out {
             if let Some((tr, id)) = timer
@@ -218,7 +221,7 @@ fn timer_cycles(cx: &mut Context, own: &[OwnRules]) {
             }
         }
     }
-    let mut found: Vec<(&Transition, usize)> = first.into_iter().flatten().collect();
+    let mut found: Vec<TimerMove> = first.into_iter().flatten().collect();
     found.sort_by_key(|(tr, _)| tr.span.start);
     let reports: Vec<Diagnostic> = found
         .into_iter()
