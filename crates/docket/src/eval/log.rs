@@ -44,31 +44,15 @@ pub trait EventSink {
         self.feed_toml_events_at(events, &[]);
     }
 
-    /// Feed a TOML case file's `[[events]]` tables, each reported at its line in the file. The
-    /// document is parsed once into the parser's own tree, whose strings borrow from `text`, and
-    /// lines are counted once through the text: memory is a small multiple of the file, and the
-    /// work linear in it.
+    /// Feed a TOML case file's `[[events]]` tables, each reported at its line in the file.
+    ///
+    /// A large file made of `[[events]]` tables only (the shape case files have) is read one
+    /// table at a time: each is parsed on its own, checked in a first pass (so a syntax error
+    /// anywhere still feeds nothing) and fed in a second, so memory stays near the file's size
+    /// instead of a tree of the whole document many times larger. Any other file is parsed whole
+    /// into toml's tree, whose strings borrow from `text`. Lines are counted in one pass.
     fn feed_toml_file(&mut self, text: &str) -> Result<(), String> {
-        let doc = toml::de::DeTable::parse(text).map_err(|e| e.to_string())?;
-        let Some(toml::de::DeValue::Array(events)) = doc.get_ref().get("events").map(toml::Spanned::get_ref) else {
-            return Err("a case file needs an `events` array of tables ([[events]])".into());
-        };
-        // Events come in the order of the file, so one pass counts the lines before each.
-        let (mut line, mut counted) = (1, 0);
-        for ev in events.iter() {
-            let start = ev.span().start.clamp(counted, text.len());
-            line += text.as_bytes()[counted..start].iter().filter(|&&b| b == b'\n').count();
-            counted = start;
-            let result = match ev.get_ref() {
-                toml::de::DeValue::Table(t) => event::from_toml_detable(t, line),
-                _ => Err(event::EventError::NotObject),
-            };
-            match result {
-                Ok(e) => self.event(&e),
-                Err(err) => self.malformed(line, err.to_string()),
-            }
-        }
-        Ok(())
+        feed_toml_text(self, text, CHUNKED_TOML_BYTES)
     }
 
     /// Feed `[[events]]` tables, each reported at its line in the file (`lines`, by index), or at
@@ -82,6 +66,80 @@ pub trait EventSink {
             }
         }
     }
+}
+
+/// From this size on, a TOML case file of `[[events]]` tables only is read one table at a time.
+const CHUNKED_TOML_BYTES: usize = 1 << 20;
+
+/// [`EventSink::feed_toml_file`], reading table by table from `chunked` bytes on.
+fn feed_toml_text<S: EventSink + ?Sized>(sink: &mut S, text: &str, chunked: usize) -> Result<(), String> {
+    if text.len() >= chunked
+        && let Some(chunks) = event_chunks(text)
+    {
+        // Every table must parse before any is fed; an error is reported from the whole file,
+        // so that it names the line and column in the file.
+        if chunks.iter().all(|&(start, end, _)| toml::de::DeTable::parse(&text[start..end]).is_ok()) {
+            for &(start, end, line) in &chunks {
+                let table = toml::de::DeTable::parse(&text[start..end]).map_err(|e| e.to_string())?;
+                match event::from_toml_detable(table.get_ref(), line) {
+                    Ok(e) => sink.event(&e),
+                    Err(err) => sink.malformed(line, err.to_string()),
+                }
+            }
+            return Ok(());
+        }
+    }
+    let doc = toml::de::DeTable::parse(text).map_err(|e| e.to_string())?;
+    let Some(toml::de::DeValue::Array(events)) = doc.get_ref().get("events").map(toml::Spanned::get_ref) else {
+        return Err("a case file needs an `events` array of tables ([[events]])".into());
+    };
+    // Events come in the order of the file, so one pass counts the lines before each.
+    let (mut line, mut counted) = (1, 0);
+    for ev in events.iter() {
+        let start = ev.span().start.clamp(counted, text.len());
+        line += text.as_bytes()[counted..start].iter().filter(|&&b| b == b'\n').count();
+        counted = start;
+        let result = match ev.get_ref() {
+            toml::de::DeValue::Table(t) => event::from_toml_detable(t, line),
+            _ => Err(event::EventError::NotObject),
+        };
+        match result {
+            Ok(e) => sink.event(&e),
+            Err(err) => sink.malformed(line, err.to_string()),
+        }
+    }
+    Ok(())
+}
+
+/// The `[[events]]` tables of a case file as `(start, end, line)`: the body after each header,
+/// and the header's line. `None` unless the file is nothing but such tables (after comments and
+/// blank lines): any other header, a line starting with `[` (an array running over lines, which
+/// could hold one) or a multi-line string (which could hold a header-like line) is left to the
+/// whole-document parser.
+fn event_chunks(text: &str) -> Option<Vec<(usize, usize, usize)>> {
+    if text.contains("\"\"\"") || text.contains("'''") {
+        return None;
+    }
+    let mut chunks: Vec<(usize, usize, usize)> = Vec::new();
+    let mut offset = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let line = raw.trim();
+        if line.starts_with('[') {
+            let rest = line.strip_prefix("[[events]]")?.trim_start();
+            if !(rest.is_empty() || rest.starts_with('#')) {
+                return None;
+            }
+            if let Some(last) = chunks.last_mut() {
+                last.1 = offset;
+            }
+            chunks.push((offset + raw.len(), text.len(), i + 1));
+        } else if chunks.is_empty() && !(line.is_empty() || line.starts_with('#')) {
+            // A key before the first table: the file has more than events.
+            return None;
+        }
+        offset += raw.len();
+    }
+    (!chunks.is_empty()).then_some(chunks)
 }
 
 impl EventSink for LogRun<'_> {
@@ -387,6 +445,53 @@ mod tests {
                 String::from_utf8(bytes).unwrap()
             })
             .collect()
+    }
+
+    /// Whatever a sink is given, as text.
+    #[derive(Default)]
+    struct Record(Vec<String>);
+    impl EventSink for Record {
+        fn event(&mut self, event: &Event) {
+            self.0.push(format!("{event:?}"));
+        }
+        fn malformed(&mut self, line: usize, message: String) {
+            self.0.push(format!("line {line}: {message}"));
+        }
+    }
+
+    fn read_toml(text: &str, chunked: usize) -> (Result<(), String>, Vec<String>) {
+        let mut record = Record::default();
+        let result = feed_toml_text(&mut record, text, chunked);
+        (result, record.0)
+    }
+
+    #[test]
+    fn a_toml_case_file_read_table_by_table_gives_what_the_whole_document_gives() {
+        let events = "# a case file\n\n[[events]]   # the first\ncase = \"A\"\nat = 2026-03-01T09:00:00Z\nrole = \"buyer\"\n\
+                      action = \"open\"\namount = \"12.50\"\ncount = 0x10\nflag = true\nratio = 1.5\nlist = [1, 2]\n\
+                      \n[[events]]\ncase = \"A\"\nrole = \"buyer\"\n\n[[events]]\ncase = \"B\"\nat = \"2026-03-02T09:00:00Z\"\n\
+                      role = \"seller\"\naction = \"accept\"\nid = \"x\"\n";
+        assert!(event_chunks(events).is_some_and(|c| c.len() == 3));
+        let whole = read_toml(events, usize::MAX);
+        assert_eq!(whole.0, Ok(()));
+        assert_eq!(whole.1.len(), 3);
+        assert!(whole.1[1].starts_with("line 14: "), "{:?}", whole.1);
+        assert_eq!(read_toml(events, 0), whole);
+        // A syntax error in one table: nothing is fed, and the error names its place in the file.
+        let broken = events.replace("flag = true", "flag = ");
+        let (result, fed) = read_toml(&broken, 0);
+        assert_eq!((result.clone(), fed.is_empty()), (read_toml(&broken, usize::MAX).0, true));
+        assert!(result.is_err_and(|e| e.contains("line 10")));
+        // Files with more than events are read whole, the same either way.
+        for other in [
+            format!("title = \"t\"\n{events}"),
+            format!("{events}[expect]\nstatus = \"x\"\n"),
+            events.replace("list = [1, 2]", "list = [\n[1],\n]"),
+            events.replace("\"12.50\"", "\"\"\"12.50\"\"\""),
+        ] {
+            assert!(event_chunks(&other).is_none(), "{other}");
+            assert_eq!(read_toml(&other, 0), read_toml(&other, usize::MAX));
+        }
     }
 
     #[test]
