@@ -65,13 +65,22 @@ pub fn run(args: &ExplainArgs) -> u8 {
         };
         let mut run = LogRun::versioned(&versions, true, now)
             .with_migrations(plans.iter().map(|(f, t, p)| (*f, *t, p)).collect())
-            .allow_keys(&args.allow_keys);
+            .allow_keys(&args.allow_keys)
+            .watch(id);
         if let Err(msg) = io::feed_log(&mut run, log) {
             eprintln!("{msg}");
             return USAGE;
         }
         run.finish();
         let Some(state) = run.cases.iter().find(|c| &*c.id == id.as_str()) else {
+            if let (Some(first), Some(now)) = (run.watched_first(), now) {
+                let (first, now) = (docket::eval::time::format(&first), docket::eval::time::format(&now));
+                eprintln!(
+                    "error: case `{id}` has no event before {now} in `{}` (its first is at {first})",
+                    log.display()
+                );
+                return USAGE;
+            }
             let help = suggest(id, run.cases.iter().map(|c| &*c.id)).map(|h| format!(" ({h})")).unwrap_or_default();
             eprintln!("error: no case `{id}` in `{}`{help}", log.display());
             return USAGE;

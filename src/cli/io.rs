@@ -199,13 +199,7 @@ fn read_line_capped(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Re
 
 /// Feed a TOML case file: `[[events]]` tables, each an event; the index stands for the line.
 fn feed_toml(run: &mut impl EventSink, text: &str) -> Result<(), String> {
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-    let Some(events) = doc.get("events").and_then(toml::Value::as_array) else {
-        return Err("a case file needs an `events` array of tables ([[events]])".into());
-    };
-    // A case file's events are reported at their lines in the file, as a log's are.
-    run.feed_toml_events_at(events, &docket::scenario::table_lines(text, "events"));
-    Ok(())
+    run.feed_toml_file(text)
 }
 
 /// A compiled policy with its table.

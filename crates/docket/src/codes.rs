@@ -82,6 +82,7 @@ pub const CODES: &[(&str, &str)] = &[
         "W006",
         "a `# docket:` comment silences nothing: no such warning on its line, an error or unknown code, or no directive",
     ),
+    ("W007", "timers lead a status back to itself through moves that need no event, so a case there moves forever"),
 ];
 
 /// Whether a code is no longer reported (its sentence says which code replaced it).

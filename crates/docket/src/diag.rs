@@ -345,21 +345,38 @@ pub fn github_property(s: &str) -> String {
     github_message(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Levenshtein distance between `a` and `b`, or `None` once it must exceed `limit`. The rows
+/// Levenshtein distance between `a` and `b`, or `None` once it must exceed `limit`. Only the
+/// band of cells within `limit` of the diagonal is computed (a path that leaves it costs more
+/// than `limit`), so the work is `a.len() * (2 * limit + 1)`, not `a.len() * b.len()`. The rows
 /// are kept in `rows`, reused between calls: suggestions compare one name with many.
 fn edit_distance(a: &[char], b: &[char], limit: usize, rows: &mut (Vec<usize>, Vec<usize>)) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    // Any cost above `limit` is as good as infinite; keeping it at `far` cannot overflow.
+    let far = limit + 1;
     let (prev, cur) = rows;
     prev.clear();
-    prev.extend(0..=b.len());
+    prev.extend((0..=b.len()).map(|j| j.min(far)));
+    cur.clear();
+    cur.resize(b.len() + 1, far);
     for (i, ca) in a.iter().enumerate() {
-        cur.clear();
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let d = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur.push(d);
+        let row = i + 1;
+        let lo = row.saturating_sub(limit).max(1);
+        let hi = (row + limit).min(b.len());
+        // The cells just outside the band are read by this row and the next: keep them far.
+        cur[lo - 1] = if lo == 1 { row.min(far) } else { far };
+        if hi < b.len() {
+            cur[hi + 1] = far;
+        }
+        let mut best = cur[lo - 1];
+        for j in lo..=hi {
+            let d = (prev[j - 1] + usize::from(*ca != b[j - 1])).min(prev[j] + 1).min(cur[j - 1] + 1).min(far);
+            cur[j] = d;
+            best = best.min(d);
         }
         // Every later row is at least this row's minimum.
-        if cur.iter().min().is_some_and(|&m| m > limit) {
+        if best > limit {
             return None;
         }
         std::mem::swap(prev, cur);
@@ -371,35 +388,110 @@ fn edit_distance(a: &[char], b: &[char], limit: usize, rows: &mut (Vec<usize>, V
 /// hostile file with thousands of names and thousands of typos from taking quadratic time.
 pub const MAX_CANDIDATES: usize = 500;
 
+/// The most edits a suggestion may be away from the name: beyond a few, a name is not a typo of
+/// another, and the cap bounds the band [`edit_distance`] computes.
+pub const MAX_EDITS: usize = 5;
+
+/// Characters (and cells of the distance) one suggestion may look at in all: a thousand names of
+/// a thousand characters each stop here instead of costing a billion steps.
+pub const SUGGEST_WORK: usize = 2_000_000;
+
 /// The closest candidate to `name`, if one is close enough to be a likely typo.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    suggest_with_work(name, candidates).0.map(|c| format!("did you mean `{c}`?"))
+}
+
+/// The closest candidate, and how many characters and cells were looked at to find it.
+fn suggest_with_work<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> (Option<&'a str>, usize) {
     let target: Vec<char> = name.chars().collect();
-    let limit = (target.len() / 3).max(1);
+    let limit = (target.len() / 3).clamp(1, MAX_EDITS);
+    let mut work = target.len();
     let mut rows = (Vec::new(), Vec::new());
     let mut chars = Vec::new();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates.into_iter().take(MAX_CANDIDATES) {
-        if c == name {
+        if work > SUGGEST_WORK {
+            break;
+        }
+        // A character is one to four bytes: judge the length from the bytes before reading it.
+        if c == name || c.len() + limit < target.len() || c.len() / 4 > target.len() + limit {
             continue;
         }
         chars.clear();
         chars.extend(c.chars());
+        work += chars.len();
         // The distance is at least the difference in length: skip the hopeless ones cheaply.
         if chars.len().abs_diff(target.len()) > limit {
             continue;
         }
+        work += target.len() * (2 * limit + 1);
         if let Some(d) = edit_distance(&target, &chars, limit, &mut rows)
             && best.is_none_or(|b| (d, c) < b)
         {
             best = Some((d, c));
         }
     }
-    best.map(|(_, c)| format!("did you mean `{c}`?"))
+    (best.map(|(_, c)| c), work)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole table, for comparison.
+    fn levenshtein(a: &[char], b: &[char]) -> usize {
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur.push((prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+
+    #[test]
+    fn the_banded_distance_is_the_distance_within_its_limit() {
+        let mut rng = 7u64;
+        let mut next = || {
+            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (rng >> 33) as usize
+        };
+        let mut rows = (Vec::new(), Vec::new());
+        for _ in 0..3000 {
+            let word = |n: usize, next: &mut dyn FnMut() -> usize| -> Vec<char> {
+                (0..n).map(|_| ['a', 'b', 'c'][next() % 3]).collect()
+            };
+            let (la, lb) = (next() % 12, next() % 12);
+            let (a, b) = (word(la, &mut next), word(lb, &mut next));
+            let limit = next() % 6 + 1;
+            let full = levenshtein(&a, &b);
+            let banded = edit_distance(&a, &b, limit, &mut rows);
+            assert_eq!(banded, Some(full).filter(|&d| d <= limit), "{a:?} {b:?} limit {limit}");
+        }
+    }
+
+    #[test]
+    fn suggestions_for_long_names_cost_work_linear_in_their_length() {
+        // A hundred candidates of n characters, and a misspelt name one edit from the last.
+        let names = |n: usize| -> Vec<String> { (0..100).map(|i| format!("{i:03}{}", "ab".repeat(n / 2))).collect() };
+        let work_for = |n: usize| {
+            let names = names(n);
+            let typo = names[99].replacen("ab", "ax", 1);
+            let (found, work) = suggest_with_work(&typo, names.iter().map(String::as_str));
+            assert_eq!(found, Some(names[99].as_str()));
+            work
+        };
+        let (w500, w1000) = (work_for(500), work_for(1000));
+        // The band: about length x (2 x 5 + 1) cells a candidate, never length squared.
+        assert!(w1000 <= 100 * 1003 * 12 + 2000, "{w1000}");
+        assert!(w1000 <= 2 * w500 + 2000, "{w500} {w1000}");
+        // However many and however long the names, one suggestion stops at its budget.
+        let huge: Vec<String> = (0..500).map(|i| format!("{i:03}{}", "ab".repeat(50_000))).collect();
+        let (_, work) = suggest_with_work(&huge[0].replacen("ab", "ax", 1), huge.iter().map(String::as_str));
+        assert!(work <= SUGGEST_WORK + 100_003 * 12 + 100_003, "{work}");
+    }
 
     #[test]
     fn long_quoted_names_are_elided_short_ones_kept() {

@@ -1,10 +1,11 @@
 //! Graph checks over the status tree: statuses no path reaches, statuses with no way out,
-//! terminal statuses with rules, and cycles of automatic transitions that could loop forever.
+//! terminal statuses with rules, cycles of automatic transitions that could loop forever, and
+//! cycles that timers (with automatic transitions) can run with no event (W007).
 
 use super::OwnRules;
 use super::declare::Context;
 use crate::ast::Policy;
-use crate::compile::table::{StatusId, Transition};
+use crate::compile::table::{CExpr, StatusId, Transition, Value};
 use crate::diag::Diagnostic;
 
 /// Every target a status's own rules and moving timers can lead to.
@@ -24,6 +25,7 @@ pub fn check(cx: &mut Context, own: &[OwnRules], _ast: &Policy) {
     }
     terminal_rules(cx);
     automatic_cycles(cx, own);
+    timer_cycles(cx, own);
     // The graph checks need every edge: a rule that did not resolve already has its error, and
     // the statuses it would have led to or out of would only look unreachable or stuck.
     if cx.dropped_rule {
@@ -163,4 +165,136 @@ fn automatic_cycles(cx: &mut Context, own: &[OwnRules]) {
             }
         }
     }
+}
+
+/// A timer's move: its rule and the timer.
+type TimerMove<'a> = (&'a Transition, usize);
+
+/// Warn about cycles a case can go round with no event: timer moves and automatic transitions
+/// without a condition that lead back where they started, through at least one timer (a cycle of
+/// automatic transitions alone is E046). Evaluation stops such a case after 10,000 moves; the
+/// policy almost surely meant something else (a reminder that does not re-enter its status, or a
+/// way out). A move with a condition may end the loop (a counter), so it is not followed.
+///
+/// A timer armed in an enclosing status is spent once it fires and armed again only when that
+/// status is entered again, so its move is followed only when it leaves or re-enters the status
+/// that arms it; one to a status inside it fires once per entry and cannot loop by itself.
+fn timer_cycles(cx: &mut Context, own: &[OwnRules]) {
+    let t = &cx.table;
+    let n = t.statuses.len();
+    // Edges between leaves, with the timer's rule for timer moves (`None` for automatic ones).
+    let mut edges: Vec<Vec<(StatusId, Option<TimerMove>)>> = vec![Vec::new(); n];
+    for (leaf, out) in edges.iter_mut().enumerate() {
+        if !t.statuses[leaf].children.is_empty() {
+            continue;
+        }
+        for &armed_in in t.chain(leaf).iter() {
+            for timer in &own[armed_in].timers {
+                for tr in timer.rules.iter().flatten() {
+                    if let Some(target) = tr.target
+                        && always(tr)
+                        && (target == armed_in || !t.is_within(target, armed_in))
+                    {
+                        out.push((t.entry_leaf(target), Some((tr, timer.timer))));
+                    }
+                }
+            }
+            for tr in &own[armed_in].automatic {
+                if let Some(target) = tr.target
+                    && always(tr)
+                {
+                    out.push((t.entry_leaf(target), None));
+                }
+            }
+        }
+    }
+    let component = strongly_connected(&edges);
+    // One warning per cycle, at its first timer rule in the file.
+    let mut first: Vec<Option<TimerMove>> = vec![None; n];
+    for (from, out) in edges.iter().enumerate() {
+        for &(to, timer) in out {
+            if let Some((tr, id)) = timer
+                && component[from] == component[to]
+                && first[component[from]].is_none_or(|(f, _)| tr.span.start < f.span.start)
+            {
+                first[component[from]] = Some((tr, id));
+            }
+        }
+    }
+    let mut found: Vec<TimerMove> = first.into_iter().flatten().collect();
+    found.sort_by_key(|(tr, _)| tr.span.start);
+    let reports: Vec<Diagnostic> = found
+        .into_iter()
+        .map(|(tr, timer)| {
+            let path = tr.target.map(|s| t.statuses[s].path.clone()).unwrap_or_default();
+            Diagnostic::warning(
+                "W007",
+                tr.span,
+                format!(
+                    "timer `{}` moves the case to `{path}` in a circle that needs no event: a case there moves forever",
+                    t.timers[timer].name
+                ),
+            )
+            .with_help("let an action take one of these steps, give the timer a way out, or give a step a condition that ends the loop")
+        })
+        .collect();
+    for d in reports {
+        cx.report(d);
+    }
+}
+
+/// Whether a rule applies whatever the case holds: no condition, or `when true`.
+fn always(tr: &Transition) -> bool {
+    matches!(tr.guard, None | Some(CExpr::Const(Value::Bool(true))))
+}
+
+/// The strongly connected component of each node (Tarjan's algorithm, without recursion).
+fn strongly_connected<T>(edges: &[Vec<(StatusId, T)>]) -> Vec<usize> {
+    let n = edges.len();
+    const UNSEEN: usize = usize::MAX;
+    let (mut index, mut low, mut component) = (vec![UNSEEN; n], vec![0; n], vec![UNSEEN; n]);
+    let (mut on_stack, mut stack) = (vec![false; n], Vec::new());
+    let (mut next_index, mut next_component) = (0, 0);
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        let mut calls = vec![(root, 0usize)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut i)) = calls.last_mut() {
+            if let Some(&(w, _)) = edges[v].get(*i) {
+                *i += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    calls.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component[w] = next_component;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    component
 }

@@ -1549,4 +1549,33 @@ terminal status closed "Closed" outcome closed_out
         fix: &[(r#"  # docket: allow W001"#, r#""#)],
         fix_note: r#"remove the comment"#,
     },
+    CodeDoc {
+        code: "W007",
+        about: r#"A timer moves the case to a status from which timers and automatic transitions, with no condition and no event, lead back again: once a case is there, it moves round the circle for as long as no event comes, one step each time the timer runs out. Evaluation stops such a case after 10,000 moves with a policy error. Usually a reminder was meant to stay put (a `deadline`) or the circle needs a way out. A step with a condition may end the loop (a counter), so a circle with one is not reported."#,
+        example: r#"policy demo "Demo"
+
+roles buyer
+outcomes closed_out
+
+timers {
+  reminder = 1d
+}
+
+actions {
+  buyer close
+}
+
+initial status waiting "Waiting" {
+  after reminder -> waiting
+  buyer close -> closed
+}
+
+terminal status closed "Closed" outcome closed_out
+"#,
+        stored: Stored::AsWritten,
+        beside: &[],
+        args: &[],
+        fix: &[(r#"  after reminder -> waiting"#, r#"  deadline reminder"#)],
+        fix_note: r#"make the reminder a `deadline` (reported, moves nothing), or let the timer lead out of the circle"#,
+    },
 ];

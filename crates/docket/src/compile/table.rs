@@ -46,7 +46,7 @@ pub enum Type {
 }
 
 /// A runtime value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     /// Absent (an optional field or parameter not given).
     Null,
@@ -67,7 +67,7 @@ pub enum Value {
 }
 
 /// A resolved, type-checked expression.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum CExpr {
     /// A constant.
     Const(Value),
@@ -165,7 +165,7 @@ pub struct ArmedTimer {
 }
 
 /// How far a duration moves a time: exact seconds, or counted in a calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StepAmount {
     /// Exact seconds (`5d` without a calendar is 432,000 s).
     Exact(TimeDelta),
@@ -183,7 +183,7 @@ pub enum StepAmount {
 }
 
 /// A duration and the calendar it is counted in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Step {
     /// How far.
     pub amount: StepAmount,

@@ -7,7 +7,7 @@ use crate::compile::print::expr_text;
 use crate::compile::table::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use compact_str::CompactString;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 /// How many times timers may move a case between two of its events (or up to `--now`). A real
@@ -174,7 +174,9 @@ pub type Entered = SmallVec<[(StatusId, DateTime<Utc>); 3]>;
 
 /// The delivery ids applied to one case. A case has a handful of events, so a short list searched
 /// in order is smallest and fastest; past [`IdSet::LIST_LIMIT`] ids it becomes a hash set, so a
-/// long-lived case never makes the check quadratic.
+/// long-lived case never makes the check quadratic. The set's hash is keyed (std's SipHash with
+/// random keys), since delivery ids come from the log: with a fixed hash, chosen ids could all
+/// share one value. Nothing iterates the set.
 #[derive(Debug, Default)]
 pub enum IdSet {
     /// A few ids, inline when short.
@@ -183,7 +185,7 @@ pub enum IdSet {
     /// Up to `LIST_LIMIT` ids.
     Few(Vec<CompactString>),
     /// Many ids.
-    Many(Box<FxHashSet<CompactString>>),
+    Many(Box<std::collections::HashSet<CompactString>>),
 }
 
 impl IdSet {
@@ -204,7 +206,7 @@ impl IdSet {
             IdSet::Empty => *self = IdSet::Few(vec![CompactString::from(id)]),
             IdSet::Few(list) if list.len() < Self::LIST_LIMIT => list.push(CompactString::from(id)),
             IdSet::Few(list) => {
-                let mut set: FxHashSet<CompactString> = list.drain(..).collect();
+                let mut set: std::collections::HashSet<CompactString> = list.drain(..).collect();
                 set.insert(CompactString::from(id));
                 *self = IdSet::Many(Box::new(set));
             }
@@ -327,7 +329,8 @@ pub struct Engine<'t> {
     pub table: &'t TransitionTable,
     /// Keep per-case history and rejections (off for `--summary`).
     pub keep_history: bool,
-    /// Per role, action name to id: looked up for every event.
+    /// Per role, action name to id: looked up for every event. FxHash is safe here: the keys
+    /// are the policy's, and a log's names only look up, so they cannot crowd one bucket.
     actions_by_role: Vec<FxHashMap<String, ActionId>>,
     /// Per role, the timers its applied events restart (empty for most policies).
     restarted_by_role: Vec<SmallVec<[TimerId; 2]>>,
@@ -685,7 +688,7 @@ impl<'t> Engine<'t> {
         let roles = &self.table.roles;
         match crate::diag::suggest(role, roles.iter().map(String::as_str)) {
             Some(help) => format!("unknown role `{role}`; {help}"),
-            None => format!("unknown role `{role}`; the policy's roles are {}", roles.join(", ")),
+            None => format!("unknown role `{role}`; the policy's roles are {}", listed(roles)),
         }
     }
 
@@ -700,13 +703,13 @@ impl<'t> Engine<'t> {
         let owners: Vec<String> =
             t.actions.iter().filter(|a| a.name == action).map(|a| format!("`{}`", t.roles[a.role])).collect();
         if !owners.is_empty() {
-            return format!("role `{name}` has no action `{action}`; it is an action of {}", owners.join(", "));
+            return format!("role `{name}` has no action `{action}`; it is an action of {}", listed(owners));
         }
         let own: Vec<&str> = own.collect();
         if own.is_empty() {
             format!("role `{name}` has no action `{action}`; it has no actions")
         } else {
-            format!("role `{name}` has no action `{action}`; its actions are {}", own.join(", "))
+            format!("role `{name}` has no action `{action}`; its actions are {}", listed(own))
         }
     }
 
@@ -734,8 +737,8 @@ impl<'t> Engine<'t> {
             Some(help) => format!("unknown key `{key}` for {what}; {help}"),
             None if def.params.is_empty() => format!("unknown key `{key}` for {what}, which takes no parameters"),
             None => {
-                let list: Vec<&str> = def.params.iter().map(|p| p.name.as_str()).collect();
-                format!("unknown key `{key}` for {what}; its parameters are {}", list.join(", "))
+                let list = def.params.iter().map(|p| p.name.as_str());
+                format!("unknown key `{key}` for {what}; its parameters are {}", listed(list))
             }
         };
         if !others.is_empty() {
@@ -816,10 +819,10 @@ impl<'t> Engine<'t> {
                     let help = crate::diag::suggest(s, variants.iter().map(String::as_str))
                         .map(|h| format!("; {h}"))
                         .unwrap_or_default();
-                    Err(format!("parameter `{}` is `{s}`, not one of {}{help}", p.name, variants.join(", ")))
+                    Err(format!("parameter `{}` is `{s}`, not one of {}{help}", p.name, listed(variants)))
                 }
             },
-            (Type::Enum(e), _) => wrong(&format!("one of {}", self.table.enums[e].join(", "))),
+            (Type::Enum(e), _) => wrong(&format!("one of {}", listed(&self.table.enums[e]))),
         }
     }
 
@@ -1324,24 +1327,84 @@ impl<'t> Engine<'t> {
         now: DateTime<Utc>,
         params: Option<&[Value]>,
     ) -> Option<DateTime<Utc>> {
+        self.opens_at_counted(case, candidates, now, params).0
+    }
+
+    /// [`Engine::opens_at`], and how many times a condition was evaluated to find it.
+    ///
+    /// Each rule is tried only at its own instants: another rule's thresholds cannot change its
+    /// truth. So the work is the sum over rules of (instants x size) of each condition, which a
+    /// condition's operator limit bounds, not the product of all the instants of every rule with
+    /// all their conditions. Instants at or after the earliest opening found are not tried.
+    pub fn opens_at_counted(
+        &self,
+        case: &CaseState,
+        candidates: &[Transition],
+        now: DateTime<Utc>,
+        params: Option<&[Value]>,
+    ) -> (Option<DateTime<Utc>>, usize) {
         let scope = self.scope(case, params, now);
+        let mut best: Option<DateTime<Utc>> = None;
+        let mut evaluated = 0;
         let mut instants = Vec::new();
         for c in candidates {
-            if let Some(g) = &c.guard {
-                expr::thresholds(g, &scope, &mut instants);
+            let Some(g) = &c.guard else { continue };
+            instants.clear();
+            expr::thresholds(g, &scope, &mut instants);
+            instants.retain(|at| *at > now && best.is_none_or(|b| *at < b));
+            instants.sort_unstable();
+            instants.dedup();
+            for &at in &instants {
+                evaluated += 1;
+                let scope = self.scope(case, params, at);
+                let opens = match params {
+                    Some(_) => expr::holds(Some(g), &scope) == Some(true),
+                    None => expr::holds(Some(g), &scope) != Some(false),
+                };
+                if opens {
+                    best = Some(at);
+                    break;
+                }
             }
         }
-        instants.retain(|at| *at > now);
-        instants.sort();
-        instants.dedup();
-        instants.into_iter().find(|at| {
-            let scope = self.scope(case, params, *at);
-            candidates.iter().any(|c| match params {
-                Some(_) => expr::holds(c.guard.as_ref(), &scope) == Some(true),
-                None => expr::holds(c.guard.as_ref(), &scope) != Some(false),
-            })
-        })
+        (best, evaluated)
     }
+}
+
+/// At most this many names in a list a rejection's reason gives (the variants of an enum, the
+/// roles, an action's parameters), and names cut at [`LISTED_NAME_CHARS`]: a reason is stored per
+/// rejected event, so one that listed a 20,000-variant enum would make output grow with the
+/// policy times the log.
+pub const LISTED_NAMES: usize = 12;
+
+/// Characters of one listed name; a longer one is cut with `…`.
+pub const LISTED_NAME_CHARS: usize = 40;
+
+/// Names joined with `, `, the first [`LISTED_NAMES`] of them, then `and N more`.
+pub fn listed<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    let mut out = String::new();
+    let mut more = 0usize;
+    for (i, name) in names.into_iter().enumerate() {
+        if i >= LISTED_NAMES {
+            more += 1;
+            continue;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let name = name.as_ref();
+        match name.char_indices().nth(LISTED_NAME_CHARS) {
+            Some((cut, _)) => {
+                out.push_str(&name[..cut]);
+                out.push('…');
+            }
+            None => out.push_str(name),
+        }
+    }
+    if more > 0 {
+        out.push_str(&format!(" and {more} more"));
+    }
+    out
 }
 
 /// A history step as text, in the terms of the version it was taken under.
@@ -1378,5 +1441,75 @@ fn carry(old: &TransitionTable, new: &TransitionTable, ty: Type, v: Value) -> Va
             found.map_or(Value::Null, |ni| Value::Enum(ne, ni as u32))
         }
         (other, _) => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many rules for one action, each a long condition on many time fields: the shape that made
+    /// "when does it open" take the product of every rule's instants and every condition.
+    fn many_gated_rules(rules: usize, parts: usize) -> (TransitionTable, String) {
+        let fields = 60;
+        let mut text = String::from("policy p \"P\"\nroles user\noutcomes done\nfields {\n");
+        for i in 0..fields {
+            text.push_str(&format!("  t{i}: time?\n"));
+        }
+        let names: Vec<String> = (0..fields).map(|i| format!("t{i}")).collect();
+        let effects: Vec<String> = names.iter().map(|n| format!("{n} = {n}")).collect();
+        text.push_str(&format!(
+            "}}\nactions {{\n  user init({})\n  user go\n}}\ninitial status a \"A\" {{\n  user init -> w {{ {} }}\n}}\nstatus w \"W\" {{\n",
+            names.join(", "),
+            effects.join(" ")
+        ));
+        for r in 0..rules {
+            let parts: Vec<String> =
+                (0..parts).map(|k| format!("time_since(t{}) >= {}d", (r * 7 + k) % fields, k + 1 + r)).collect();
+            text.push_str(&format!(
+                "  {}user go when {} -> b\n",
+                if r > 0 { "else " } else { "" },
+                parts.join(" and ")
+            ));
+        }
+        text.push_str("}\nterminal status b \"B\" outcome done\n");
+        let table = crate::compile_bytes("p.policy", text.into_bytes()).table.unwrap();
+        let times: Vec<String> =
+            (0..fields).map(|i| format!("\"t{i}\":\"2026-01-{:02}T00:00:00Z\"", 1 + i % 28)).collect();
+        let line = format!(
+            "{{\"case\":\"A\",\"at\":\"2026-01-01T00:00:00Z\",\"role\":\"user\",\"action\":\"init\",{}}}",
+            times.join(",")
+        );
+        (table, line)
+    }
+
+    #[test]
+    fn when_an_action_opens_is_found_trying_each_rule_at_its_own_instants() {
+        let (rules, parts) = (40, 60);
+        let (table, line) = many_gated_rules(rules, parts);
+        let engine = Engine::new(&table, false);
+        let mut case = engine.new_case("A");
+        engine.apply(&mut case, &super::super::event::from_json_line(&line, 1).unwrap());
+        let (action, list) = &table.statuses[case.status].actions[0];
+        assert_eq!(table.actions[*action].name, "go");
+        let now = case.last_event.unwrap();
+        let (at, evaluated) = engine.opens_at_counted(&case, list, now, None);
+        // The same answer as trying every instant of every rule against every rule.
+        let scope = engine.scope(&case, None, now);
+        let mut all = Vec::new();
+        for c in list {
+            expr::thresholds(c.guard.as_ref().unwrap(), &scope, &mut all);
+        }
+        all.retain(|t| *t > now);
+        all.sort();
+        all.dedup();
+        let expected = all.iter().copied().find(|t| {
+            let scope = engine.scope(&case, None, *t);
+            list.iter().any(|c| expr::holds(c.guard.as_ref(), &scope) != Some(false))
+        });
+        assert!(expected.is_some());
+        assert_eq!(at, expected);
+        // At most each rule's own instants (two per comparison), not all instants for each rule.
+        assert!(evaluated <= rules * parts * 2, "{evaluated} evaluations");
     }
 }

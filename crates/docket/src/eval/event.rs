@@ -64,6 +64,10 @@ pub enum EventError {
     /// `id` is the empty string: every later event with it would be dropped as a redelivery.
     #[error("`id` is empty: leave it out, or give each event an id of its own")]
     EmptyId,
+    /// A key appears more than once: which value was meant cannot be known, so no rule is picked
+    /// (the first, the last) and the event is refused, for the envelope and parameters alike.
+    #[error("the key `{0}` appears more than once in the event")]
+    DuplicateKey(String),
     /// `at` is not RFC 3339.
     #[error("`at` is not an RFC 3339 time (such as 2026-03-01T09:00:00Z): `{0}`")]
     BadTime(String),
@@ -195,6 +199,8 @@ struct Slots<'a> {
     action: Option<RawValue<'a>>,
     id: Option<RawValue<'a>>,
     params: Params<'a>,
+    /// An envelope key given twice (the first found).
+    duplicate: Option<Cow<'a, str>>,
 }
 
 impl<'a> Slots<'a> {
@@ -207,6 +213,9 @@ impl<'a> Slots<'a> {
             "id" => &mut self.id,
             _ => return self.params.push((key, value)),
         };
+        if slot.is_some() && self.duplicate.is_none() {
+            self.duplicate = Some(key);
+        }
         *slot = Some(value);
     }
 }
@@ -251,7 +260,10 @@ fn event_from_slots(slots: Slots<'_>, line: usize) -> Result<Event<'_>, EventErr
             Some(_) => Err(EventError::NotString(key)),
         }
     }
-    let Slots { case, at, role, action, id, params } = slots;
+    let Slots { case, at, role, action, id, params, duplicate } = slots;
+    if let Some(key) = duplicate.as_deref().or_else(|| repeated_key(&params)) {
+        return Err(EventError::DuplicateKey(shown_key(key)));
+    }
     let (case, at_text, role, action) =
         (text(case, "case")?, text(at, "at")?, text(role, "role")?, text(action, "action")?);
     let at = crate::eval::time::parse(&at_text).ok_or_else(|| EventError::BadTime(at_text.into_owned()))?;
@@ -262,6 +274,33 @@ fn event_from_slots(slots: Slots<'_>, line: usize) -> Result<Event<'_>, EventErr
         Some(_) => return Err(EventError::NotString("id")),
     };
     Ok(Event { case, at, role, action, id, params, line })
+}
+
+/// Up to this many parameters are compared pairwise; more (an event a hostile log can hold by
+/// the hundred thousand) are sorted instead, so the check stays O(n log n).
+const PAIRWISE_KEYS: usize = 16;
+
+/// The first parameter key (by its second occurrence) that the event gives twice.
+fn repeated_key<'p>(params: &'p Params<'_>) -> Option<&'p str> {
+    if params.len() <= PAIRWISE_KEYS {
+        return params
+            .iter()
+            .enumerate()
+            .find(|(i, (k, _))| params[..*i].iter().any(|(p, _)| p == k))
+            .map(|(_, (k, _))| k.as_ref());
+    }
+    let mut order: Vec<usize> = (0..params.len()).collect();
+    order.sort_unstable_by(|&a, &b| params[a].0.cmp(&params[b].0).then(a.cmp(&b)));
+    order.windows(2).filter(|w| params[w[0]].0 == params[w[1]].0).map(|w| w[1]).min().map(|i| params[i].0.as_ref())
+}
+
+/// A key as a message shows it: a long one is cut, since a repeated key can be a megabyte.
+fn shown_key(key: &str) -> String {
+    const SHOWN: usize = 60;
+    match key.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &key[..cut]),
+        None => key.to_string(),
+    }
 }
 
 /// serde_json's message without its " at line 1 column 5" suffix (the log line is reported).
@@ -276,6 +315,31 @@ fn json_reason(e: &serde_json::Error) -> String {
     }
 }
 
+/// Read one `[[events]]` table of a TOML case file as the parser left it: strings borrow from
+/// the file's text, so no owned copy of the document is made.
+pub fn from_toml_detable<'a>(table: &'a toml::de::DeTable<'_>, line: usize) -> Result<Event<'a>, EventError> {
+    use toml::de::DeValue;
+    let mut slots = Slots::default();
+    for (k, v) in table.iter() {
+        let value = match v.get_ref() {
+            DeValue::String(s) => RawValue::Text(Cow::Borrowed(s.as_ref())),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => RawValue::Number(Cow::Owned(n.to_string())),
+                Err(_) => RawValue::Other("an integer too large for 64 bits"),
+            },
+            DeValue::Float(_) => {
+                RawValue::Other("a floating-point number (write amounts as strings, such as \"25.00\")")
+            }
+            DeValue::Boolean(b) => RawValue::Bool(*b),
+            DeValue::Datetime(d) => RawValue::Text(Cow::Owned(d.to_string())),
+            DeValue::Array(_) => RawValue::Other("a list"),
+            DeValue::Table(_) => RawValue::Other("a table"),
+        };
+        slots.put(Cow::Borrowed(k.get_ref().as_ref()), value);
+    }
+    event_from_slots(slots, line)
+}
+
 /// Read one `[[events]]` table of a TOML case file.
 pub fn from_toml_table(table: &toml::Table, line: usize) -> Result<Event<'static>, EventError> {
     let mut slots = Slots::default();
@@ -283,4 +347,42 @@ pub fn from_toml_table(table: &toml::Table, line: usize) -> Result<Event<'static
         slots.put(Cow::Owned(k.clone()), RawValue::from_toml(v));
     }
     event_from_slots(slots, line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENVELOPE: &str = r#""case":"A","at":"2026-03-01T09:00:00Z","role":"buyer","action":"open""#;
+
+    #[test]
+    fn a_key_given_twice_refuses_the_event_for_envelope_and_parameters_alike() {
+        for key in ["case", "at", "role", "action", "id"] {
+            let line = format!(r#"{{{ENVELOPE},"id":"1","{key}":"x"}}"#);
+            assert_eq!(from_json_line(&line, 1), Err(EventError::DuplicateKey(key.into())), "{line}");
+        }
+        let line = format!(r#"{{{ENVELOPE},"amount":"1","reason":"damaged","amount":"9"}}"#);
+        assert_eq!(from_json_line(&line, 1), Err(EventError::DuplicateKey("amount".into())));
+        // The same key written with an escape is the same key.
+        let line = format!(r#"{{{ENVELOPE},"amount":"1","\u0061mount":"9"}}"#);
+        assert_eq!(from_json_line(&line, 1), Err(EventError::DuplicateKey("amount".into())));
+        let line = format!(r#"{{{ENVELOPE},"amount":"1","reason":"damaged"}}"#);
+        assert!(from_json_line(&line, 1).is_ok());
+    }
+
+    #[test]
+    fn repeated_keys_among_many_are_found_by_sorting_and_named_by_second_occurrence() {
+        // More keys than are compared pairwise: the sorted path names the key whose second
+        // occurrence comes first, as the pairwise path would.
+        let mut keys: Vec<String> = (0..5000).map(|i| format!("k{i}")).collect();
+        keys.push("k4000".into());
+        keys.push("k7".into());
+        let body: String = keys.iter().map(|k| format!(r#","{k}":1"#)).collect();
+        let line = format!("{{{ENVELOPE}{body}}}");
+        assert_eq!(from_json_line(&line, 1), Err(EventError::DuplicateKey("k4000".into())));
+        let long = "x".repeat(1000);
+        let line = format!(r#"{{{ENVELOPE},"{long}":1,"{long}":2}}"#);
+        let Err(EventError::DuplicateKey(shown)) = from_json_line(&line, 1) else { panic!() };
+        assert_eq!(shown.chars().count(), 61);
+    }
 }

@@ -6,8 +6,7 @@ use super::event::{self, Event};
 use crate::compile::table::TransitionTable;
 use crate::versions::Versions;
 use chrono::{DateTime, Utc};
-use rustc_hash::FxBuildHasher;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, RandomState};
 
 /// A log line that is not an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +39,17 @@ pub trait EventSink {
         }
     }
 
+    /// Feed a TOML case file's `[[events]]` tables, each reported at its line in the file.
+    ///
+    /// A large file made of `[[events]]` tables only (the shape case files have) is read one
+    /// table at a time: each is parsed on its own, checked in a first pass (so a syntax error
+    /// anywhere still feeds nothing) and fed in a second, so memory stays near the file's size
+    /// instead of a tree of the whole document many times larger. Any other file is parsed whole
+    /// into toml's tree, whose strings borrow from `text`. Lines are counted in one pass.
+    fn feed_toml_file(&mut self, text: &str) -> Result<(), String> {
+        feed_toml_text(self, text, CHUNKED_TOML_BYTES)
+    }
+
     /// Feed `[[events]]` tables, each reported at its line in the file (`lines`, by index), or at
     /// its index where the line is not known.
     fn feed_toml_events_at(&mut self, events: &[toml::Value], lines: &[usize]) {
@@ -51,6 +61,80 @@ pub trait EventSink {
             }
         }
     }
+}
+
+/// From this size on, a TOML case file of `[[events]]` tables only is read one table at a time.
+const CHUNKED_TOML_BYTES: usize = 1 << 20;
+
+/// [`EventSink::feed_toml_file`], reading table by table from `chunked` bytes on.
+fn feed_toml_text<S: EventSink + ?Sized>(sink: &mut S, text: &str, chunked: usize) -> Result<(), String> {
+    if text.len() >= chunked
+        && let Some(chunks) = event_chunks(text)
+    {
+        // Every table must parse before any is fed; an error is reported from the whole file,
+        // so that it names the line and column in the file.
+        if chunks.iter().all(|&(start, end, _)| toml::de::DeTable::parse(&text[start..end]).is_ok()) {
+            for &(start, end, line) in &chunks {
+                let table = toml::de::DeTable::parse(&text[start..end]).map_err(|e| e.to_string())?;
+                match event::from_toml_detable(table.get_ref(), line) {
+                    Ok(e) => sink.event(&e),
+                    Err(err) => sink.malformed(line, err.to_string()),
+                }
+            }
+            return Ok(());
+        }
+    }
+    let doc = toml::de::DeTable::parse(text).map_err(|e| e.to_string())?;
+    let Some(toml::de::DeValue::Array(events)) = doc.get_ref().get("events").map(toml::Spanned::get_ref) else {
+        return Err("a case file needs an `events` array of tables ([[events]])".into());
+    };
+    // Events come in the order of the file, so one pass counts the lines before each.
+    let (mut line, mut counted) = (1, 0);
+    for ev in events.iter() {
+        let start = ev.span().start.clamp(counted, text.len());
+        line += text.as_bytes()[counted..start].iter().filter(|&&b| b == b'\n').count();
+        counted = start;
+        let result = match ev.get_ref() {
+            toml::de::DeValue::Table(t) => event::from_toml_detable(t, line),
+            _ => Err(event::EventError::NotObject),
+        };
+        match result {
+            Ok(e) => sink.event(&e),
+            Err(err) => sink.malformed(line, err.to_string()),
+        }
+    }
+    Ok(())
+}
+
+/// The `[[events]]` tables of a case file as `(start, end, line)`: the body after each header,
+/// and the header's line. `None` unless the file is nothing but such tables (after comments and
+/// blank lines): any other header, a line starting with `[` (an array running over lines, which
+/// could hold one) or a multi-line string (which could hold a header-like line) is left to the
+/// whole-document parser.
+fn event_chunks(text: &str) -> Option<Vec<(usize, usize, usize)>> {
+    if text.contains("\"\"\"") || text.contains("'''") {
+        return None;
+    }
+    let mut chunks: Vec<(usize, usize, usize)> = Vec::new();
+    let mut offset = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let line = raw.trim();
+        if line.starts_with('[') {
+            let rest = line.strip_prefix("[[events]]")?.trim_start();
+            if !(rest.is_empty() || rest.starts_with('#')) {
+                return None;
+            }
+            if let Some(last) = chunks.last_mut() {
+                last.1 = offset;
+            }
+            chunks.push((offset + raw.len(), text.len(), i + 1));
+        } else if chunks.is_empty() && !(line.is_empty() || line.starts_with('#')) {
+            // A key before the first table: the file has more than events.
+            return None;
+        }
+        offset += raw.len();
+    }
+    (!chunks.is_empty()).then_some(chunks)
 }
 
 impl EventSink for LogRun<'_> {
@@ -82,7 +166,10 @@ pub struct LogRun<'t> {
     /// Case id to index in `cases`. The table holds only indices and hashes the ids kept in
     /// `cases`, so each id is stored once; nothing iterates it (output follows `cases`).
     index: hashbrown::HashTable<u32>,
-    hasher: FxBuildHasher,
+    /// A keyed hash (SipHash with keys drawn per run): case ids come from the log, and with a
+    /// fixed hash (such as FxHash) an attacker who chooses them can give them all one hash value
+    /// and make the index quadratic. The keys never reach output, which follows `cases`.
+    hasher: RandomState,
     /// Cases in order of first appearance.
     pub cases: Vec<CaseState>,
     /// Lines that were not events.
@@ -95,6 +182,9 @@ pub struct LogRun<'t> {
     pub future: usize,
     /// Give back a closed case's fields (for totals only; on when history is off).
     pub compact_closed: bool,
+    /// One case whose events after `now` are watched (see [`LogRun::watch`]): its id, and the
+    /// earliest instant of those events.
+    watched: Option<(String, Option<DateTime<Utc>>)>,
 }
 
 impl<'t> LogRun<'t> {
@@ -123,13 +213,14 @@ impl<'t> LogRun<'t> {
             keep_history,
             now,
             index: hashbrown::HashTable::new(),
-            hasher: FxBuildHasher,
+            hasher: RandomState::new(),
             cases: Vec::new(),
             malformed: Vec::new(),
             malformed_count: 0,
             events: 0,
             future: 0,
             compact_closed: !keep_history,
+            watched: None,
         }
     }
 
@@ -138,6 +229,12 @@ impl<'t> LogRun<'t> {
         self.events += 1;
         if self.now.is_some_and(|now| event.at > now) {
             self.future += 1;
+            if let Some((id, first)) = &mut self.watched
+                && *id == *event.case
+                && first.is_none_or(|f| event.at < f)
+            {
+                *first = Some(event.at);
+            }
             return None;
         }
         let key: &str = &event.case;
@@ -232,6 +329,18 @@ impl<'t> LogRun<'t> {
         }
     }
 
+    /// Watch one case's events dated after `now`, which are not applied: a caller asking for a
+    /// case the run never began can say when its first event is ([`LogRun::watched_first`]).
+    pub fn watch(mut self, case: &str) -> Self {
+        self.watched = Some((case.to_string(), None));
+        self
+    }
+
+    /// The earliest event after `now` of the watched case, if it has one.
+    pub fn watched_first(&self) -> Option<DateTime<Utc>> {
+        self.watched.as_ref().and_then(|(_, first)| *first)
+    }
+
     /// Record what the run covers of each version (`docket test --coverage`).
     pub fn with_coverage(mut self) -> Self {
         for engine in &mut self.engines {
@@ -303,5 +412,153 @@ fn compact(table: &TransitionTable, case: &mut CaseState) {
         case.fields = Vec::new();
         case.entered = Default::default();
         case.forget_timers();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    /// rustc-hash 2's byte mixer for one 16-byte chunk: the low and high halves of a 128-bit
+    /// product, folded.
+    fn mix(x: u64, y: u64) -> u64 {
+        let full = u128::from(x) * u128::from(y);
+        (full as u64) ^ ((full >> 64) as u64)
+    }
+
+    /// `2^pairs` different strings that FxHash (rustc-hash 2) gives one hash value. Its state
+    /// after a chunk `(x, y)` is `(s1, mix(s0 ^ x, K ^ y))`, and `mix` is symmetric, so the
+    /// chunk `(s0 ^ K ^ y, s0 ^ K ^ x)` leaves the same state; when `s0 ^ K` has no high bit in
+    /// any byte both chunks are ASCII. Each chunk is chosen (a few hundred tries) so that the
+    /// state two chunks on has that property; every pair doubles the number of strings.
+    fn fx_colliding_ids(pairs: usize) -> Vec<String> {
+        const SEED1: u64 = 0x243f_6a88_85a3_08d3;
+        const SEED2: u64 = 0x1319_8a2e_0370_7344;
+        const K: u64 = 0xa409_3822_299f_31d0;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut ascii = || {
+            // xorshift, masked to bytes 0x00-0x7f: any ASCII, control characters included.
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng & !HIGH
+        };
+        let (mut s0, mut s1) = (SEED1, SEED2);
+        let mut chunks: Vec<[(u64, u64); 2]> = Vec::new();
+        for i in 0..pairs + 2 {
+            // The first two chunks meet a fixed state, which allows no swap: one choice each.
+            let swap = i >= 2;
+            let d = s0 ^ K;
+            assert!(!swap || d & HIGH == 0);
+            let (x, y, t) = loop {
+                let (x, y) = (ascii(), ascii());
+                let t = mix(s0 ^ x, K ^ y);
+                // The state two chunks on starts from `t`; the last chunk needs nothing of it.
+                if ((t ^ K) & HIGH == 0 || i >= pairs) && (!swap || (d ^ y, d ^ x) != (x, y)) {
+                    break (x, y, t);
+                }
+            };
+            chunks.push(if swap { [(x, y), (d ^ y, d ^ x)] } else { [(x, y), (x, y)] });
+            (s0, s1) = (s1, t);
+        }
+        (0..1usize << pairs)
+            .map(|n| {
+                let mut bytes = Vec::new();
+                for (i, pair) in chunks.iter().enumerate() {
+                    let (x, y) = pair[usize::from(i >= 2 && (n >> (i - 2)) & 1 == 1)];
+                    bytes.extend(x.to_le_bytes());
+                    bytes.extend(y.to_le_bytes());
+                }
+                // A fixed 16-byte tail: the last block is read whole, after every chunk.
+                bytes.extend(b"tail-of-each-id!");
+                String::from_utf8(bytes).unwrap()
+            })
+            .collect()
+    }
+
+    /// Whatever a sink is given, as text.
+    #[derive(Default)]
+    struct Record(Vec<String>);
+    impl EventSink for Record {
+        fn event(&mut self, event: &Event) {
+            self.0.push(format!("{event:?}"));
+        }
+        fn malformed(&mut self, line: usize, message: String) {
+            self.0.push(format!("line {line}: {message}"));
+        }
+    }
+
+    fn read_toml(text: &str, chunked: usize) -> (Result<(), String>, Vec<String>) {
+        let mut record = Record::default();
+        let result = feed_toml_text(&mut record, text, chunked);
+        (result, record.0)
+    }
+
+    #[test]
+    fn a_toml_case_file_read_table_by_table_gives_what_the_whole_document_gives() {
+        let events = "# a case file\n\n[[events]]   # the first\ncase = \"A\"\nat = 2026-03-01T09:00:00Z\nrole = \"buyer\"\n\
+                      action = \"open\"\namount = \"12.50\"\ncount = 0x10\nflag = true\nratio = 1.5\nlist = [1, 2]\n\
+                      \n[[events]]\ncase = \"A\"\nrole = \"buyer\"\n\n[[events]]\ncase = \"B\"\nat = \"2026-03-02T09:00:00Z\"\n\
+                      role = \"seller\"\naction = \"accept\"\nid = \"x\"\n";
+        assert!(event_chunks(events).is_some_and(|c| c.len() == 3));
+        let whole = read_toml(events, usize::MAX);
+        assert_eq!(whole.0, Ok(()));
+        assert_eq!(whole.1.len(), 3);
+        assert!(whole.1[1].starts_with("line 14: "), "{:?}", whole.1);
+        assert_eq!(read_toml(events, 0), whole);
+        // A syntax error in one table: nothing is fed, and the error names its place in the file.
+        let broken = events.replace("flag = true", "flag = ");
+        let (result, fed) = read_toml(&broken, 0);
+        assert_eq!((result.clone(), fed.is_empty()), (read_toml(&broken, usize::MAX).0, true));
+        assert!(result.is_err_and(|e| e.contains("line 10")));
+        // Files with more than events are read whole, the same either way.
+        for other in [
+            format!("title = \"t\"\n{events}"),
+            format!("{events}[expect]\nstatus = \"x\"\n"),
+            events.replace("list = [1, 2]", "list = [\n[1],\n]"),
+            events.replace("\"12.50\"", "\"\"\"12.50\"\"\""),
+        ] {
+            assert!(event_chunks(&other).is_none(), "{other}");
+            assert_eq!(read_toml(&other, 0), read_toml(&other, usize::MAX));
+        }
+    }
+
+    #[test]
+    fn case_ids_chosen_to_share_one_fxhash_value_spread_over_the_case_index() {
+        let ids = fx_colliding_ids(12);
+        assert_eq!(ids.len(), 4096);
+        // The construction is right: FxHash gives all of them one value, and they differ.
+        let fx = rustc_hash::FxBuildHasher;
+        assert!(ids.iter().all(|id| fx.hash_one(id.as_str()) == fx.hash_one(ids[0].as_str())));
+        assert_eq!(ids.iter().collect::<std::collections::BTreeSet<_>>().len(), ids.len());
+        let table = crate::compile_bytes(
+            "p.policy",
+            b"policy p \"P\"\nroles user\noutcomes done\nactions {\n  user go\n}\n\
+             initial status a \"A\" {\n  user go -> b\n}\nterminal status b \"B\" outcome done\n"
+                .to_vec(),
+        )
+        .table
+        .unwrap();
+        let mut run = LogRun::new(&table, false, None);
+        // The run's hash is keyed: they spread as any ids would (a collision or two at most).
+        let hashes: std::collections::BTreeSet<u64> = ids.iter().map(|id| run.hasher.hash_one(id.as_str())).collect();
+        assert!(hashes.len() >= ids.len() - 2, "{} distinct hashes", hashes.len());
+        // And each is its own case.
+        let at = crate::eval::time::parse("2026-01-01T00:00:00Z").unwrap();
+        for (line, id) in ids.iter().enumerate() {
+            let event = Event {
+                case: Cow::Borrowed(id),
+                at,
+                role: Cow::Borrowed("user"),
+                action: Cow::Borrowed("go"),
+                id: None,
+                params: Default::default(),
+                line,
+            };
+            run.feed(&event);
+        }
+        assert_eq!(run.cases.len(), ids.len());
     }
 }

@@ -251,11 +251,11 @@ pub fn dot(table: &TransitionTable) -> String {
     let legend = "solid: an action · dashed: a timer · dotted: automatic · double border: the case ends";
     let _ = writeln!(
         out,
-        "  graph [label=<<B>{}</B><BR/><FONT POINT-SIZE=\"10\" COLOR=\"{MUTED}\">{}</FONT>>, labelloc=t, \
+        "  graph [label=<{}<BR/>{}>, labelloc=t, \
          fontname=\"Helvetica\", fontsize=16, compound=true, newrank=true, rankdir=TB, nodesep=0.5, \
          ranksep=0.55, pad=0.3];",
-        html(&d.title),
-        html(legend)
+        element("<B>", "</B>", &d.title),
+        element(&format!("<FONT POINT-SIZE=\"10\" COLOR=\"{MUTED}\">"), "</FONT>", legend)
     );
     let _ = writeln!(
         out,
@@ -309,14 +309,15 @@ fn dot_status(out: &mut String, table: &TransitionTable, d: &Diagram, s: StatusI
     let status = &table.statuses[s];
     let pad = "  ".repeat(depth);
     let mut label = format!(
-        "<B>{}</B><BR/><FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">{}</FONT>",
-        html(&status.label),
-        html(&status.path)
+        "{}<BR/>{}",
+        element("<B>", "</B>", &status.label),
+        element(&format!("<FONT POINT-SIZE=\"9\" COLOR=\"{MUTED}\">"), "</FONT>", &status.path)
     );
     for note in &d.notes[s] {
         for (i, line) in wrap(note, 44).iter().enumerate() {
             let line = if i == 0 { line.clone() } else { format!("  {}", line.trim_start()) };
-            let _ = write!(label, "<BR ALIGN=\"LEFT\"/><FONT POINT-SIZE=\"9\"><I>{}</I></FONT>", html(&line));
+            let _ =
+                write!(label, "<BR ALIGN=\"LEFT\"/>{}", element("<FONT POINT-SIZE=\"9\"><I>", "</I></FONT>", &line));
         }
     }
     if !d.notes[s].is_empty() {
@@ -361,9 +362,30 @@ fn dot_str(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ")
 }
 
+/// Text in a DOT HTML-like label between an opening and a closing tag, or nothing for empty
+/// text: Graphviz's grammar has no empty text inside `<B>`, `<I>` or `<FONT>` and rejects the
+/// whole file over one such element.
+fn element(open: &str, close: &str, s: &str) -> String {
+    if s.is_empty() { String::new() } else { format!("{open}{}{close}", html(s)) }
+}
+
 /// Text inside a DOT HTML-like label.
+/// Control characters are not XML text, which such a label must be: a tab or line break becomes
+/// a space, any other is shown as `\u{1b}`.
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The diagram as a Mermaid flowchart.
