@@ -430,8 +430,8 @@ fn an_event_with_a_key_given_twice_is_malformed_naming_the_key() {
     std::fs::write(&log, format!("{twice_case}{twice_amount}")).unwrap();
     let (out, err, code) = docket(&["eval", POLICY, log.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("log line 1: the key `case` appears more than once"), "{err}");
-    assert!(err.contains("log line 2: the key `amount` appears more than once"), "{err}");
+    assert!(err.contains("l.jsonl:1: malformed line skipped: the key `case` appears more than once"), "{err}");
+    assert!(err.contains("l.jsonl:2: malformed line skipped: the key `amount` appears more than once"), "{err}");
     // Neither value of either key reached a case.
     assert!(out.trim().is_empty(), "{out}");
 }
@@ -519,6 +519,7 @@ fn a_large_toml_case_file_is_read_in_linear_work_with_each_event_at_its_line() {
     let (out, err, code) = docket(&["eval", POLICY, path.to_str().unwrap(), "--case", "Z"]);
     let took = started.elapsed();
     assert_eq!(code, 1, "{err}");
-    assert!(out.contains(&format!("log line {}: skipped: the event has no `at` key", lines - 1)), "{out}");
+    assert!(err.contains(&format!("c.toml:{}: malformed line skipped: the event has no `at` key", lines - 1)), "{err}");
+    assert!(out.contains("1 malformed"), "{out}");
     assert!(took < std::time::Duration::from_secs(30), "{took:?}");
 }
