@@ -330,8 +330,22 @@ pub fn table_lines(text: &str, key: &str) -> Vec<usize> {
     let Some(toml::de::DeValue::Array(items)) = doc.get_ref().get(key).map(toml::Spanned::get_ref) else {
         return Vec::new();
     };
-    let line = |offset: usize| text.get(..offset).map_or(1, |before| before.matches('\n').count() + 1);
-    items.iter().map(|item| line(item.span().start)).collect()
+    // Tables come in file order, so one walk over the text counts every line: counting from the
+    // start for each table would be quadratic in a long scenario.
+    let (mut line, mut counted) = (1, 0);
+    items
+        .iter()
+        .map(|item| {
+            let offset = item.span().start.max(counted);
+            line += text.get(counted..offset).map_or(0, |between| newlines(between));
+            counted = offset;
+            line
+        })
+        .collect()
+}
+
+fn newlines(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 #[cfg(test)]
