@@ -91,34 +91,63 @@ fn stdin(check: bool) -> u8 {
     }
 }
 
+/// Format one file. A file another run changed between reading and writing is read again and
+/// formatted anew (a few times at most), so concurrent `fmt` runs on one file all succeed.
 fn one(path: &Path, check: bool) -> u8 {
+    for _ in 0..3 {
+        match one_attempt(path, check) {
+            Attempt::Done(code) => return code,
+            Attempt::Changed(_) => {}
+        }
+    }
+    match one_attempt(path, check) {
+        Attempt::Done(code) => code,
+        Attempt::Changed(msg) => {
+            eprintln!("{msg}");
+            USAGE
+        }
+    }
+}
+
+enum Attempt {
+    Done(u8),
+    Changed(String),
+}
+
+fn one_attempt(path: &Path, check: bool) -> Attempt {
+    use Attempt::Done;
     let name = path.display().to_string();
     if path.is_dir() {
         eprintln!("error: `{name}` is a directory, not a policy file");
-        return USAGE;
+        return Done(USAGE);
     }
     let bytes = match io::read_policy_bytes(path) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: cannot read `{name}`: {}", io::io_reason(&e));
-            return USAGE;
+            return Done(USAGE);
         }
     };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let (file, formatted) = match formatted(&name, bytes, &dir) {
         Ok(x) => x,
-        Err(code) => return code,
+        Err(code) => return Done(code),
     };
     if formatted == file.text {
-        return OK;
+        return Done(OK);
     }
     if check {
-        return io::emit_then(diff(&name, &file.text, &formatted).as_bytes(), PROBLEMS);
+        return Done(io::emit_then(diff(&name, &file.text, &formatted).as_bytes(), PROBLEMS));
     }
-    if let Err(msg) = io::replace_file(path, &file.text, &formatted) {
-        eprintln!("{msg}");
-        return USAGE;
+    match io::replace_file(path, &file.text, &formatted) {
+        Ok(()) => {
+            eprintln!("formatted {name}");
+            Done(OK)
+        }
+        Err(io::WriteError::Changed(msg)) => Attempt::Changed(msg),
+        Err(io::WriteError::Other(msg)) => {
+            eprintln!("{msg}");
+            Done(USAGE)
+        }
     }
-    eprintln!("formatted {name}");
-    OK
 }

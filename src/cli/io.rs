@@ -474,44 +474,71 @@ pub fn load_input(input: &PolicyInput) -> Result<Compiled, String> {
 ///   and leave the other names with the old text, and writing in place is not atomic.
 /// - While writing, the file is locked, and it must still hold `original` (the text read, without
 ///   a byte-order mark, which the file keeps): two runs at once never lose one change silently.
-pub fn replace_file(path: &Path, original: &str, text: &str) -> Result<(), String> {
+pub fn replace_file(path: &Path, original: &str, text: &str) -> Result<(), WriteError> {
+    replace_file_inner(path, original, text)
+}
+
+/// Why [`replace_file`] wrote nothing, worded for the user.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The file no longer holds the text read: another run changed it meanwhile.
+    Changed(String),
+    /// Anything else: permissions, links, I/O.
+    Other(String),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Changed(m) | WriteError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+fn replace_file_inner(path: &Path, original: &str, text: &str) -> Result<(), WriteError> {
+    use WriteError::Other;
     use std::io::Write as _;
     let name = path.display().to_string();
     let fail = |what: &str, e: &std::io::Error| format!("error: cannot {what} `{name}`: {}", io_reason(e));
-    let target = std::fs::canonicalize(path).map_err(|e| fail("find", &e))?;
+    let target = std::fs::canonicalize(path).map_err(|e| Other(fail("find", &e)))?;
     let (Some(dir), Some(file_name)) = (target.parent(), target.file_name()) else {
-        return Err(format!("error: `{name}` is not a file that can be replaced"));
+        return Err(Other(format!("error: `{name}` is not a file that can be replaced")));
     };
-    let meta = std::fs::metadata(&target).map_err(|e| fail("read", &e))?;
+    let meta = std::fs::metadata(&target).map_err(|e| Other(fail("read", &e)))?;
     if !meta.is_file() {
-        return Err(format!("error: `{name}` is not a regular file; nothing was written"));
+        return Err(Other(format!("error: `{name}` is not a regular file; nothing was written")));
     }
     let permissions = meta.permissions();
     if permissions.readonly() {
-        return Err(format!("error: `{name}` is read-only; nothing was written"));
+        return Err(Other(format!("error: `{name}` is read-only; nothing was written")));
     }
     if let Some(links) = hard_links(&meta).filter(|n| *n > 1) {
-        return Err(format!(
+        return Err(Other(format!(
             "error: `{name}` has {links} hard links; replacing it would leave the other names with the old text, \
              so nothing was written\n  = help: edit a copy and move it over each name, or break the link first"
-        ));
+        )));
     }
     // Opening for writing asks the system whether this user may write the file, which the
     // permission bits alone do not say; the handle also holds the lock.
-    let guard = std::fs::OpenOptions::new().read(true).write(true).open(&target).map_err(|e| match e.kind() {
-        std::io::ErrorKind::PermissionDenied => format!("error: `{name}` is read-only for this user; nothing was written"),
-        _ => fail("open", &e),
+    let guard = std::fs::OpenOptions::new().read(true).write(true).open(&target).map_err(|e| {
+        Other(match e.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                format!("error: `{name}` is read-only for this user; nothing was written")
+            }
+            _ => fail("open", &e),
+        })
     })?;
     // Another `set` or `fmt` on this file waits here, then finds the file changed and refuses.
-    guard.lock().map_err(|e| fail("lock", &e))?;
-    let now = std::fs::read(&target).map_err(|e| fail("read", &e))?;
+    guard.lock().map_err(|e| Other(fail("lock", &e)))?;
+    let now = std::fs::read(&target).map_err(|e| Other(fail("read", &e)))?;
     // The text was read without its byte-order mark, which the file keeps.
     let bom = now.starts_with(b"\xEF\xBB\xBF");
     let body = if bom { &now[3..] } else { &now[..] };
     if body != original.as_bytes() {
-        return Err(format!("error: `{name}` changed while it was being edited; nothing was written"));
+        return Err(WriteError::Changed(format!("error: `{name}` changed while it was being edited; nothing was written")));
     }
-    let (tmp, mut f) = create_temporary(dir, &file_name.to_string_lossy()).map_err(|e| fail("write beside", &e))?;
+    let (tmp, mut f) =
+        create_temporary(dir, &file_name.to_string_lossy()).map_err(|e| Other(fail("write beside", &e)))?;
     let result = (|| {
         if bom {
             f.write_all(b"\xEF\xBB\xBF")?;
@@ -524,7 +551,7 @@ pub fn replace_file(path: &Path, original: &str, text: &str) -> Result<(), Strin
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        fail("write", &e)
+        Other(fail("write", &e))
     })
 }
 

@@ -165,6 +165,96 @@ enum Section {
     Actions(std::ops::Range<usize>),
     Calendar(usize),
     Status(usize),
+    Empty(EmptyBlock),
+}
+
+/// A `timers`, `fields` or `actions` block with nothing in it, which the syntax tree does not
+/// record: it is kept, since comments and doc comments may be written before or inside it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EmptyBlock {
+    pub keyword: &'static str,
+    pub start: usize,
+    pub open: usize,
+    pub close: usize,
+}
+
+/// Where each top-level declaration's code starts (its keyword) and ends.
+fn extent(src: &Source<'_>, p: &Policy, section: &Section) -> (usize, usize) {
+    let block = |first: usize, last_end: usize, keyword: &str| {
+        (block_open(src, first, keyword).0, src.next_code(last_end) + 1)
+    };
+    match section {
+        Section::Roles(g) => {
+            let (first, last) = (&p.roles[g.start], &p.roles[g.end - 1]);
+            (src.keyword_before(first.span.start, "roles").unwrap_or(first.span.start), last.span.end)
+        }
+        Section::Outcomes(g) => {
+            let (first, last) = (&p.outcomes[g.start], &p.outcomes[g.end - 1]);
+            let at = src.keyword_before(first.name.span.start, "outcomes").unwrap_or(first.name.span.start);
+            (at, outcome_end(src, last))
+        }
+        Section::Timers(g) => block(p.timers[g.start].span.start, p.timers[g.end - 1].span.end, "timers"),
+        Section::Fields(g) => block(p.fields[g.start].span.start, p.fields[g.end - 1].span.end, "fields"),
+        Section::Actions(g) => block(p.actions[g.start].span.start, p.actions[g.end - 1].span.end, "actions"),
+        Section::Calendar(i) => {
+            let c = &p.calendars[*i];
+            (src.next_code(c.span.start), src.code_end(c.span.start, c.span.end))
+        }
+        Section::Status(i) => {
+            let s = &p.statuses[*i];
+            (src.next_code(s.span.start), src.code_end(s.span.start, s.span.end))
+        }
+        Section::Empty(b) => (b.start, b.close + 1),
+    }
+}
+
+/// Where the header's code ends: after the title, the version or the effective instant.
+pub(crate) fn header_end(src: &Source<'_>, p: &Policy) -> usize {
+    let mut end = src.string_end(p.name.span.end);
+    if p.version.is_some() {
+        end = src.string_end(src.next_code(end) + "version".len());
+    }
+    if let Some((_, span)) = &p.effective {
+        end = end.max(span.end);
+    }
+    end
+}
+
+/// The empty blocks between the declarations the tree records: each gap between two of them
+/// holds nothing but `KEYWORD { }` blocks, comments and whitespace.
+fn empty_blocks(src: &Source<'_>, p: &Policy, known: &[(usize, Section)]) -> Vec<EmptyBlock> {
+    let mut gaps = Vec::new();
+    let mut from = header_end(src, p);
+    for (_, section) in known {
+        let (start, end) = extent(src, p, section);
+        gaps.push((from, start));
+        from = end;
+    }
+    gaps.push((from, src.text.len()));
+    let mut out = Vec::new();
+    for (mut at, to) in gaps {
+        loop {
+            let start = src.next_code(at);
+            if start >= to {
+                break;
+            }
+            let word_end = src.text[start..].find(|c: char| !c.is_ascii_alphabetic()).map_or(src.text.len(), |n| start + n);
+            let keyword = match &src.text[start..word_end] {
+                "timers" => "timers",
+                "fields" => "fields",
+                "actions" => "actions",
+                _ => break,
+            };
+            let open = src.next_code(word_end);
+            let close = src.next_code(open + 1);
+            if src.text.as_bytes().get(open) != Some(&b'{') || src.text.as_bytes().get(close) != Some(&b'}') {
+                break;
+            }
+            out.push(EmptyBlock { keyword, start, open, close });
+            at = close + 1;
+        }
+    }
+    out
 }
 
 /// The top-level declarations of a policy with where each starts, in source order.
@@ -188,7 +278,21 @@ fn sections(src: &Source<'_>, p: &Policy) -> Vec<(usize, Section)> {
     out.extend(p.calendars.iter().enumerate().map(|(i, c)| (c.span.start, Section::Calendar(i))));
     out.extend(p.statuses.iter().enumerate().map(|(i, s)| (s.span.start, Section::Status(i))));
     out.sort_by_key(|(at, _)| *at);
+    let empty = empty_blocks(src, p, &out);
+    out.extend(empty.into_iter().map(|b| (b.start, Section::Empty(b))));
+    out.sort_by_key(|(at, _)| *at);
     out
+}
+
+/// The empty blocks of a policy, for the guard's list of declarations.
+pub(crate) fn empty_blocks_of(src: &Source<'_>, p: &Policy) -> Vec<EmptyBlock> {
+    sections(src, p)
+        .into_iter()
+        .filter_map(|(_, s)| match s {
+            Section::Empty(b) => Some(b),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The `{` before the first item of a block (`timers {`), and the block's keyword before it.
@@ -327,6 +431,7 @@ impl<'a> Printer<'a> {
                 Section::Fields(g) => self.fields(&p.fields[g]),
                 Section::Actions(g) => self.actions(&p.actions[g]),
                 Section::Status(i) => self.status_in_list(&p.statuses, i, true),
+                Section::Empty(b) => self.empty_block(b),
             }
         }
     }
@@ -446,6 +551,21 @@ impl<'a> Printer<'a> {
         body(self);
         let close = self.src.next_code(last_end);
         self.close(close);
+    }
+
+    /// An empty block, kept with the comments before and inside it: `timers {}` on one line
+    /// when nothing is inside.
+    fn empty_block(&mut self, b: EmptyBlock) {
+        self.blank();
+        self.flush_before(b.start);
+        let inside = self.src.comments.get(self.next).is_some_and(|c| c.at < b.close);
+        if inside {
+            self.emit(Span::new(b.start, b.open + 1), format!("{} {{", b.keyword));
+            self.indent += 1;
+            self.close(b.close);
+        } else {
+            self.emit(Span::new(b.start, b.close + 1), format!("{} {{}}", b.keyword));
+        }
     }
 
     /// A status among its siblings: separated by a blank line, except that one-line statuses

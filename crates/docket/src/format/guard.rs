@@ -17,7 +17,7 @@
 //! setting, each status's head, and each rule, `deadline` and `on entry` of a status.
 
 use super::source::Source;
-use super::{body_open, block_open, entries, groups, item_end, item_start, outcome_end};
+use super::{body_open, block_open, empty_blocks_of, entries, groups, item_end, item_start, outcome_end};
 use crate::ast::*;
 use std::collections::BTreeMap;
 
@@ -107,6 +107,9 @@ fn anchors(src: &Source<'_>, p: &Policy) -> Vec<Anchor> {
         for (span, what) in items {
             add(span.start, src.code_end(span.start, span.end), format!("the `{what}` of calendar `{}`", c.name.name));
         }
+    }
+    for b in empty_blocks_of(src, p) {
+        add(b.start, b.close + 1, format!("an empty `{}` block", b.keyword));
     }
     let mut block = |keyword: &str, kind: &str, list: Vec<(usize, usize, String)>| {
         let bounds: Vec<(usize, usize)> = list.iter().map(|(s, e, _)| (*s, *e)).collect();
