@@ -281,3 +281,57 @@ mod files {
         assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
     }
 }
+
+/// Byte offsets of the spaces between tokens (not inside strings or comments).
+fn token_gaps(text: &str) -> Vec<usize> {
+    let (mut in_string, mut in_comment) = (false, false);
+    let mut gaps = Vec::new();
+    for (i, c) in text.char_indices() {
+        match c {
+            '\n' => {
+                in_string = false;
+                in_comment = false;
+            }
+            _ if in_comment => {}
+            '"' => in_string = !in_string,
+            '#' if !in_string => in_comment = true,
+            ' ' if !in_string => gaps.push(i),
+            _ => {}
+        }
+    }
+    gaps
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Comments and line breaks anywhere between tokens: fmt's own check always passes, so fmt
+    /// never has to refuse a file for where its comments are.
+    #[test]
+    fn fmt_passes_its_own_check_wherever_comments_are_written(
+        edits in proptest::collection::vec((0usize..10_000, 0u8..5), 1..40),
+    ) {
+        let original = std::fs::read_to_string("policies/aliexpress.policy").unwrap();
+        let gaps = token_gaps(&original);
+        let mut chosen: Vec<(usize, u8)> = edits.iter().map(|(i, k)| (gaps[i % gaps.len()], *k)).collect();
+        chosen.sort();
+        chosen.dedup_by_key(|(at, _)| *at);
+        let mut text = original.clone();
+        for (at, kind) in chosen.into_iter().rev() {
+            let with = match kind {
+                0 => "\n      ",
+                1 => " # a note\n  ",
+                2 => "\n# own line\n",
+                3 => "  # trailing\n\n",
+                _ => " ",
+            };
+            text.replace_range(at..at + 1, with);
+        }
+        let read = |p: &str| docket::read_beside(Path::new("policies"), p);
+        match docket::format::format_checked(&text, &read) {
+            Ok(out) => proptest::prop_assert_eq!(docket::format::format(&out).unwrap(), out),
+            Err(docket::format::FormatError::Refused(why)) => proptest::prop_assert!(false, "{why}\n{text}"),
+            Err(docket::format::FormatError::Syntax(d)) => proptest::prop_assert!(false, "{}\n{text}", d.message),
+        }
+    }
+}
