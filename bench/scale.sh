@@ -68,7 +68,11 @@ overlap_policy() { # N
   awk -v n="$1" 'BEGIN {
     print "policy overlap \"Overlap\"\nroles buyer\noutcomes done\nfields {\n  x: int = 0\n}"
     print "actions {\n  buyer go(n: int)\n}\ninitial status open \"Open\" {"
-    for (i = 0; i < n; i++) printf "  buyer go when n == %d and x == %d -> closed\n", i, i
+    for (i = 0; i < n; i++) {
+      printf "  buyer go when n >= %d", i
+      for (k = 1; k < 30; k++) printf " and x >= %d", k
+      print " -> closed"
+    }
     print "}\nterminal status closed \"Closed\" outcome done"
   }'
 }
@@ -101,39 +105,41 @@ measure() { # KEY SCALE COMMAND...
     tail -5 "$DIR/stderr.$key.$scale" >&2
     exit 2
   fi
-  read -r s m < <(tail -1 "$out")
-  SECS[$key.$scale]=$s
-  MEM[$key.$scale]=$m
+  local secs kb
+  read -r secs kb < <(tail -1 "$out")
+  SECS[$key.$scale]=$secs
+  MEM[$key.$scale]=$kb
 }
 
 STEPS=(eval_log eval_timers check_names check_overlap diff_renamed explain_timers fmt_chain)
 declare -A WHAT=(
-  [eval_log]="eval --summary, AliExpress log (1x: 2,000 cases)"
+  [eval_log]="eval --summary, AliExpress log (1x: 10,000 cases, 6 MB)"
   [eval_timers]="eval --now +30d, 1 event, timers armed at once (1x: 250)"
   [check_names]="check, misspelt 400-char status names (1x: 10)"
-  [check_overlap]="check, rules for one action in one status (1x: 40)"
-  [diff_renamed]="diff, every status renamed (1x: 250 statuses)"
-  [explain_timers]="explain a status arming many timers (1x: 250)"
-  [fmt_chain]="fmt, commented policy of many statuses (1x: 250)"
+  [check_overlap]="check, rules of 30 conditions for one action in one status (1x: 40)"
+  [diff_renamed]="diff, every status renamed (1x: 550 statuses)"
+  [explain_timers]="explain a status arming many timers (1x: 800)"
+  [fmt_chain]="fmt, commented policy of many statuses (1x: 550, 16x: 0.95 MB)"
 )
 
 for s in $SCALES; do
   d="$DIR/x$s"
   mkdir -p "$d"
-  "$GEN" --cases $((2000 * s)) --seed 1 >"$d/log.jsonl"
+  "$GEN" --cases $((10000 * s)) --seed 1 >"$d/log.jsonl" 2>/dev/null
   timers_policy $((250 * s)) >"$d/timers.policy"
+  timers_policy $((800 * s)) >"$d/explain.policy"
   one_event >"$d/one.jsonl"
   long_names_policy $((10 * s)) >"$d/names.policy"
   overlap_policy $((40 * s)) >"$d/overlap.policy"
-  chain_policy $((250 * s)) step_ >"$d/old.policy"
-  chain_policy $((250 * s)) stage_ >"$d/new.policy"
+  chain_policy $((550 * s)) step_ >"$d/old.policy"
+  chain_policy $((550 * s)) stage_ >"$d/new.policy"
   echo "generated ${s}x: $(du -sh "$d" | cut -f1) in $d" >&2
   measure eval_log "$s" "$DOCKET" eval policies/aliexpress.policy "$d/log.jsonl" --summary
   measure eval_timers "$s" "$DOCKET" eval "$d/timers.policy" "$d/one.jsonl" --now 2026-01-31T00:00:00Z
   measure check_names "$s" "$DOCKET" check "$d/names.policy"
   measure check_overlap "$s" "$DOCKET" check "$d/overlap.policy"
   measure diff_renamed "$s" "$DOCKET" diff "$d/old.policy" "$d/new.policy"
-  measure explain_timers "$s" "$DOCKET" explain "$d/timers.policy" open
+  measure explain_timers "$s" "$DOCKET" explain "$d/explain.policy" open
   measure fmt_chain "$s" "$DOCKET" fmt - <"$d/old.policy"
 done
 

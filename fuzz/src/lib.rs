@@ -94,7 +94,18 @@ pub fn eval_log(table: &TransitionTable, log: &[u8], now: Option<&str>) {
     );
     let (_, lean) = run_once(table, log, false, now);
     let strip = |s: &summary::Summary| {
-        (s.cases, s.events, s.applied, s.rejected, s.malformed, s.duplicates, s.after_now, s.stopped, s.by_status.clone(), s.by_outcome.clone())
+        (
+            s.cases,
+            s.events,
+            s.applied,
+            s.rejected,
+            s.malformed,
+            s.duplicates,
+            s.after_now,
+            s.stopped,
+            s.by_status.clone(),
+            s.by_outcome.clone(),
+        )
     };
     assert!(strip(&totals) == strip(&lean), "a summary run counts differently from a full run: {totals:?} / {lean:?}");
 }

@@ -59,7 +59,9 @@ fn formatted(name: &str, bytes: Vec<u8>, dir: &Path) -> Result<(docket::span::So
         }
         Err(docket::format::FormatError::Refused(why)) => {
             eprintln!("error: `{name}` was not formatted: {why}");
-            eprintln!("  = note: docket fmt checks its output before writing it; this is a bug in docket fmt, please report it with the file");
+            eprintln!(
+                "  = note: docket fmt checks its output before writing it; this is a bug in docket fmt, please report it with the file"
+            );
             Err(PROBLEMS)
         }
     }

@@ -535,7 +535,9 @@ fn replace_file_inner(path: &Path, original: &str, text: &str) -> Result<(), Wri
     let bom = now.starts_with(b"\xEF\xBB\xBF");
     let body = if bom { &now[3..] } else { &now[..] };
     if body != original.as_bytes() {
-        return Err(WriteError::Changed(format!("error: `{name}` changed while it was being edited; nothing was written")));
+        return Err(WriteError::Changed(format!(
+            "error: `{name}` changed while it was being edited; nothing was written"
+        )));
     }
     let (tmp, mut f) =
         create_temporary(dir, &file_name.to_string_lossy()).map_err(|e| Other(fail("write beside", &e)))?;

@@ -89,7 +89,10 @@ fn a_title_holding_the_word_version_does_not_move_the_version_line_comments() {
     let text = "policy p \"The version of things\"  # title comment\n# before version\nversion \"1\"  # the version\n\
                 roles buyer  # who\ninitial status open \"Open\" {\n  buyer close -> closed\n}\nterminal status closed \"Closed\"\n";
     let out = formatted(text);
-    assert!(out.starts_with("policy p \"The version of things\"  # title comment\n# before version\nversion \"1\""), "{out}");
+    assert!(
+        out.starts_with("policy p \"The version of things\"  # title comment\n# before version\nversion \"1\""),
+        "{out}"
+    );
     assert_eq!(attached(&out), attached(text));
 }
 
@@ -104,7 +107,8 @@ fn a_comment_holding_the_word_timers_does_not_move_the_timers_block() {
 
 #[test]
 fn a_comment_after_a_closing_brace_stays_after_it() {
-    let text = "policy p \"P\"\nroles a\ninitial status s \"S\" {\n  a go -> s\n}  # end of s\nterminal status t \"T\"\n";
+    let text =
+        "policy p \"P\"\nroles a\ninitial status s \"S\" {\n  a go -> s\n}  # end of s\nterminal status t \"T\"\n";
     let out = formatted(text);
     assert!(out.contains("\n}  # end of s\n"), "{out}");
 }

@@ -81,9 +81,7 @@ pub(crate) fn groups<T>(
             let next = src.next_code(end);
             match sep {
                 None => next >= start,
-                Some(b) => {
-                    next < start && src.text.as_bytes()[next] == b && src.next_code(next + 1) >= start
-                }
+                Some(b) => next < start && src.text.as_bytes()[next] == b && src.next_code(next + 1) >= start,
             }
         };
         if !joined {
@@ -180,9 +178,8 @@ pub(crate) struct EmptyBlock {
 
 /// Where each top-level declaration's code starts (its keyword) and ends.
 fn extent(src: &Source<'_>, p: &Policy, section: &Section) -> (usize, usize) {
-    let block = |first: usize, last_end: usize, keyword: &str| {
-        (block_open(src, first, keyword).0, src.next_code(last_end) + 1)
-    };
+    let block =
+        |first: usize, last_end: usize, keyword: &str| (block_open(src, first, keyword).0, src.next_code(last_end) + 1);
     match section {
         Section::Roles(g) => {
             let (first, last) = (&p.roles[g.start], &p.roles[g.end - 1]);
@@ -238,7 +235,8 @@ fn empty_blocks(src: &Source<'_>, p: &Policy, known: &[(usize, Section)]) -> Vec
             if start >= to {
                 break;
             }
-            let word_end = src.text[start..].find(|c: char| !c.is_ascii_alphabetic()).map_or(src.text.len(), |n| start + n);
+            let word_end =
+                src.text[start..].find(|c: char| !c.is_ascii_alphabetic()).map_or(src.text.len(), |n| start + n);
             let keyword = match &src.text[start..word_end] {
                 "timers" => "timers",
                 "fields" => "fields",
@@ -671,8 +669,10 @@ impl<'a> Printer<'a> {
         let one_line = format!("{head} {{ {} }}", parts.join(", "));
         self.flush_before(range.start);
         let last_line = self.src.line_end(end);
-        let commented_inside =
-            self.src.comments[self.next..].iter().take_while(|c| c.at < end).any(|c| self.src.line_end(c.at) < last_line);
+        let commented_inside = self.src.comments[self.next..]
+            .iter()
+            .take_while(|c| c.at < end)
+            .any(|c| self.src.line_end(c.at) < last_line);
         let fits = one_line.len() + self.indent * 2 <= LINE_LIMIT;
         if fits && !commented_inside {
             return self.emit(range, one_line);

@@ -17,7 +17,7 @@
 //! setting, each status's head, and each rule, `deadline` and `on entry` of a status.
 
 use super::source::Source;
-use super::{body_open, block_open, empty_blocks_of, entries, groups, item_end, item_start, outcome_end};
+use super::{block_open, body_open, empty_blocks_of, entries, groups, item_end, item_start, outcome_end};
 use crate::ast::*;
 use std::collections::BTreeMap;
 
@@ -265,11 +265,8 @@ fn same_comments(before: &[(String, usize, String)], after: &[(String, usize, St
             return Err(Refusal::Comment { text: text.clone(), line: *line, from: anchor.clone(), to });
         }
     }
-    let (text, line, anchor) = after
-        .iter()
-        .find(|(t, _, a)| !old.get(a).is_some_and(|list| list.contains(t)))
-        .cloned()
-        .unwrap_or_default();
+    let (text, line, anchor) =
+        after.iter().find(|(t, _, a)| !old.get(a).is_some_and(|list| list.contains(t))).cloned().unwrap_or_default();
     Err(Refusal::Comment { text, line, from: "nowhere".into(), to: Some(anchor) })
 }
 
@@ -291,7 +288,15 @@ fn same_meaning(original: &str, formatted: &str, read: crate::check::ReadFile) -
     };
     if let Some((a, b)) = old.iter().zip(&new).find(|(a, b)| a != b) {
         return Err(Refusal::Meaning {
-            what: format!("{} `{}` (`{}`) became {} `{}` (`{}`)", a.kind.singular(), a.key, a.value, b.kind.singular(), b.key, b.value),
+            what: format!(
+                "{} `{}` (`{}`) became {} `{}` (`{}`)",
+                a.kind.singular(),
+                a.key,
+                a.value,
+                b.kind.singular(),
+                b.key,
+                b.value
+            ),
         });
     }
     if old.len() != new.len() {
