@@ -420,7 +420,12 @@ impl<'a> Printer<'a> {
             self.emit(Span::new(at, span.end), format!("effective {instant}"));
         }
         // Top-level declarations keep the author's order and grouping, so comments stay beside them.
+        let mut previous_status: Option<usize> = None;
         for (_, section) in sections(&self.src, p) {
+            let status = match section {
+                Section::Status(i) => Some(i),
+                _ => None,
+            };
             match section {
                 Section::Roles(g) => self.roles(&p.roles[g]),
                 Section::Outcomes(g) => self.outcomes(&p.outcomes[g]),
@@ -428,9 +433,13 @@ impl<'a> Printer<'a> {
                 Section::Timers(g) => self.timers(&p.timers[g]),
                 Section::Fields(g) => self.fields(&p.fields[g]),
                 Section::Actions(g) => self.actions(&p.actions[g]),
-                Section::Status(i) => self.status_in_list(&p.statuses, i, true),
+                Section::Status(i) => {
+                    let after_sibling = i > 0 && previous_status == Some(i - 1);
+                    self.status_in_list(&p.statuses, i, after_sibling);
+                }
                 Section::Empty(b) => self.empty_block(b),
             }
+            previous_status = status;
         }
     }
 
@@ -615,7 +624,7 @@ impl<'a> Printer<'a> {
                     self.item(item);
                 }
                 Entry::Child(i) => {
-                    let after_sibling = previous_child == Some(i.wrapping_sub(1));
+                    let after_sibling = i > 0 && previous_child == Some(i - 1);
                     self.status_in_list(&s.children, i, after_sibling);
                     previous_child = Some(i);
                     after_child = true;
