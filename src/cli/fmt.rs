@@ -58,7 +58,9 @@ fn formatted(name: &str, bytes: Vec<u8>, dir: &Path) -> Result<(docket::span::So
             Err(PROBLEMS)
         }
         Err(docket::format::FormatError::Refused(why)) => {
-            eprintln!("error: `{name}` was not formatted: {why}");
+            // The refusal quotes a comment, which may hold control characters.
+            let why = why.to_string();
+            eprintln!("error: `{name}` was not formatted: {}", docket::report::terminal_safe(&why));
             eprintln!(
                 "  = note: docket fmt checks its output before writing it; this is a bug in docket fmt, please report it with the file"
             );
