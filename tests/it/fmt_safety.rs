@@ -339,3 +339,21 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every input of the fmt fuzz target's committed corpus (seeds and the crashes found so far)
+/// passes fmt's own check, so the normal test suite replays them too.
+#[test]
+fn fmt_passes_its_own_check_on_the_fuzz_corpus() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir("fuzz/corpus/fmt_roundtrip").unwrap() {
+        let path = entry.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        match docket::format::format_checked(&text, &no_files) {
+            Ok(out) => assert_eq!(docket::format::format(&out).unwrap(), out, "{}", path.display()),
+            Err(docket::format::FormatError::Refused(why)) => panic!("{}: {why}", path.display()),
+            Err(docket::format::FormatError::Syntax(_)) => {}
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} inputs in fuzz/corpus/fmt_roundtrip");
+}
