@@ -357,3 +357,13 @@ fn fmt_passes_its_own_check_on_the_fuzz_corpus() {
     }
     assert!(checked >= 10, "only {checked} inputs in fuzz/corpus/fmt_roundtrip");
 }
+
+/// Found by the `fmt_roundtrip` fuzz target: fmt prints an empty `{}` body as no body, which its
+/// own check took for a change of meaning, so fmt refused a valid policy.
+#[test]
+fn an_empty_status_body_is_layout_not_meaning() {
+    let text = "policy p \"P\"\nroles a\ninitial status s \"S\" {}\nterminal status t \"T\" {  }  # nothing\n";
+    let out = formatted(text);
+    assert!(out.contains("initial status s \"S\"\n"), "{out}");
+    assert!(out.contains("terminal status t \"T\"  # nothing\n"), "{out}");
+}

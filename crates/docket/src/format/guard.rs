@@ -208,9 +208,11 @@ pub fn verify(original: &str, ast: &Policy, formatted: &str, read: crate::check:
     same_meaning(original, formatted, read)
 }
 
-/// The syntax trees, compared without their positions.
+/// The syntax trees, compared without their positions and without what is only layout: whether
+/// a status with nothing in it was written with an empty `{ }` (fmt leaves that out).
 fn same_tree(a: &Policy, b: &Policy) -> Result<(), Refusal> {
-    let (x, y) = (without_spans(&format!("{a:?}")), without_spans(&format!("{b:?}")));
+    let shape = |p: &Policy| without_spans(&format!("{p:?}")).replace("has_body: true", "has_body: false");
+    let (x, y) = (shape(a), shape(b));
     if x == y {
         return Ok(());
     }
