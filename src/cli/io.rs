@@ -476,3 +476,139 @@ pub fn load_input(input: &PolicyInput) -> Result<Compiled, String> {
         PolicyInput::Stdin => Ok(docket::compile_bytes(STDIN_NAME, read_stdin()?)),
     }
 }
+
+/// Replace a policy file's contents with `text`, as `set` and `fmt` write: atomically, so a crash
+/// or a full disk never leaves half a policy behind, and keeping what the file is.
+///
+/// - A temporary file is written in the same directory (so the rename stays on one file
+///   system), under a name no other run uses at the same time (process id, a clock reading and a
+///   counter, created with `create_new`, so two runs never share or clobber one), readable only
+///   by its owner until it has the original's permissions, then flushed and renamed over the file.
+/// - The file keeps its permissions (a 0600 policy stays 0600); a read-only file (or one this
+///   user may not write) is refused, as the rename would otherwise replace it anyway.
+/// - A symbolic link is followed: its target is rewritten and the link stays a link.
+/// - A file with more than one hard link is refused: the rename would give this name a new file
+///   and leave the other names with the old text, and writing in place is not atomic.
+/// - While writing, the file is locked, and it must still hold `original` (the text read, without
+///   a byte-order mark, which the file keeps): two runs at once never lose one change silently.
+pub fn replace_file(path: &Path, original: &str, text: &str) -> Result<(), WriteError> {
+    replace_file_inner(path, original, text)
+}
+
+/// Why [`replace_file`] wrote nothing, worded for the user.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The file no longer holds the text read: another run changed it meanwhile.
+    Changed(String),
+    /// Anything else: permissions, links, I/O.
+    Other(String),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Changed(m) | WriteError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+fn replace_file_inner(path: &Path, original: &str, text: &str) -> Result<(), WriteError> {
+    use WriteError::Other;
+    use std::io::Write as _;
+    let name = path.display().to_string();
+    let fail = |what: &str, e: &std::io::Error| format!("error: cannot {what} `{name}`: {}", io_reason(e));
+    let target = std::fs::canonicalize(path).map_err(|e| Other(fail("find", &e)))?;
+    let (Some(dir), Some(file_name)) = (target.parent(), target.file_name()) else {
+        return Err(Other(format!("error: `{name}` is not a file that can be replaced")));
+    };
+    let meta = std::fs::metadata(&target).map_err(|e| Other(fail("read", &e)))?;
+    if !meta.is_file() {
+        return Err(Other(format!("error: `{name}` is not a regular file; nothing was written")));
+    }
+    let permissions = meta.permissions();
+    if permissions.readonly() {
+        return Err(Other(format!("error: `{name}` is read-only; nothing was written")));
+    }
+    if let Some(links) = hard_links(&meta).filter(|n| *n > 1) {
+        return Err(Other(format!(
+            "error: `{name}` has {links} hard links; replacing it would leave the other names with the old text, \
+             so nothing was written\n  = help: edit a copy and move it over each name, or break the link first"
+        )));
+    }
+    // Opening for writing asks the system whether this user may write the file, which the
+    // permission bits alone do not say; the handle also holds the lock.
+    let guard = std::fs::OpenOptions::new().read(true).write(true).open(&target).map_err(|e| {
+        Other(match e.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                format!("error: `{name}` is read-only for this user; nothing was written")
+            }
+            _ => fail("open", &e),
+        })
+    })?;
+    // Another `set` or `fmt` on this file waits here, then finds the file changed and refuses.
+    guard.lock().map_err(|e| Other(fail("lock", &e)))?;
+    let now = std::fs::read(&target).map_err(|e| Other(fail("read", &e)))?;
+    // The text was read without its byte-order mark, which the file keeps.
+    let bom = now.starts_with(b"\xEF\xBB\xBF");
+    let body = if bom { &now[3..] } else { &now[..] };
+    if body != original.as_bytes() {
+        return Err(WriteError::Changed(format!(
+            "error: `{name}` changed while it was being edited; nothing was written"
+        )));
+    }
+    let (tmp, mut f) =
+        create_temporary(dir, &file_name.to_string_lossy()).map_err(|e| Other(fail("write beside", &e)))?;
+    let result = (|| {
+        if bom {
+            f.write_all(b"\xEF\xBB\xBF")?;
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::set_permissions(&tmp, permissions)?;
+        drop(f);
+        std::fs::rename(&tmp, &target)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Other(fail("write", &e))
+    })
+}
+
+/// How many names a file has, where the system says.
+#[cfg(unix)]
+fn hard_links(meta: &std::fs::Metadata) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt as _;
+    Some(meta.nlink())
+}
+
+#[cfg(not(unix))]
+fn hard_links(_: &std::fs::Metadata) -> Option<u64> {
+    None
+}
+
+/// A new temporary file in `dir` beside `file_name`, under a name no one else holds: the process
+/// id, the clock's nanoseconds and a counter, created only if it does not exist (retried with
+/// the next counter if it does), readable by its owner alone until its permissions are set.
+fn create_temporary(dir: &Path, file_name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let mut last = None;
+    for _ in 0..100 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{file_name}.docket-{}-{nanos:09}-{n}.tmp", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        match options.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
+}

@@ -1,14 +1,13 @@
 //! `docket set FILE TIMER DURATION` and `docket get FILE [TIMER]`: read and change a timer's duration
 //! in place. The edit itself is `docket::edit` (pure, on text); this file reads the policy, renders
-//! errors with their file:line:col, and writes the result atomically (a temporary file beside the
-//! policy, then a rename), so a crash or a full disk never leaves half a policy behind.
+//! errors with their file:line:col, and writes the result with `io::replace_file` (atomically, keeping
+//! the file's mode and links; refusing read-only files and files changed meanwhile), as `fmt` does.
 
 use super::io::emit;
 use super::{OK, PROBLEMS, USAGE, io};
 use docket::edit::{self, EditError, TimerListing};
 use docket::span::{SourceFile, Span};
 use serde::Serialize;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Arguments of `docket set`.
@@ -96,7 +95,7 @@ pub fn run_set(args: &SetArgs) -> u8 {
         );
         return emit(out.as_bytes());
     }
-    if let Err(msg) = write_atomically(&args.file, &file.text, &edited) {
+    if let Err(msg) = io::replace_file(&args.file, &file.text, &edited) {
         eprintln!("{msg}");
         return USAGE;
     }
@@ -287,47 +286,4 @@ fn located(file: &SourceFile, span: Option<Span>, message: &str, help: Option<St
         }
     }
     out
-}
-
-/// Replace `path`'s contents with `text`: write a temporary file in the same directory (so the
-/// rename stays on one file system), flush it to disk, keep the original's permissions, then
-/// rename it over the original. A symbolic link is followed, so the link keeps pointing at the
-/// edited file. Refuses if the file changed since it was read.
-fn write_atomically(path: &Path, original: &str, text: &str) -> Result<(), String> {
-    let name = path.display().to_string();
-    let fail = |what: &str, e: &std::io::Error| format!("error: cannot {what} `{name}`: {}", io::io_reason(e));
-    let target = std::fs::canonicalize(path).map_err(|e| fail("find", &e))?;
-    let (Some(dir), Some(file_name)) = (target.parent(), target.file_name()) else {
-        return Err(format!("error: `{name}` is not a file that can be replaced"));
-    };
-    let permissions = std::fs::metadata(&target).map_err(|e| fail("read", &e))?.permissions();
-    if permissions.readonly() {
-        return Err(format!("error: `{name}` is read-only; nothing was written"));
-    }
-    // Another `docket set` on this file waits here, then finds the file changed and refuses:
-    // two edits at once never lose one silently.
-    let guard = std::fs::File::open(&target).map_err(|e| fail("open", &e))?;
-    guard.lock().map_err(|e| fail("lock", &e))?;
-    let now = std::fs::read(&target).map_err(|e| fail("read", &e))?;
-    // The text was read without its byte-order mark, which the file keeps.
-    let bom = now.starts_with(b"\xEF\xBB\xBF");
-    let body = if bom { &now[3..] } else { &now[..] };
-    if body != original.as_bytes() {
-        return Err(format!("error: `{name}` changed while it was being edited; nothing was written"));
-    }
-    let tmp = dir.join(format!(".{}.docket-{}.tmp", file_name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        if bom {
-            f.write_all(b"\xEF\xBB\xBF")?;
-        }
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::set_permissions(&tmp, permissions)?;
-        std::fs::rename(&tmp, &target)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail("write", &e)
-    })
 }

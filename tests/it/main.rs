@@ -15,6 +15,7 @@ mod eval_select;
 mod event_keys;
 mod explain;
 mod fail_on;
+mod fmt_safety;
 mod format;
 mod formats;
 mod hostile;
