@@ -131,7 +131,8 @@ fn console_in_chromium_shows_the_api_counts_a_case_timeline_and_live_changes_wit
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""result":"applied""#), "{body}");
     // An event the policy refuses (a closed case), stored as rejected: the timeline shows why.
-    let refused = format!(r#"{{"case":"AE-0000007","at":"{now}","role":"buyer","action":"escalate","id":"late-escalate"}}"#);
+    let refused =
+        format!(r#"{{"case":"AE-0000007","at":"{now}","role":"buyer","action":"escalate","id":"late-escalate"}}"#);
     let (status, body) = request(&server.addr, "POST", "/v1/events", "application/json", &refused);
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""result":"rejected""#), "{body}");

@@ -485,8 +485,10 @@ async function draw(refocus) {
   main.replaceChildren(view);
   main.dataset.page = route.page;
   main.dataset.ready = String(Date.now());
-  if (refocus) main.focus();
-  else window.scrollTo(0, y);
+  if (refocus) {
+    window.scrollTo(0, 0);
+    main.focus({ preventScroll: true });
+  } else window.scrollTo(0, y);
 }
 
 async function follow() {

@@ -134,7 +134,8 @@ fn source_file(source: &str, stored: &[(String, String)]) -> SourceFile {
 
 /// The roles that may act in a status (its own rules and those it inherits), sorted.
 fn acting_roles(t: &TransitionTable, id: usize) -> Vec<String> {
-    let roles: BTreeSet<&str> = t.statuses[id].actions.iter().map(|(a, _)| t.roles[t.actions[*a].role].as_str()).collect();
+    let roles: BTreeSet<&str> =
+        t.statuses[id].actions.iter().map(|(a, _)| t.roles[t.actions[*a].role].as_str()).collect();
     roles.into_iter().map(str::to_string).collect()
 }
 
@@ -168,7 +169,10 @@ fn describe_version(t: &TransitionTable, source: &str, file: &SourceFile) -> Val
                             for tr in list.iter().filter(|tr| tr.declared_in == id) {
                                 note(tr.line, explain::rule(t, file, tr.span.start));
                             }
-                            ("transition", list.iter().filter_map(|tr| tr.target.map(|s| t.statuses[s].path.clone())).collect())
+                            (
+                                "transition",
+                                list.iter().filter_map(|tr| tr.target.map(|s| t.statuses[s].path.clone())).collect(),
+                            )
                         }
                     };
                     json!({
@@ -347,8 +351,7 @@ async fn queue(
     let mut rows = read(&state, move |store, _| {
         let mut rows = Vec::new();
         for prefix in prefixes {
-            let filter =
-                CaseFilter { status: prefix, due_before_ms, breached, after: after.clone(), limit: limit + 1 };
+            let filter = CaseFilter { status: prefix, due_before_ms, breached, after: after.clone(), limit: limit + 1 };
             rows.extend(store.list(&filter)?);
         }
         Ok(rows)
