@@ -32,7 +32,9 @@ impl Drop for Server {
 }
 
 fn start(policy: &Path) -> Server {
-    let dir = std::env::temp_dir().join(format!("docket-console-{}", std::process::id()));
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("docket-console-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let tokens = dir.join("tokens.toml");
@@ -76,18 +78,112 @@ fn start(policy: &Path) -> Server {
 
 /// One request with the poster's token; the status and body (the answers here are not chunked).
 fn request(addr: &str, method: &str, path: &str, content_type: &str, body: &str) -> (u16, String) {
+    let (status, _, body) = exchange(
+        addr,
+        method,
+        path,
+        &[("Authorization", &format!("Bearer {POST_TOKEN}")), ("Content-Type", content_type)],
+        body,
+    );
+    (status, body)
+}
+
+/// One request: the status, the head (lowercase) and the body.
+fn exchange(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {POST_TOKEN}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     s.write_all(head.as_bytes()).unwrap();
     s.write_all(body.as_bytes()).unwrap();
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
     let (head, rest) = raw.split_once("\r\n\r\n").unwrap();
-    (head.split(' ').nth(1).unwrap().parse().unwrap(), rest.to_string())
+    (head.split(' ').nth(1).unwrap().parse().unwrap(), head.to_ascii_lowercase(), rest.to_string())
+}
+
+#[test]
+fn console_page_is_served_under_a_strict_csp_and_its_endpoints_need_a_read_token() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = start(&root.join("policies/aliexpress.policy"));
+    let log = std::fs::read_to_string(root.join("examples/cases.jsonl")).unwrap();
+    let (status, body) = request(&server.addr, "POST", "/v1/events", "application/x-ndjson", &log);
+    assert_eq!(status, 200, "{body}");
+    // The page and its files: no token needed, each under the policy that allows only this server.
+    for (path, kind) in
+        [("/", "text/html"), ("/console/console.js", "text/javascript"), ("/console/console.css", "text/css")]
+    {
+        let (status, head, body) = exchange(&server.addr, "GET", path, &[], "");
+        assert_eq!(status, 200, "{path}");
+        assert!(head.contains(&format!("content-type: {kind}")), "{path}: {head}");
+        assert!(head.contains("content-security-policy: default-src 'self';"), "{path}: {head}");
+        // The SVG namespace is a name, not an address anything is fetched from.
+        let body = body.replace("\"http://www.w3.org/2000/svg\"", "");
+        assert!(!body.contains("https://") && !body.contains("http://"), "{path} names no other site");
+    }
+    let (status, _, _) = exchange(&server.addr, "GET", "/console/nope.js", &[], "");
+    assert_eq!(status, 404);
+    // Whether a token is needed, answered without one; the data endpoints refuse without it.
+    let (status, _, body) = exchange(&server.addr, "GET", "/v1/auth", &[], "");
+    assert_eq!((status, body.as_str()), (200, r#"{"tokens":true,"valid":false,"read":false}"#));
+    let read = format!("Bearer {READ_TOKEN}");
+    let (_, _, body) = exchange(&server.addr, "GET", "/v1/auth", &[("Authorization", &read)], "");
+    assert_eq!(body, r#"{"tokens":true,"valid":true,"read":true}"#);
+    for path in ["/v1/stats", "/v1/policy", "/v1/queue", "/v1/cases/AE-0000001/events"] {
+        let (status, _, body) = exchange(&server.addr, "GET", path, &[], "");
+        assert_eq!(status, 401, "{path}: {body}");
+    }
+    let get = |path: &str| -> Value {
+        let (status, _, body) = exchange(&server.addr, "GET", path, &[("Authorization", &read)], "");
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    // The counts per status add up to the cases the listing pages through.
+    let stats = get("/v1/stats");
+    let listed = get("/v1/cases?limit=1000")["cases"].as_array().unwrap().len() as i64;
+    assert_eq!(stats["cases"].as_i64().unwrap(), listed);
+    let sum: i64 = stats["statuses"].as_array().unwrap().iter().map(|s| s["cases"].as_i64().unwrap()).sum();
+    assert_eq!(sum, listed);
+    // The policy: explain's words per status, the graph's edges, the rule words by policy line.
+    let policy = get("/v1/policy");
+    let version = &policy["versions"][0];
+    assert_eq!(version["version"], "2026.11");
+    let statuses = version["statuses"].as_array().unwrap();
+    let open = statuses.iter().find(|s| s["path"] == "dispute_open").unwrap();
+    assert!(open["explain"].as_str().unwrap().contains("Who may do what:"), "{open}");
+    assert!(
+        open["timers"].as_array().unwrap().iter().any(|t| t["timer"] == "auto_escalate" && t["duration"] == "15d"),
+        "{open}"
+    );
+    assert!(version["edges"].as_array().unwrap().len() > 10);
+    assert!(version["mermaid"].as_str().unwrap().starts_with("flowchart"));
+    assert_eq!(version["rules"]["72"]["comment"], "R12: modify does not restart it");
+    // The queue by role: every row in a status where that role may act, in case-id order.
+    let queue = get("/v1/queue?role=platform&limit=1000");
+    let rows = queue["cases"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["may_act"].as_array().unwrap().iter().any(|a| a == "platform")), "{queue}");
+    let ids: Vec<&str> = rows.iter().map(|r| r["case"].as_str().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    // Paged by the cursor, the same rows.
+    let first = get("/v1/queue?role=platform&limit=1");
+    let second = get(&format!("/v1/queue?role=platform&limit=1&after={}", first["next"].as_str().unwrap()));
+    assert_eq!(first["cases"][0]["case"], ids[0]);
+    assert_eq!(second["cases"][0]["case"], ids[1]);
+    let (status, _, body) = exchange(&server.addr, "GET", "/v1/queue?role=nobody", &[("Authorization", &read)], "");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no role of the policy"), "{body}");
+    // A case's events, as the export gives them.
+    let (status, _, body) =
+        exchange(&server.addr, "GET", "/v1/cases/AE-0000001/events", &[("Authorization", &read)], "");
+    assert_eq!(status, 200);
+    let events: Vec<Value> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(events.len() >= 2 && events.iter().all(|e| e["case"] == "AE-0000001" && e["seq"].is_i64()), "{body}");
+    let (status, _, _) = exchange(&server.addr, "GET", "/v1/cases/NOPE/events", &[("Authorization", &read)], "");
+    assert_eq!(status, 404);
 }
 
 /// What the browser test needs, or why it cannot run here.
