@@ -208,7 +208,8 @@ fn console_in_chromium_shows_the_api_counts_a_case_timeline_and_live_changes_wit
         if std::env::var_os("CI").is_some() {
             panic!("the console's browser test cannot run under CI: {why}; .ci/run installs it");
         }
-        eprintln!("\n*** SKIPPED: the console's browser test did not run: {why} ***\n");
+        // Written to stderr itself, past the test harness's capture, so that it is seen.
+        let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: the console's browser test did not run: {why} ***\n");
         return;
     }
     let server = start(&root.join("policies/aliexpress.policy"));
