@@ -388,6 +388,7 @@ function layout(version) {
 function drawGraph(version) {
   const { pos, width, height } = layout(version);
   const shown = new Set();
+  const placed = [];
   const edges = [];
   const edge = (a, b, cls, label, title) => {
     const p = pos[a], q = pos[b];
@@ -400,7 +401,16 @@ function drawGraph(version) {
     const g = svg("g", {}, svg("path", { class: "edge " + cls, d, "marker-end": cls === "contains" ? null : "url(#arrow)" }, title ? svg("title", { text: title }) : null));
     if (label && !shown.has(key)) {
       shown.add(key);
-      g.append(svg("text", { class: "elabel", x: (x1 + x2) / 2 + 4, y: up ? (p.y + q.y) / 2 + 30 : (y1 + y2) / 2, text: label.length > 30 ? label.slice(0, 29) + "…" : label }));
+      // A label is drawn only where it overlaps no other label and no status; every edge
+      // keeps its full text as a tooltip, and the rules below say it all in words.
+      const text = label.length > 30 ? label.slice(0, 29) + "…" : label;
+      const baseline = up ? (p.y + q.y) / 2 + 30 : (y1 + y2) / 2;
+      const box = { x: (x1 + x2) / 2 + 4, y: baseline - 11, w: text.length * 6, h: 15 };
+      const hits = (r) => box.x < r.x + r.w && r.x < box.x + box.w && box.y < r.y + r.h && r.y < box.y + box.h;
+      if (!placed.some(hits) && !pos.some(hits)) {
+        placed.push(box);
+        g.append(svg("text", { class: "elabel", x: box.x, y: baseline, text }));
+      }
     }
     edges.push(g);
   };
