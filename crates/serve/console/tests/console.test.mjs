@@ -197,6 +197,20 @@ try {
   const stats = await json("/v1/stats");
   const allShown = await page.$eval('.tree [data-count=""]', (e) => Number(e.textContent));
   check(allShown === stats.cases, "the queue counts the cases there are now");
+  // A case opened through the API is counted on the open queue within two seconds.
+  await page.evaluate(() => { window.notReloaded = true; });
+  await page.waitForTimeout(300);
+  const opened = JSON.stringify({ case: "LIVE-2", at: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), role: "buyer", action: "open",
+    id: "console-live-open", reason: "other", amount: "5.00", order_total: "10.00" });
+  await api("/v1/events", { method: "POST", body: opened, token: postToken, headers: { "Content-Type": "application/json" } });
+  let counted = true;
+  try {
+    await page.waitForFunction((n) => Number(document.querySelector('.tree [data-count=""]')?.textContent) === n + 1, allShown, { timeout: 2000 });
+  } catch {
+    counted = false;
+  }
+  counted = counted && (await page.evaluate(() => window.notReloaded === true));
+  check(counted, "the open queue counts a case opened through the API within 2 s, without reloading");
   if (shots) await page.screenshot({ path: join(shots, "console-queue.png"), fullPage: false });
 
   // Views: breached SLAs, and deadlines within a window, as the API lists them.
