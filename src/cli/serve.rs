@@ -28,6 +28,8 @@ HTTP (JSON; errors are {\"error\": {\"code\", \"message\"}}):
                             docket eval POLICY exported.jsonl --now T gives what /v1/cases/CASE?at=T gives
   GET  /v1/changes?after=SEQ&wait=SECONDS   transitions, timers, breaches, closings as JSON Lines; long-polls
   GET  /healthz, GET /metrics (Prometheus text)
+  GET  /                    the ops console (a web page over /v1; read-only: /v1/stats, /v1/policy, /v1/queue,
+                            /v1/cases/CASE/events, /v1/auth)
   POST /v1/admin/versions[?name=FILE]   body: a new version of the policy (text), taking effect after
                             every version there is and from now on; kept in the database (400 errors, 409 does not fit)
   POST /v1/admin/migrations[?name=FILE] body: a migration plan (TOML, as docket migrate reads it) at an

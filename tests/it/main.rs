@@ -7,6 +7,7 @@ mod bad_input;
 mod check_cases;
 mod codes;
 mod colour;
+mod console;
 mod coverage;
 mod diff;
 mod eval_cli;

@@ -24,6 +24,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 
+/// The ops console (issue 15): its page at `/` and the read-only endpoints it adds to `/v1`.
+#[path = "console.rs"]
+mod console;
+
 /// What every handler shares.
 pub struct AppState {
     /// Requests to the writer.
@@ -137,6 +141,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/admin/migrations", post(add_plan).get(list_plans))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .merge(console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(crate::BODY_LIMIT))
