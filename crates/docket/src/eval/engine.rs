@@ -244,6 +244,10 @@ pub struct CaseLog {
 
 /// Past this many spent timers, a case keeps them in a set as well.
 const SPENT_LIST_LIMIT: usize = 16;
+
+/// More timers than this armed in one status, and `advance` sorts them once per status entered
+/// instead of searching them all before each firing.
+const SORTED_TIMERS_FROM: usize = 16;
 /// Past this many breaches, a case keeps them in a set as well.
 const BREACH_LIST_LIMIT: usize = 16;
 
@@ -1248,8 +1252,24 @@ impl<'t> Engine<'t> {
         // past can lead back into a status that arms it again, firing at once, forever.
         let mut at_once = (None, 0usize);
         let mut moves_made = 0usize;
+        // With many timers armed, they are sorted once (latest first, to pop) rather than searched
+        // before each firing, which made thousands falling due quadratic. Firing an SLA deadline
+        // or a move whose conditions all fail changes no other deadline; a move does, so it drops
+        // the queue.
+        let mut queue: Option<Vec<(DateTime<Utc>, &'t ArmedTimer)>> = None;
         while case.stuck().is_none() {
-            let Some((deadline, armed)) = self.next_due(case) else { break };
+            let next = if self.table.statuses[case.status].timers.len() > SORTED_TIMERS_FROM {
+                queue
+                    .get_or_insert_with(|| {
+                        let mut pending = self.pending(case);
+                        pending.reverse();
+                        pending
+                    })
+                    .pop()
+            } else {
+                self.next_due(case)
+            };
+            let Some((deadline, armed)) = next else { break };
             if deadline > to {
                 break;
             }
@@ -1294,6 +1314,7 @@ impl<'t> Engine<'t> {
                     let scope = self.scope(case, None, at);
                     if let Some(tr) = self.first_holding(list, &scope) {
                         self.take(case, tr, None, at, Cause::Timer(armed.timer));
+                        queue = None;
                         moves_made += 1;
                         if moves_made >= MAX_TIMER_MOVES {
                             let name = &self.table.timers[armed.timer].name;
