@@ -7,7 +7,7 @@
 //! needs (an event dated before a deadline already fired for its case is late).
 
 use crate::admin::Policy;
-use crate::store::{Batch, CaseRow, ChangeRow, Store, StoreError, StoredEvent};
+use crate::store::{Batch, CaseRow, CaseSource, ChangeRow, Store, StoreError, StoredEvent};
 use chrono::{DateTime, Utc};
 use docket::eval::engine::{CaseState, Cause, NO_VERSION};
 use docket::eval::event;
@@ -136,6 +136,13 @@ pub struct Touched {
     next_change: i64,
 }
 
+impl Touched {
+    /// The cases the batch touched.
+    pub fn cases(&self) -> &[String] {
+        &self.cases
+    }
+}
+
 impl Live {
     /// A live engine over the policy, continuing the store's sequences.
     pub fn new(policy: Policy, heads: (i64, i64)) -> Self {
@@ -169,6 +176,51 @@ impl Live {
         }
     }
 
+    /// Continue the sequences from these heads (the last event and change seq): on PostgreSQL,
+    /// read in the transaction that holds the heads row, since other instances append too.
+    pub fn set_heads(&mut self, heads: (i64, i64)) {
+        self.next_event = heads.0 + 1;
+        self.next_change = heads.1 + 1;
+    }
+
+    /// Whether the cache holds the case as of this row version. A state cached at another
+    /// version is dropped (another instance changed the case since), to be read again.
+    pub fn holds(&mut self, id: &str, version: i64) -> bool {
+        // Used now: kept by the eviction that loading other cases may run.
+        self.tick += 1;
+        let tick = self.tick;
+        match self.cache.get_mut(id) {
+            Some(c) if c.version == version => {
+                c.used = tick;
+                true
+            }
+            Some(_) => {
+                self.cache.remove(id);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The pending timers of a case whose final row is `row`, in Unix ms, earliest first: every
+    /// pending deadline from the row's wake-up on, and a migration plan's instant that moves the
+    /// case. None when the row wakes for nothing (closed, stopped, or past a deadline that did
+    /// not move it).
+    pub fn timers(&self, row: &CaseRow) -> Vec<i64> {
+        let Some(wake) = row.wake_ms else { return Vec::new() };
+        let mut out = vec![wake];
+        if let Some(c) = self.cache.get(&row.case) {
+            let engine = self.run.engine(&c.state);
+            out.extend(engine.pending(&c.state).iter().map(|(d, _)| d.timestamp_millis()).filter(|d| *d >= wake));
+            if let Some(p) = self.policy.next_move(c.state.version, c.state.clock) {
+                out.push(p.timestamp_millis().max(wake));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Remember where the sequences stand before a batch.
     pub fn begin(&self) -> Touched {
         Touched { cases: Vec::new(), next_event: self.next_event, next_change: self.next_change }
@@ -194,7 +246,7 @@ impl Live {
         Ok(state)
     }
 
-    fn load(&mut self, store: &dyn Store, id: &str) -> Result<(), StoreError> {
+    fn load(&mut self, store: &dyn CaseSource, id: &str) -> Result<(), StoreError> {
         self.tick += 1;
         if let Some(c) = self.cache.get_mut(id) {
             c.used = self.tick;
@@ -232,7 +284,7 @@ impl Live {
     /// Apply a request's lines (each a JSON object) in order, adding what they write to `batch`.
     pub fn post(
         &mut self,
-        store: &dyn Store,
+        store: &dyn CaseSource,
         lines: &[String],
         batch: &mut Batch,
         touched: &mut Touched,
@@ -246,7 +298,7 @@ impl Live {
 
     fn post_one(
         &mut self,
-        store: &dyn Store,
+        store: &dyn CaseSource,
         text: &str,
         batch: &mut Batch,
         touched: &mut Touched,
@@ -470,6 +522,19 @@ impl Live {
         touched: &mut Touched,
     ) -> Result<Vec<f64>, StoreError> {
         let due = store.due(now.timestamp_millis(), 1_000)?;
+        self.fire_cases(store, due, now, batch, touched)
+    }
+
+    /// Fire the deadlines due by `now` of these cases ((case, its earliest due deadline in Unix
+    /// ms), from the store's wake-ups or, on PostgreSQL, the timers claimed), in deadline order.
+    pub fn fire_cases(
+        &mut self,
+        store: &dyn CaseSource,
+        due: Vec<(String, i64)>,
+        now: DateTime<Utc>,
+        batch: &mut Batch,
+        touched: &mut Touched,
+    ) -> Result<Vec<f64>, StoreError> {
         // (deadline ms, case): a min-heap over the due cases, refilled as each case moves.
         let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(i64, String)>> =
             due.into_iter().map(|(c, w)| std::cmp::Reverse((w, c))).collect();

@@ -6,9 +6,6 @@
 //! is kept beside the database (`DB.webhook`), so a restart resumes after it. Plain `http://`
 //! only: put a TLS proxy in front for `https://`.
 
-use crate::sqlite::SqliteStore;
-use crate::store::Store;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -67,25 +64,19 @@ impl Target {
     }
 }
 
-fn cursor_file(db: &std::path::Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".webhook");
-    PathBuf::from(name)
-}
-
 /// Deliver change records from where the last run stopped, for as long as the server runs.
 pub fn start(
     target: Target,
-    db: PathBuf,
+    db: crate::Db,
     mut changes: tokio::sync::watch::Receiver<i64>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let file = cursor_file(&db);
+        let file = db.webhook_cursor();
         let mut cursor: i64 = std::fs::read_to_string(&file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
         loop {
             let db2 = db.clone();
             let rows = tokio::task::spawn_blocking(move || {
-                SqliteStore::open_reader(&db2).and_then(|s| s.changes_after(cursor, 200))
+                db2.open_reader().and_then(|s| s.changes_after(cursor, 200))
             })
             .await;
             let rows = match rows {
