@@ -84,7 +84,8 @@ pub struct PgStore {
 
 /// Connect, worded.
 pub fn connect(url: &str) -> Result<Client, StoreError> {
-    Client::connect(url, NoTls).map_err(|e| StoreError(format!("cannot connect to the database `{}`: {e}", redact(url))))
+    Client::connect(url, NoTls)
+        .map_err(|e| StoreError(format!("cannot connect to the database `{}`: {e}", redact(url))))
 }
 
 /// The URL without its password, for messages.
@@ -221,10 +222,10 @@ impl Store for PgStore {
     }
 
     fn changes_after(&self, seq: i64, limit: usize) -> Result<Vec<ChangeRow>, StoreError> {
-        let got = self
-            .client
-            .borrow_mut()
-            .query("SELECT seq, case_id, body FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2", &[&seq, &(limit as i64)])?;
+        let got = self.client.borrow_mut().query(
+            "SELECT seq, case_id, body FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+            &[&seq, &(limit as i64)],
+        )?;
         rows(got, |r| Ok(ChangeRow { seq: r.try_get(0)?, case: r.try_get(1)?, body: r.try_get(2)? }))
     }
 
@@ -298,7 +299,10 @@ impl Store for PgStore {
             let ids: Vec<&str> = page.iter().map(|r| r.case.as_str()).collect();
             let mut events: HashMap<String, Vec<StoredEvent>> = HashMap::new();
             for e in rows(
-                tx.query("SELECT seq, case_id, result, body FROM events WHERE case_id = ANY($1) ORDER BY seq", &[&ids])?,
+                tx.query(
+                    "SELECT seq, case_id, result, body FROM events WHERE case_id = ANY($1) ORDER BY seq",
+                    &[&ids],
+                )?,
                 event_row,
             )? {
                 events.entry(e.case.clone()).or_default().push(e);

@@ -417,6 +417,7 @@ fn transact_fire(
         "SELECT case_id, version FROM cases WHERE case_id = ANY($1) ORDER BY case_id FOR UPDATE SKIP LOCKED",
         &[&ids],
     )?)?;
+    hold_claims(timers.len(), locked.len());
     let version: std::collections::HashMap<&str, i64> = locked.iter().map(|(c, v)| (c.as_str(), *v)).collect();
     let mut stale = Vec::new();
     let mut due: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
@@ -452,3 +453,15 @@ fn transact_fire(
     Ok((handled, lags))
 }
 
+/// Fault injection for the tests: with `DOCKET_SERVE_HOLD_CLAIMS_MS` set, a firing transaction
+/// says how many timers it claimed and waits that long holding them, so that a test can kill
+/// the instance while it holds claims. Unset, it costs one environment read per claim.
+fn hold_claims(timers: usize, cases: usize) {
+    let Some(ms) = std::env::var("DOCKET_SERVE_HOLD_CLAIMS_MS").ok().and_then(|v| v.parse::<u64>().ok()) else {
+        return;
+    };
+    crate::notice(&format!(
+        "holding {timers} claimed timers of {cases} cases for {ms} ms (DOCKET_SERVE_HOLD_CLAIMS_MS)"
+    ));
+    std::thread::sleep(Duration::from_millis(ms));
+}

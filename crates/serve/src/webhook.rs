@@ -75,10 +75,8 @@ pub fn start(
         let mut cursor: i64 = std::fs::read_to_string(&file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
         loop {
             let db2 = db.clone();
-            let rows = tokio::task::spawn_blocking(move || {
-                db2.open_reader().and_then(|s| s.changes_after(cursor, 200))
-            })
-            .await;
+            let rows =
+                tokio::task::spawn_blocking(move || db2.open_reader().and_then(|s| s.changes_after(cursor, 200))).await;
             let rows = match rows {
                 Ok(Ok(r)) => r,
                 _ => {
