@@ -101,14 +101,14 @@ impl Db {
 /// The store the writer opens.
 enum Opened {
     Sqlite(sqlite::SqliteStore),
-    Postgres(pg::PgStore, String),
+    Postgres(Box<pg::PgStore>, String),
 }
 
 impl Opened {
     fn store(&self) -> &dyn store::Store {
         match self {
             Opened::Sqlite(s) => s,
-            Opened::Postgres(s, _) => s,
+            Opened::Postgres(s, _) => s.as_ref(),
         }
     }
 }
@@ -127,7 +127,7 @@ pub fn serve(config: Config) -> Result<(), String> {
     let opened = match &config.db {
         Db::Sqlite(path) => Opened::Sqlite(sqlite::SqliteStore::open_writer(path).map_err(|e| e.0)?),
         Db::Postgres(url) => {
-            Opened::Postgres(pg::PgStore::open_writer(url, config.migrate).map_err(|e| e.0)?, url.clone())
+            Opened::Postgres(Box::new(pg::PgStore::open_writer(url, config.migrate).map_err(|e| e.0)?), url.clone())
         }
     };
     let schema = match &opened {
@@ -192,7 +192,7 @@ pub fn serve(config: Config) -> Result<(), String> {
         let writer = match opened {
             Opened::Sqlite(store) => writer::start(current.clone(), beside, store, metrics.clone(), changes_tx)?,
             Opened::Postgres(store, url) => {
-                pg_writer::start(current.clone(), beside, url, store, metrics.clone(), changes_tx)?
+                pg_writer::start(current.clone(), beside, url, *store, metrics.clone(), changes_tx)?
             }
         };
         let hook = webhook.map(|target| webhook::start(target, config.db.clone(), changes_rx.clone()));

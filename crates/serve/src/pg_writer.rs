@@ -71,17 +71,11 @@ fn listen(mut client: postgres::Client, url: &str, tx: mpsc::Sender<Command>) {
         if client.batch_execute(&format!("LISTEN {CHANNEL}")).is_ok() {
             let mut notes = client.notifications();
             let mut it = notes.blocking_iter();
-            loop {
-                match it.next() {
-                    Ok(Some(n)) => {
-                        let payload = n.payload();
-                        let num = |p: &str| payload.strip_prefix(p).and_then(|v| v.parse::<i64>().ok());
-                        let cmd = Command::Notified { wake: num("t:"), change: num("c:") };
-                        if tx.send(cmd).is_err() {
-                            return;
-                        }
-                    }
-                    Ok(None) | Err(_) => break,
+            while let Ok(Some(n)) = it.next() {
+                let payload = n.payload();
+                let num = |p: &str| payload.strip_prefix(p).and_then(|v| v.parse::<i64>().ok());
+                if tx.send(Command::Notified { wake: num("t:"), change: num("c:") }).is_err() {
+                    return;
                 }
             }
         }
