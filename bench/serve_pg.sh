@@ -144,7 +144,7 @@ for n in $INSTANCES; do
     line+=" within ${le}s: $(metric "docket_timer_lag_seconds_bucket{le=\"$le\"}")"
   done
   echo "$line"
-  echo "   fired once each: $(psql -d "bench_$n" -At -c "SELECT count(*) = count(DISTINCT case_id) FROM changes WHERE case_id LIKE 'LAG-%' AND body LIKE '%\"kind\":\"timer\"%'")"
+  echo "   fired once each: $(psql -d "bench_$n" -At -c "SELECT CASE WHEN count(*) = count(DISTINCT case_id) THEN 'yes' ELSE 'NO' END || ' (' || count(*) || ' timer records)' FROM changes WHERE case_id LIKE 'LAG-%' AND body LIKE '%\"kind\":\"timer\"%'")"
   stop
 done
 echo "   machine: $(nproc) cores (shared); load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
