@@ -103,6 +103,8 @@ pub struct Live {
     run: LogRun<'static>,
     cache: HashMap<String, Cached>,
     tick: u64,
+    /// States used at or after this tick are kept by the eviction (the batch in progress).
+    pinned: u64,
     cap: usize,
     /// The next event's seq.
     pub next_event: i64,
@@ -151,6 +153,7 @@ impl Live {
             run: policy.run(None),
             cache: HashMap::new(),
             tick: 0,
+            pinned: u64::MAX,
             cap: CACHE_CASES,
             next_event: heads.0 + 1,
             next_change: heads.1 + 1,
@@ -181,6 +184,13 @@ impl Live {
     pub fn set_heads(&mut self, heads: (i64, i64)) {
         self.next_event = heads.0 + 1;
         self.next_change = heads.1 + 1;
+    }
+
+    /// From now until the next call, every state used stays in the cache (which may then exceed
+    /// its bound by one batch): on PostgreSQL a state checked against its row at the start of a
+    /// transaction must still be there when the transaction applies to it.
+    pub fn pin_from_now(&mut self) {
+        self.pinned = self.tick + 1;
     }
 
     /// Whether the cache holds the case as of this row version. A state cached at another
@@ -278,7 +288,8 @@ impl Live {
         let mut uses: Vec<u64> = self.cache.values().map(|c| c.used).collect();
         uses.sort_unstable();
         let cut = uses[uses.len() / 8];
-        self.cache.retain(|_, c| c.used > cut);
+        let pinned = self.pinned;
+        self.cache.retain(|_, c| c.used > cut || c.used >= pinned);
     }
 
     /// Apply a request's lines (each a JSON object) in order, adding what they write to `batch`.
@@ -714,6 +725,35 @@ mod tests {
         let closed: Vec<&str> =
             batch.changes.iter().filter(|c| c.body.contains(r#""kind":"closed""#)).map(|c| c.case.as_str()).collect();
         assert_eq!(closed, ["A", "B"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_cached_state_at_another_row_version_is_dropped_and_states_of_the_batch_survive_eviction() {
+        let dir = std::env::temp_dir().join(format!("docket-serve-holds-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("h.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let mut store = SqliteStore::open_writer(&path).unwrap();
+        let mut live = Live::new(policy(), (0, 0));
+        let line = |c: &str| format!(r#"{{"case":"{c}","at":"2026-01-01T00:00:00Z","role":"buyer","action":"open"}}"#);
+        let mut batch = Batch::default();
+        let mut touched = live.begin();
+        live.post(&store, &[line("A"), line("B")], &mut batch, &mut touched).unwrap();
+        store.commit(&batch).unwrap();
+        let version = store.case_row("A").unwrap().unwrap().version;
+        assert!(live.holds("A", version));
+        // Another instance wrote the case since: the state is dropped, to be read again.
+        assert!(!live.holds("A", version + 1));
+        assert!(!live.holds("A", version));
+        // A batch's states stay while the cache makes room for more.
+        live.cap = 2;
+        live.pin_from_now();
+        assert!(live.holds("B", version));
+        let mut batch = Batch::default();
+        let mut touched = live.begin();
+        live.post(&store, &[line("C"), line("D"), line("E")], &mut batch, &mut touched).unwrap();
+        assert!(live.holds("B", version), "B was checked in this batch and must not be evicted");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

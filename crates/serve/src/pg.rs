@@ -485,3 +485,40 @@ impl CaseSource for Snapshot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_in_a_message_keeps_its_user_and_host_but_not_its_password() {
+        assert_eq!(
+            redact("postgres://docket:s3cret@db.internal:5432/docket"),
+            "postgres://docket:***@db.internal:5432/docket"
+        );
+        assert_eq!(redact("postgres://docket@127.0.0.1:5432/postgres"), "postgres://docket@127.0.0.1:5432/postgres");
+        assert_eq!(redact("postgresql://db/x"), "postgresql://db/x");
+    }
+
+    #[test]
+    fn a_batch_writes_each_case_once_with_its_last_row() {
+        let row = |case: &str, version: i64| CaseRow {
+            case: case.into(),
+            status: "open".into(),
+            label: "Open".into(),
+            terminal: false,
+            next_deadline: None,
+            next_deadline_ms: None,
+            breached: false,
+            policy_version: None,
+            last_event: None,
+            fired_to: None,
+            wake_ms: None,
+            events: version,
+            version,
+        };
+        let batch = Batch { cases: vec![row("B", 1), row("A", 1), row("B", 2)], ..Batch::default() };
+        let last: Vec<(&str, i64)> = last_rows(&batch).iter().map(|r| (r.case.as_str(), r.version)).collect();
+        assert_eq!(last, [("A", 1), ("B", 2)]);
+    }
+}

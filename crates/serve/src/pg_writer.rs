@@ -223,6 +223,7 @@ fn case_ids(posts: &[(Vec<String>, Reply)]) -> Vec<String> {
 
 /// Of the locked cases (id, row version), those the cache does not hold at that version.
 fn to_read(live: &mut Live, locked: &[(String, i64)]) -> Vec<String> {
+    live.pin_from_now();
     locked.iter().filter(|(id, v)| !live.holds(id, *v)).map(|(id, _)| id.clone()).collect()
 }
 
