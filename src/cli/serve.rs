@@ -1,6 +1,7 @@
-//! `docket serve POLICY...`: the live engine over HTTP, durable on SQLite (crate `docket-serve`,
-//! the binary's `serve` feature). This file reads the arguments and the policy versions, as eval
-//! reads them, and hands over; without the feature it says so.
+//! `docket serve POLICY...`: the live engine over HTTP, durable on SQLite or, for several
+//! instances, PostgreSQL (crate `docket-serve`, the binary's `serve` feature). This file reads
+//! the arguments and the policy versions, as eval reads them, and hands over; without the
+//! feature it says so.
 
 use super::USAGE;
 use std::path::PathBuf;
