@@ -377,3 +377,31 @@ fn serve_pg_refuses_a_database_behind_without_migrate_and_names_the_flag() {
         assert_eq!(first.json(&format!("/v1/cases/X?at={when}")), want);
     }
 }
+
+#[test]
+fn serve_pg_a_version_added_through_one_instance_is_the_others_before_their_next_event() {
+    let Some(cluster) = Cluster::start("versions") else { return };
+    let dir = TempDir::new("pg-versions");
+    let v1 = super::serve::QUICK.replacen("\n\nroles", "\nversion \"1\"\n\nroles", 1);
+    let v1_path = dir.path("quick-v1.policy");
+    std::fs::write(&v1_path, &v1).unwrap();
+    let a = Server::start_on(&cluster.url(), &v1_path, &["--migrate"], &[]);
+    let b = Server::start_on(&cluster.url(), &v1_path, &[], &[]);
+    let effective = now() + chrono::TimeDelta::seconds(30);
+    let v2 = v1
+        .replace("version \"1\"", &format!("version \"2\"\neffective {}", ts(effective)))
+        .replace("answer = 3s", "answer = 60s");
+    let (s, body) = a.post("/v1/admin/versions?name=quick-v2.policy", &v2);
+    assert_eq!(s, 200, "{body}");
+    // B was not told; it takes the version up before it applies its next event.
+    let begun = ts(effective + chrono::TimeDelta::seconds(1));
+    let (s, body) = b.post("/v1/events", &open_event("NEW", &begun, "n1"));
+    assert_eq!(s, 200, "{body}");
+    let report = &results(&body)[0]["report"];
+    assert_eq!(report["policy_version"], "2", "{report}");
+    assert!(b.log().contains("`quick-v2.policy` added by another instance"), "{}", b.log());
+    assert_eq!(b.json("/v1/admin/versions")["versions"][1]["version"], "2");
+    // A case begun before the new version takes effect stays on the first.
+    let (_, body) = a.post("/v1/events", &open_event("OLD", &ts(now()), "o1"));
+    assert_eq!(results(&body)[0]["report"]["policy_version"], "1", "{body}");
+}

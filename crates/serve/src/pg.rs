@@ -317,7 +317,13 @@ impl Store for PgStore {
     }
 
     fn add_policy(&mut self, name: &str, text: &str) -> Result<(), StoreError> {
-        self.client.borrow_mut().execute("INSERT INTO policies (name, body) VALUES ($1, $2)", &[&name, &text])?;
+        // Under the heads row, as events are: an instance applying events after this commit
+        // reads the new version first (`pg_writer`'s policy sync).
+        let mut client = self.client.borrow_mut();
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT 1 FROM heads WHERE id = 1 FOR UPDATE", &[])?;
+        tx.execute("INSERT INTO policies (name, body) VALUES ($1, $2)", &[&name, &text])?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -329,13 +335,15 @@ impl Store for PgStore {
     fn add_migration(&mut self, name: &str, text: &str, wake: (&str, i64)) -> Result<(), StoreError> {
         let mut client = self.client.borrow_mut();
         let mut tx = client.transaction()?;
-        tx.execute("INSERT INTO migrations (name, body) VALUES ($1, $2)", &[&name, &text])?;
-        // Open cases on the plan's old version wake at its instant, to move then.
+        // Open cases on the plan's old version wake at its instant, to move then. Their rows
+        // first, then the heads row, in the order every writer takes them.
         let at = DateTime::<Utc>::from_timestamp_millis(wake.1).unwrap_or_default();
         tx.execute(
             "UPDATE cases SET wake_ms = LEAST(COALESCE(wake_ms, $2), $2) WHERE NOT terminal AND policy_version = $1",
             &[&wake.0, &wake.1],
         )?;
+        tx.execute("SELECT 1 FROM heads WHERE id = 1 FOR UPDATE", &[])?;
+        tx.execute("INSERT INTO migrations (name, body) VALUES ($1, $2)", &[&name, &text])?;
         tx.execute(
             "INSERT INTO timers (case_id, due_at, case_version) SELECT case_id, $2, version FROM cases WHERE NOT terminal AND policy_version = $1",
             &[&wake.0, &at],

@@ -16,6 +16,7 @@
 //! fire through the engine, write as above. `NOTIFY` tells the other instances of a timer due
 //! soon and of new changes; a poll every second is the backstop.
 
+use crate::admin::{self, Policy, Refusal};
 use crate::live::{EventResult, Live};
 use crate::metrics::Metrics;
 use crate::pg::{self, CHANNEL, PgStore, Snapshot};
@@ -35,6 +36,64 @@ const CLAIM: i64 = 500;
 /// A timer due within this long of a commit is announced to the other instances at once;
 /// later ones are found by their once-a-second poll.
 const ANNOUNCE_MS: i64 = 2_000;
+
+/// The policy versions and migration plans stored by the admin calls of any instance, as far
+/// as this one has taken them up (the last `seq` of each table it has read).
+pub(crate) struct Synced {
+    versions: CurrentPolicy,
+    beside: PathBuf,
+    policies: i64,
+    migrations: i64,
+}
+
+impl Synced {
+    /// Take up what other instances added since. Called holding the heads row, which the admin
+    /// calls also lock: every event and timer is applied under the versions and plans stored
+    /// before it, whichever instance added them, as a replay of the log would.
+    fn catch_up(&mut self, tx: &mut Transaction, live: &mut Live) -> Result<(), StoreError> {
+        let rows = tx.query("SELECT seq, name, body FROM policies WHERE seq > $1 ORDER BY seq", &[&self.policies])?;
+        for r in &rows {
+            let (seq, name, text): (i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            self.policies = seq;
+            let now = writer::current(&self.versions);
+            let table = admin::compile(&name, &text, &self.beside).map_err(|e| StoreError(refusal(&name, e)))?;
+            if now.versions.tables.iter().any(|t| t.version.is_some() && t.version == table.version) {
+                continue;
+            }
+            let effective = table.effective.unwrap_or_default();
+            let next = admin::add(now.versions, &name, table, effective).map_err(|e| StoreError(refusal(&name, e)))?;
+            let next = Policy { versions: Box::leak(Box::new(next)), plans: now.plans };
+            live.set_policy(next);
+            writer::replace(&self.versions, next);
+            crate::notice(&format!("policy version `{name}` added by another instance"));
+        }
+        let rows =
+            tx.query("SELECT seq, name, body FROM migrations WHERE seq > $1 ORDER BY seq", &[&self.migrations])?;
+        for r in &rows {
+            let (seq, name, text): (i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            self.migrations = seq;
+            let now = writer::current(&self.versions);
+            let (from, to, plan) =
+                admin::plan(&name, &text, now.versions).map_err(|e| StoreError(refusal(&name, e)))?;
+            if now.plans.iter().any(|(f, t, p)| (*f, *t) == (from, to) && p.text.at == plan.text.at) {
+                continue;
+            }
+            let mut plans = now.plans.to_vec();
+            plans.push((from, to, plan));
+            let next = Policy { versions: now.versions, plans: Box::leak(plans.into_boxed_slice()) };
+            live.set_policy(next);
+            writer::replace(&self.versions, next);
+            crate::notice(&format!("migration plan `{name}` applied by another instance"));
+        }
+        Ok(())
+    }
+}
+
+fn refusal(name: &str, e: Refusal) -> String {
+    match e {
+        Refusal::Invalid(why) | Refusal::Conflict(why) => format!("the stored `{name}` cannot be taken up: {why}"),
+    }
+}
 
 /// Start the writer and the listener over the database at `url`.
 pub fn start(
@@ -105,6 +164,19 @@ fn run(
     };
     let mut live = Live::new(writer::current(versions), heads);
     changes.send_replace(heads.1);
+    // What start-up loaded: the stored versions and plans up to now.
+    let stored = store.client.borrow_mut().query_one(
+        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM policies), (SELECT COALESCE(MAX(seq), 0) FROM migrations)",
+        &[],
+    );
+    let (policies, migrations) = match stored.and_then(|r| Ok((r.try_get(0)?, r.try_get(1)?))) {
+        Ok(s) => s,
+        Err(e) => {
+            crate::notice(&format!("error: {}", StoreError::from(e)));
+            return;
+        }
+    };
+    let mut synced = Synced { versions: versions.clone(), beside: beside.to_path_buf(), policies, migrations };
     let mut next_wake = store.next_timer().ok().flatten();
     let mut polled = std::time::Instant::now();
     let mut stopping = false;
@@ -157,7 +229,7 @@ fn run(
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
         if !posts.is_empty() {
-            apply_posts(&mut live, &mut store, posts, metrics);
+            apply_posts(&mut live, &mut store, &mut synced, posts, metrics);
             writer::publish(&live, changes);
         }
         match admin {
@@ -184,7 +256,7 @@ fn run(
             }
         }
         if next_wake.is_some_and(|w| w <= Utc::now().timestamp_millis()) {
-            let fired = fire(&mut live, &mut store, metrics);
+            let fired = fire(&mut live, &mut store, &mut synced, metrics);
             writer::publish(&live, changes);
             next_wake = store.next_timer().ok().flatten();
             if fired == 0 {
@@ -276,13 +348,19 @@ fn write(tx: &mut Transaction, live: &Live, batch: &Batch, now_ms: i64) -> Resul
     Ok(())
 }
 
-fn apply_posts(live: &mut Live, store: &mut PgStore, posts: Vec<(Vec<String>, Reply)>, metrics: &Metrics) {
+fn apply_posts(
+    live: &mut Live,
+    store: &mut PgStore,
+    synced: &mut Synced,
+    posts: Vec<(Vec<String>, Reply)>,
+    metrics: &Metrics,
+) {
     let ids = case_ids(&posts);
     let mut touched = live.begin();
     let mut results = Vec::with_capacity(posts.len());
     let outcome = {
         let mut client = store.client.borrow_mut();
-        transact_posts(&mut client, live, &ids, &posts, &mut touched, &mut results)
+        transact_posts(&mut client, live, synced, &ids, &posts, &mut touched, &mut results)
     };
     match outcome {
         Ok(()) => {
@@ -311,6 +389,7 @@ fn apply_posts(live: &mut Live, store: &mut PgStore, posts: Vec<(Vec<String>, Re
 fn transact_posts(
     client: &mut postgres::Client,
     live: &mut Live,
+    synced: &mut Synced,
     ids: &[String],
     posts: &[(Vec<String>, Reply)],
     touched: &mut crate::live::Touched,
@@ -338,6 +417,7 @@ fn transact_posts(
     let need = to_read(live, &locked);
     let snapshot = Snapshot::read(&mut tx, &need)?;
     lock_heads(&mut tx, live)?;
+    synced.catch_up(&mut tx, live)?;
     *touched = live.begin();
     let mut batch = Batch::default();
     for (lines, _) in posts {
@@ -353,11 +433,11 @@ fn transact_posts(
 }
 
 /// Claim and fire due timers; how many cases were handled (0: nothing was ours or it failed).
-fn fire(live: &mut Live, store: &mut PgStore, metrics: &Metrics) -> usize {
+fn fire(live: &mut Live, store: &mut PgStore, synced: &mut Synced, metrics: &Metrics) -> usize {
     let mut touched = live.begin();
     let outcome = {
         let mut client = store.client.borrow_mut();
-        transact_fire(&mut client, live, &mut touched)
+        transact_fire(&mut client, live, synced, &mut touched)
     };
     match outcome {
         Ok((handled, lags)) => {
@@ -385,6 +465,7 @@ fn fire(live: &mut Live, store: &mut PgStore, metrics: &Metrics) -> usize {
 fn transact_fire(
     client: &mut postgres::Client,
     live: &mut Live,
+    synced: &mut Synced,
     touched: &mut crate::live::Touched,
 ) -> Result<(usize, Vec<f64>), StoreError> {
     let mut tx = client.transaction()?;
@@ -440,6 +521,7 @@ fn transact_fire(
     let need = to_read(live, &fresh);
     let snapshot = Snapshot::read(&mut tx, &need)?;
     lock_heads(&mut tx, live)?;
+    synced.catch_up(&mut tx, live)?;
     *touched = live.begin();
     let mut batch = Batch::default();
     let lags = live.fire_cases(&snapshot, due, now, &mut batch, touched)?;

@@ -118,7 +118,7 @@ pub fn current(policy: &CurrentPolicy) -> Policy {
     }
 }
 
-fn replace(policy: &CurrentPolicy, next: Policy) {
+pub(crate) fn replace(policy: &CurrentPolicy, next: Policy) {
     match policy.write() {
         Ok(mut v) => *v = next,
         Err(poisoned) => *poisoned.into_inner() = next,
