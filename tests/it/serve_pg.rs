@@ -379,7 +379,8 @@ fn serve_pg_refuses_a_database_behind_without_migrate_and_names_the_flag() {
 }
 
 #[test]
-fn serve_pg_a_version_added_through_one_instance_is_the_others_before_their_next_event() {
+fn serve_pg_a_version_added_through_one_instance_is_the_others_before_their_next_event_and_long_polls_see_its_changes()
+{
     let Some(cluster) = Cluster::start("versions") else { return };
     let dir = TempDir::new("pg-versions");
     let v1 = super::serve::QUICK.replacen("\n\nroles", "\nversion \"1\"\n\nroles", 1);
@@ -404,4 +405,20 @@ fn serve_pg_a_version_added_through_one_instance_is_the_others_before_their_next
     // A case begun before the new version takes effect stays on the first.
     let (_, body) = a.post("/v1/events", &open_event("OLD", &ts(now()), "o1"));
     assert_eq!(results(&body)[0]["report"]["policy_version"], "1", "{body}");
+    // A long poll on B answers with a change A commits (told by NOTIFY, or B's poll).
+    let head = a.changes(0, 0).last().and_then(|c| c["seq"].as_i64()).unwrap();
+    let addr = b.addr.clone();
+    let poll = std::thread::spawn(move || {
+        let started = Instant::now();
+        let (s, body) = super::serve::http(&addr, "GET", &format!("/v1/changes?after={head}&wait=30"), &[], "");
+        (s, body, started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let tomorrow = ts(now() + chrono::TimeDelta::days(1));
+    let (s, body) = a.post("/v1/events", &open_event("POLLED", &tomorrow, "p1"));
+    assert_eq!(s, 200, "{body}");
+    let (s, body, took) = poll.join().unwrap();
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains(r#""case":"POLLED""#), "{body}");
+    assert!(took < Duration::from_secs(20), "the long poll waited {took:?}");
 }

@@ -230,7 +230,7 @@ fn run(
         }
         if !posts.is_empty() {
             apply_posts(&mut live, &mut store, &mut synced, posts, metrics);
-            writer::publish(&live, changes);
+            publish(&live, changes);
         }
         match admin {
             Some(Command::AddVersion { name, text, reply }) => {
@@ -257,7 +257,7 @@ fn run(
         }
         if next_wake.is_some_and(|w| w <= Utc::now().timestamp_millis()) {
             let fired = fire(&mut live, &mut store, &mut synced, metrics);
-            writer::publish(&live, changes);
+            publish(&live, changes);
             next_wake = store.next_timer().ok().flatten();
             if fired == 0 {
                 // Nothing was ours to fire (claimed by another instance, or the database's clock
@@ -266,6 +266,17 @@ fn run(
             }
         }
     }
+}
+
+/// Move the long polls' head to the last change this instance committed, never back (a notice
+/// from another instance may have moved it further already).
+fn publish(live: &Live, changes: &tokio::sync::watch::Sender<i64>) {
+    let last = live.next_change - 1;
+    changes.send_if_modified(|v| {
+        let moved = last > *v;
+        *v = (*v).max(last);
+        moved
+    });
 }
 
 fn reconnect_if_closed(store: &PgStore, url: &str) {
