@@ -3,8 +3,9 @@
 //! header) so a receiver can drop repeats. A delivery that fails (no connection, a status other
 //! than 2xx, no answer in 10 s) is retried with backoff from half a second doubling to 30 s,
 //! for as long as it takes; later records wait, so the order holds. The last record delivered
-//! is kept beside the database (`DB.webhook`), so a restart resumes after it. Plain `http://`
-//! only: put a TLS proxy in front for `https://`.
+//! is kept beside the database (`DB.webhook`; on PostgreSQL `docket-postgres.webhook` in the
+//! working directory, one per delivering instance), so a restart resumes after it. Plain
+//! `http://` only: put a TLS proxy in front for `https://`.
 
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
