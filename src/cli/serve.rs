@@ -1,6 +1,7 @@
-//! `docket serve POLICY...`: the live engine over HTTP, durable on SQLite (crate `docket-serve`,
-//! the binary's `serve` feature). This file reads the arguments and the policy versions, as eval
-//! reads them, and hands over; without the feature it says so.
+//! `docket serve POLICY...`: the live engine over HTTP, durable on SQLite or, for several
+//! instances, PostgreSQL (crate `docket-serve`, the binary's `serve` feature). This file reads
+//! the arguments and the policy versions, as eval reads them, and hands over; without the
+//! feature it says so.
 
 use super::USAGE;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ pub const AFTER_HELP: &str = "Examples:
   docket serve policies/aliexpress.policy --db /var/lib/docket/aliexpress.sqlite --listen 127.0.0.1:8080
   docket serve v2026.11.policy v2026.12.policy --tokens tokens.toml --listen 0.0.0.0:8080
   docket serve policies/aliexpress.policy --listen 127.0.0.1:0   # any free port; the address is printed
+  docket serve policies/aliexpress.policy --db postgres://docket@db.internal/docket --migrate   # several instances
 
   curl -s localhost:8080/v1/events -d '{\"case\": \"AE-1\", \"at\": \"2026-03-01T09:00:00Z\", \"role\": \"buyer\",
        \"action\": \"open\", \"id\": \"e1\", \"reason\": \"not_received\", \"amount\": \"40.00\", \"order_total\": \"80.00\"}'
@@ -55,9 +57,16 @@ pub struct ServeArgs {
     /// first event.
     #[arg(required = true, value_name = "POLICY")]
     pub policies: Vec<String>,
-    /// The SQLite database (created if missing): the event log, the cases, the changes.
-    #[arg(long, value_name = "FILE", default_value = "docket.sqlite")]
-    pub db: PathBuf,
+    /// The database: a SQLite file (created if missing), or a PostgreSQL URL
+    /// (`postgres://user@host/db`) that several instances share: the event log, the cases, the
+    /// changes.
+    #[arg(long, value_name = "FILE|URL", default_value = "docket.sqlite")]
+    pub db: String,
+    /// PostgreSQL: bring the database's schema up to date before serving (safe to give to
+    /// several instances at once; without it a database behind is refused). SQLite migrates
+    /// on open anyway.
+    #[arg(long)]
+    pub migrate: bool,
     /// The address to listen on (port 0: any free port; the address taken is printed).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: String,
@@ -78,7 +87,8 @@ pub fn run(args: &ServeArgs) -> u8 {
     };
     let config = docket_serve::Config {
         versions,
-        db: args.db.clone(),
+        db: docket_serve::Db::parse(&args.db),
+        migrate: args.migrate,
         listen: args.listen.clone(),
         tokens: args.tokens.clone(),
         webhook: args.webhook.clone(),

@@ -27,6 +27,7 @@ mod props;
 mod sarif;
 mod scenario_check;
 mod serve;
+mod serve_pg;
 mod streams;
 mod table;
 mod test_reports;

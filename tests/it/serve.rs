@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 /// A temporary directory, removed at the end.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(name: &str) -> TempDir {
+    pub(crate) fn new(name: &str) -> TempDir {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("docket-serve-{name}-{}-{n}", std::process::id()));
@@ -23,7 +23,7 @@ impl TempDir {
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
 }
@@ -35,7 +35,7 @@ impl Drop for TempDir {
 }
 
 /// A policy with timers of seconds: `sla` (2 s, an SLA deadline) and `answer` (3 s, refunds).
-const QUICK: &str = r#"policy quick "Short timers for docket serve's tests"
+pub(crate) const QUICK: &str = r#"policy quick "Short timers for docket serve's tests"
 
 roles buyer, seller
 
@@ -74,26 +74,31 @@ terminal status cancelled "Cancelled" outcome closed
 "#;
 
 /// A running `docket serve`, killed on drop.
-struct Server {
-    child: Child,
-    addr: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: String,
     log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     fn start(dir: &TempDir, policy: &Path, extra: &[&str]) -> Server {
-        let db = dir.path("docket.sqlite");
+        Server::start_on(&dir.path("docket.sqlite").display().to_string(), policy, extra, &[])
+    }
+
+    /// On the database given (a file or a URL), with these environment variables.
+    pub(crate) fn start_on(db: &str, policy: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut args: Vec<String> = vec![
             "serve".into(),
             policy.display().to_string(),
             "--db".into(),
-            db.display().to_string(),
+            db.to_string(),
             "--listen".into(),
             "127.0.0.1:0".into(),
         ];
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
             .args(&args)
+            .envs(env.iter().copied())
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -126,36 +131,36 @@ impl Server {
         Server { child, addr, log }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
 
     /// `kill -9`: no shutdown, no flush.
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
-    fn get(&self, path: &str) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
         http(&self.addr, "GET", path, &[], "")
     }
 
-    fn post(&self, path: &str, body: &str) -> (u16, String) {
+    pub(crate) fn post(&self, path: &str, body: &str) -> (u16, String) {
         http(&self.addr, "POST", path, &[], body)
     }
 
-    fn post_ndjson(&self, body: &str) -> (u16, String) {
+    pub(crate) fn post_ndjson(&self, body: &str) -> (u16, String) {
         http(&self.addr, "POST", "/v1/events", &[("Content-Type", "application/x-ndjson")], body)
     }
 
-    fn json(&self, path: &str) -> Value {
+    pub(crate) fn json(&self, path: &str) -> Value {
         let (status, body) = self.get(path);
         assert_eq!(status, 200, "GET {path}: {body}");
         serde_json::from_str(&body).unwrap()
     }
 
     /// Every change record after `after`, waiting up to `wait` seconds for the first.
-    fn changes(&self, after: i64, wait: u32) -> Vec<Value> {
+    pub(crate) fn changes(&self, after: i64, wait: u32) -> Vec<Value> {
         let (status, body) = self.get(&format!("/v1/changes?after={after}&wait={wait}"));
         assert_eq!(status, 200, "{body}");
         body.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
@@ -170,7 +175,7 @@ impl Drop for Server {
 }
 
 /// One HTTP/1.1 request on its own connection; the status and the body (chunks joined).
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+pub(crate) fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -207,30 +212,30 @@ fn signal(name: &str, pid: &str) -> std::process::ExitStatus {
     Command::new("sh").args(["-c", &format!("kill -{name} {pid}")]).status().unwrap()
 }
 
-fn now() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }
 
-fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn quick(dir: &TempDir) -> PathBuf {
+pub(crate) fn quick(dir: &TempDir) -> PathBuf {
     let p = dir.path("quick.policy");
     std::fs::write(&p, QUICK).unwrap();
     p
 }
 
-fn open_event(case: &str, at: &str, id: &str) -> String {
+pub(crate) fn open_event(case: &str, at: &str, id: &str) -> String {
     format!(r#"{{"case":"{case}","at":"{at}","role":"buyer","action":"open","id":"{id}","amount":"10.00"}}"#)
 }
 
-fn results(body: &str) -> Vec<Value> {
+pub(crate) fn results(body: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     v["results"].as_array().unwrap().clone()
 }
 
-fn eval_reports(policy: &Path, log: &Path, now: &str) -> Vec<Value> {
+pub(crate) fn eval_reports(policy: &Path, log: &Path, now: &str) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_docket"))
         .args(["eval", &policy.display().to_string(), &log.display().to_string(), "--now", now, "--format", "json"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -1,15 +1,16 @@
-//! `serve_load --addr HOST:PORT --log FILE [--mode batch|single] [--batch N] [--connections N]
+//! `serve_load --addr HOST:PORT[,HOST:PORT...] --log FILE [--mode batch|single] [--batch N] [--connections N]
 //! [--limit N] [--shift-years N]`: posts a JSON Lines log to a running `docket serve` and reports
 //! sustained events per second and request latency (p50, p99). Each case's events go through
 //! one connection, in log order (a case's events must arrive in order); the connections run at
-//! once, each with keep-alive. Not a test: `bench/serve.sh` runs it.
+//! once, each with keep-alive; with several addresses the connections are spread over them in
+//! turn. Not a test: `bench/serve.sh` and `bench/serve_pg.sh` run it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: serve_load --addr HOST:PORT --log FILE [--mode batch|single] [--batch 1000] \
+const USAGE: &str = "usage: serve_load --addr HOST:PORT[,HOST:PORT...] --log FILE [--mode batch|single] [--batch 1000] \
 [--connections 4] [--limit N] [--shift-years 28]";
 
 struct Args {
@@ -169,8 +170,11 @@ fn main() -> ExitCode {
     let batch = args.batch.max(1);
     let workers: Vec<_> = shares
         .into_iter()
-        .map(|lines| {
-            let addr = args.addr.clone();
+        .enumerate()
+        .map(|(i, lines)| {
+            // Several instances (a comma-separated list): connection i goes to the i-th, in turn.
+            let addrs: Vec<&str> = args.addr.split(',').collect();
+            let addr = addrs[i % addrs.len()].to_string();
             std::thread::spawn(move || -> Result<(Vec<Duration>, [usize; 4]), String> {
                 let mut conn = Conn::open(&addr).map_err(|e| format!("cannot connect to {addr}: {e}"))?;
                 let mut latencies = Vec::new();

@@ -4,7 +4,6 @@
 
 use crate::live::{self, EventResult};
 use crate::metrics::Metrics;
-use crate::sqlite::SqliteStore;
 use crate::store::{CaseFilter, Store, StoreError};
 use crate::tokens::{Token, Tokens};
 use crate::writer::Command;
@@ -21,7 +20,6 @@ use docket::versions::Versions;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 
 /// The ops console (issue 15): its page at `/` and the read-only endpoints it adds to `/v1`.
@@ -35,9 +33,9 @@ pub struct AppState {
     /// The policy versions in effect (replaced when the admin call adds one).
     pub versions: crate::writer::CurrentPolicy,
     /// The database, for read connections.
-    pub db: PathBuf,
+    pub db: crate::Db,
     /// Idle read connections.
-    pub readers: Mutex<Vec<SqliteStore>>,
+    pub readers: Mutex<Vec<Box<dyn Store>>>,
     /// Bearer tokens, if `--tokens` was given.
     pub tokens: Option<Tokens>,
     /// Figures for `/metrics`.
@@ -167,15 +165,15 @@ async fn method_not_allowed() -> ApiError {
 /// Run a read on a pooled read connection, off the async threads.
 async fn read<T: Send + 'static>(
     state: &Shared,
-    f: impl FnOnce(&SqliteStore, &AppState) -> Result<T, ApiError> + Send + 'static,
+    f: impl FnOnce(&dyn Store, &AppState) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
         let conn = match state.readers.lock().ok().and_then(|mut r| r.pop()) {
             Some(c) => c,
-            None => SqliteStore::open_reader(&state.db)?,
+            None => state.db.open_reader()?,
         };
-        let out = f(&conn, &state);
+        let out = f(conn.as_ref(), &state);
         if let Ok(mut pool) = state.readers.lock()
             && pool.len() < 16
         {
@@ -442,7 +440,7 @@ async fn get_events(
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let state2 = state.clone();
     tokio::task::spawn_blocking(move || {
-        let store = match SqliteStore::open_reader(&state2.db) {
+        let store = match state2.db.open_reader() {
             Ok(s) => s,
             Err(e) => {
                 let _ = tx.blocking_send(Err(std::io::Error::other(e.0)));

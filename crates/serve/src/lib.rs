@@ -1,4 +1,5 @@
-//! `docket serve`: the live engine, durable on SQLite. The library `docket` stays pure; this
+//! `docket serve`: the live engine, durable on SQLite or, for several instances, PostgreSQL
+//! (`pg.rs`, `pg_writer.rs`). The library `docket` stays pure; this
 //! crate adds what a service needs around it: HTTP (axum on tokio), the store (`store.rs`, the
 //! trait; `sqlite.rs`, its SQLite implementation), the writer that applies events and fires
 //! deadlines (`writer.rs` over `live.rs`), bearer tokens (`tokens.rs`), metrics and webhooks.
@@ -14,6 +15,8 @@ pub mod admin;
 pub mod http;
 pub mod live;
 pub mod metrics;
+pub mod pg;
+pub mod pg_writer;
 pub mod sqlite;
 pub mod store;
 pub mod tokens;
@@ -32,8 +35,10 @@ pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 pub struct Config {
     /// The policy's versions, loaded as eval loads them.
     pub versions: Versions,
-    /// The database file.
-    pub db: PathBuf,
+    /// The database: a SQLite file, or a PostgreSQL URL shared by several instances.
+    pub db: Db,
+    /// Bring a PostgreSQL database's schema forward before serving (SQLite always migrates).
+    pub migrate: bool,
     /// The address to listen on.
     pub listen: String,
     /// The tokens file, if any.
@@ -42,6 +47,70 @@ pub struct Config {
     pub webhook: Option<String>,
     /// Read the policy files given again (on SIGHUP): versions not yet served are added.
     pub reload: Option<Reload>,
+}
+
+/// Where the log, the cases and the changes are kept.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// A SQLite file, for one process.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL (`postgres://...`), for any number of processes.
+    Postgres(String),
+}
+
+impl Db {
+    /// `postgres://` or `postgresql://` URLs name PostgreSQL; anything else is a SQLite file.
+    pub fn parse(text: &str) -> Db {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Db::Postgres(text.to_string())
+        } else {
+            Db::Sqlite(PathBuf::from(text))
+        }
+    }
+
+    /// A connection for reading.
+    pub fn open_reader(&self) -> Result<Box<dyn store::Store>, store::StoreError> {
+        Ok(match self {
+            Db::Sqlite(path) => Box::new(sqlite::SqliteStore::open_reader(path)?),
+            Db::Postgres(url) => Box::new(pg::PgStore::open_reader(url)?),
+        })
+    }
+
+    /// Where the webhook's cursor is kept: beside a SQLite file; for PostgreSQL, in the
+    /// working directory (`docket-postgres.webhook`), one per instance that delivers.
+    pub fn webhook_cursor(&self) -> PathBuf {
+        match self {
+            Db::Sqlite(path) => {
+                let mut name = path.as_os_str().to_owned();
+                name.push(".webhook");
+                PathBuf::from(name)
+            }
+            Db::Postgres(_) => PathBuf::from("docket-postgres.webhook"),
+        }
+    }
+
+    /// For messages: the file, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Db::Sqlite(path) => path.display().to_string(),
+            Db::Postgres(url) => pg::redact(url),
+        }
+    }
+}
+
+/// The store the writer opens.
+enum Opened {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(Box<pg::PgStore>, String),
+}
+
+impl Opened {
+    fn store(&self) -> &dyn store::Store {
+        match self {
+            Opened::Sqlite(s) => s,
+            Opened::Postgres(s, _) => s.as_ref(),
+        }
+    }
 }
 
 /// Reads the versions of the policy files given again: each problem worded.
@@ -55,12 +124,22 @@ pub fn notice(text: &str) {
 
 /// Run the service until SIGTERM or ctrl-c. `Err` is a message for stderr (exit 2).
 pub fn serve(config: Config) -> Result<(), String> {
-    let store = sqlite::SqliteStore::open_writer(&config.db).map_err(|e| e.0)?;
-    let versions = with_stored_versions(config.versions, &store)?;
+    let opened = match &config.db {
+        Db::Sqlite(path) => Opened::Sqlite(sqlite::SqliteStore::open_writer(path).map_err(|e| e.0)?),
+        Db::Postgres(url) => {
+            Opened::Postgres(Box::new(pg::PgStore::open_writer(url, config.migrate).map_err(|e| e.0)?), url.clone())
+        }
+    };
+    let schema = match &opened {
+        Opened::Sqlite(_) => sqlite::SCHEMA_VERSION,
+        Opened::Postgres(..) => pg::SCHEMA_VERSION,
+    };
+    let store = opened.store();
+    let versions = with_stored_versions(config.versions, store)?;
     // The versions live as long as the server: a version added later makes a new set, and the
     // old ones stay (a few tables, once per admin call) for the cases and readers holding them.
     let versions: &'static Versions = Box::leak(Box::new(versions));
-    let plans = stored_plans(versions, &store)?;
+    let plans = stored_plans(versions, store)?;
     let policy = admin::Policy { versions, plans: Box::leak(plans.into_boxed_slice()) };
     let current = Arc::new(std::sync::RwLock::new(policy));
     let roles: Vec<String> = versions.tables.iter().flat_map(|t| t.roles.iter().cloned()).collect();
@@ -82,13 +161,11 @@ pub fn serve(config: Config) -> Result<(), String> {
         None => None,
     };
     {
-        use store::Store as _;
         let (events, changes) = store.heads().map_err(|e| e.0)?;
-        let (cases, bad) = live::check_store(policy, &store).map_err(|e| e.0)?;
+        let (cases, bad) = live::check_store(policy, store).map_err(|e| e.0)?;
         notice(&format!(
-            "database `{}` (schema {}): {events} events, {cases} cases, {changes} changes",
-            config.db.display(),
-            sqlite::SCHEMA_VERSION
+            "database `{}` (schema {schema}): {events} events, {cases} cases, {changes} changes",
+            config.db.describe(),
         ));
         if bad.is_empty() {
             notice(&format!("replay check: the stored state of all {cases} cases agrees with their events"));
@@ -112,7 +189,12 @@ pub fn serve(config: Config) -> Result<(), String> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let (changes_tx, changes_rx) = tokio::sync::watch::channel(0i64);
         let beside = std::path::PathBuf::from(&versions.sources[0]);
-        let writer = writer::start(current.clone(), beside, store, metrics.clone(), changes_tx)?;
+        let writer = match opened {
+            Opened::Sqlite(store) => writer::start(current.clone(), beside, store, metrics.clone(), changes_tx)?,
+            Opened::Postgres(store, url) => {
+                pg_writer::start(current.clone(), beside, url, *store, metrics.clone(), changes_tx)?
+            }
+        };
         let hook = webhook.map(|target| webhook::start(target, config.db.clone(), changes_rx.clone()));
         let state = Arc::new(http::AppState {
             writer: writer.sender(),
@@ -135,6 +217,7 @@ pub fn serve(config: Config) -> Result<(), String> {
             Some(t) => notice(&format!("{} bearer tokens from --tokens; requests without one get 401", t.len())),
         }
         notice(&format!("listening on http://{local}"));
+        let readers = state.clone();
         let app = http::router(state);
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -147,6 +230,11 @@ pub fn serve(config: Config) -> Result<(), String> {
             h.abort();
         }
         writer.stop();
+        // Idle read connections are closed off the async threads (a blocking PostgreSQL client
+        // must not be dropped on them).
+        let idle = readers.readers.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default();
+        drop(readers);
+        let _ = tokio::task::spawn_blocking(move || drop(idle)).await;
         served.map_err(|e| format!("the server failed: {e}"))
     })
 }
@@ -154,8 +242,7 @@ pub fn serve(config: Config) -> Result<(), String> {
 /// The versions given, with those added through the admin call in earlier runs (kept in the
 /// database). A stored version whose version string is among those given is left out: the file
 /// given says what it is.
-fn with_stored_versions(mut versions: Versions, store: &sqlite::SqliteStore) -> Result<Versions, String> {
-    use store::Store as _;
+fn with_stored_versions(mut versions: Versions, store: &dyn store::Store) -> Result<Versions, String> {
     let beside = std::path::PathBuf::from(&versions.sources[0]);
     for (name, text) in store.policies().map_err(|e| e.0)? {
         let table = match admin::compile(&name, &text, &beside) {
@@ -184,9 +271,8 @@ fn with_stored_versions(mut versions: Versions, store: &sqlite::SqliteStore) -> 
 /// The migration plans applied through the admin call in earlier runs.
 fn stored_plans(
     versions: &Versions,
-    store: &sqlite::SqliteStore,
+    store: &dyn store::Store,
 ) -> Result<Vec<(usize, usize, docket::migrate::Plan)>, String> {
-    use store::Store as _;
     let mut plans = Vec::new();
     for (name, text) in store.migrations().map_err(|e| e.0)? {
         match admin::plan(&name, &text, versions) {

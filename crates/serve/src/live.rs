@@ -7,7 +7,7 @@
 //! needs (an event dated before a deadline already fired for its case is late).
 
 use crate::admin::Policy;
-use crate::store::{Batch, CaseRow, ChangeRow, Store, StoreError, StoredEvent};
+use crate::store::{Batch, CaseRow, CaseSource, ChangeRow, Store, StoreError, StoredEvent};
 use chrono::{DateTime, Utc};
 use docket::eval::engine::{CaseState, Cause, NO_VERSION};
 use docket::eval::event;
@@ -103,6 +103,8 @@ pub struct Live {
     run: LogRun<'static>,
     cache: HashMap<String, Cached>,
     tick: u64,
+    /// States used at or after this tick are kept by the eviction (the batch in progress).
+    pinned: u64,
     cap: usize,
     /// The next event's seq.
     pub next_event: i64,
@@ -136,6 +138,13 @@ pub struct Touched {
     next_change: i64,
 }
 
+impl Touched {
+    /// The cases the batch touched.
+    pub fn cases(&self) -> &[String] {
+        &self.cases
+    }
+}
+
 impl Live {
     /// A live engine over the policy, continuing the store's sequences.
     pub fn new(policy: Policy, heads: (i64, i64)) -> Self {
@@ -144,6 +153,7 @@ impl Live {
             run: policy.run(None),
             cache: HashMap::new(),
             tick: 0,
+            pinned: u64::MAX,
             cap: CACHE_CASES,
             next_event: heads.0 + 1,
             next_change: heads.1 + 1,
@@ -167,6 +177,58 @@ impl Live {
             (Some(t), Some(p)) => Some(t.min(p)),
             (t, p) => t.or(p),
         }
+    }
+
+    /// Continue the sequences from these heads (the last event and change seq): on PostgreSQL,
+    /// read in the transaction that holds the heads row, since other instances append too.
+    pub fn set_heads(&mut self, heads: (i64, i64)) {
+        self.next_event = heads.0 + 1;
+        self.next_change = heads.1 + 1;
+    }
+
+    /// From now until the next call, every state used stays in the cache (which may then exceed
+    /// its bound by one batch): on PostgreSQL a state checked against its row at the start of a
+    /// transaction must still be there when the transaction applies to it.
+    pub fn pin_from_now(&mut self) {
+        self.pinned = self.tick + 1;
+    }
+
+    /// Whether the cache holds the case as of this row version. A state cached at another
+    /// version is dropped (another instance changed the case since), to be read again.
+    pub fn holds(&mut self, id: &str, version: i64) -> bool {
+        // Used now: kept by the eviction that loading other cases may run.
+        self.tick += 1;
+        let tick = self.tick;
+        match self.cache.get_mut(id) {
+            Some(c) if c.version == version => {
+                c.used = tick;
+                true
+            }
+            Some(_) => {
+                self.cache.remove(id);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The pending timers of a case whose final row is `row`, in Unix ms, earliest first: every
+    /// pending deadline from the row's wake-up on, and a migration plan's instant that moves the
+    /// case. None when the row wakes for nothing (closed, stopped, or past a deadline that did
+    /// not move it).
+    pub fn timers(&self, row: &CaseRow) -> Vec<i64> {
+        let Some(wake) = row.wake_ms else { return Vec::new() };
+        let mut out = vec![wake];
+        if let Some(c) = self.cache.get(&row.case) {
+            let engine = self.run.engine(&c.state);
+            out.extend(engine.pending(&c.state).iter().map(|(d, _)| d.timestamp_millis()).filter(|d| *d >= wake));
+            if let Some(p) = self.policy.next_move(c.state.version, c.state.clock) {
+                out.push(p.timestamp_millis().max(wake));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Remember where the sequences stand before a batch.
@@ -194,7 +256,7 @@ impl Live {
         Ok(state)
     }
 
-    fn load(&mut self, store: &dyn Store, id: &str) -> Result<(), StoreError> {
+    fn load(&mut self, store: &dyn CaseSource, id: &str) -> Result<(), StoreError> {
         self.tick += 1;
         if let Some(c) = self.cache.get_mut(id) {
             c.used = self.tick;
@@ -226,13 +288,14 @@ impl Live {
         let mut uses: Vec<u64> = self.cache.values().map(|c| c.used).collect();
         uses.sort_unstable();
         let cut = uses[uses.len() / 8];
-        self.cache.retain(|_, c| c.used > cut);
+        let pinned = self.pinned;
+        self.cache.retain(|_, c| c.used > cut || c.used >= pinned);
     }
 
     /// Apply a request's lines (each a JSON object) in order, adding what they write to `batch`.
     pub fn post(
         &mut self,
-        store: &dyn Store,
+        store: &dyn CaseSource,
         lines: &[String],
         batch: &mut Batch,
         touched: &mut Touched,
@@ -246,7 +309,7 @@ impl Live {
 
     fn post_one(
         &mut self,
-        store: &dyn Store,
+        store: &dyn CaseSource,
         text: &str,
         batch: &mut Batch,
         touched: &mut Touched,
@@ -470,6 +533,19 @@ impl Live {
         touched: &mut Touched,
     ) -> Result<Vec<f64>, StoreError> {
         let due = store.due(now.timestamp_millis(), 1_000)?;
+        self.fire_cases(store, due, now, batch, touched)
+    }
+
+    /// Fire the deadlines due by `now` of these cases ((case, its earliest due deadline in Unix
+    /// ms), from the store's wake-ups or, on PostgreSQL, the timers claimed), in deadline order.
+    pub fn fire_cases(
+        &mut self,
+        store: &dyn CaseSource,
+        due: Vec<(String, i64)>,
+        now: DateTime<Utc>,
+        batch: &mut Batch,
+        touched: &mut Touched,
+    ) -> Result<Vec<f64>, StoreError> {
         // (deadline ms, case): a min-heap over the due cases, refilled as each case moves.
         let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(i64, String)>> =
             due.into_iter().map(|(c, w)| std::cmp::Reverse((w, c))).collect();
@@ -649,6 +725,35 @@ mod tests {
         let closed: Vec<&str> =
             batch.changes.iter().filter(|c| c.body.contains(r#""kind":"closed""#)).map(|c| c.case.as_str()).collect();
         assert_eq!(closed, ["A", "B"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_cached_state_at_another_row_version_is_dropped_and_states_of_the_batch_survive_eviction() {
+        let dir = std::env::temp_dir().join(format!("docket-serve-holds-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("h.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let mut store = SqliteStore::open_writer(&path).unwrap();
+        let mut live = Live::new(policy(), (0, 0));
+        let line = |c: &str| format!(r#"{{"case":"{c}","at":"2026-01-01T00:00:00Z","role":"buyer","action":"open"}}"#);
+        let mut batch = Batch::default();
+        let mut touched = live.begin();
+        live.post(&store, &[line("A"), line("B")], &mut batch, &mut touched).unwrap();
+        store.commit(&batch).unwrap();
+        let version = store.case_row("A").unwrap().unwrap().version;
+        assert!(live.holds("A", version));
+        // Another instance wrote the case since: the state is dropped, to be read again.
+        assert!(!live.holds("A", version + 1));
+        assert!(!live.holds("A", version));
+        // A batch's states stay while the cache makes room for more.
+        live.cap = 2;
+        live.pin_from_now();
+        assert!(live.holds("B", version));
+        let mut batch = Batch::default();
+        let mut touched = live.begin();
+        live.post(&store, &[line("C"), line("D"), line("E")], &mut batch, &mut touched).unwrap();
+        assert!(live.holds("B", version), "B was checked in this batch and must not be evicted");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -3,7 +3,7 @@
 //! opens the database read-write; readers open their own connections, which WAL lets read while
 //! the writer writes.
 
-use crate::store::{Batch, CaseFilter, CaseRow, ChangeRow, Store, StoreError, StoredEvent};
+use crate::store::{Batch, CaseFilter, CaseRow, CaseSource, ChangeRow, Store, StoreError, StoredEvent};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
 
@@ -138,6 +138,21 @@ impl SqliteStore {
     }
 }
 
+impl CaseSource for SqliteStore {
+    fn case_row(&self, case: &str) -> Result<Option<CaseRow>, StoreError> {
+        let mut q = self.conn.prepare_cached(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE case_id = ?1"))?;
+        Ok(q.query_row([case], case_row).optional()?)
+    }
+
+    fn case_events(&self, case: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT seq, case_id, result, body FROM events WHERE case_id = ?1 ORDER BY seq")?;
+        let rows = q.query_map([case], event_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 impl Store for SqliteStore {
     fn commit(&mut self, batch: &Batch) -> Result<(), StoreError> {
         if batch.is_empty() {
@@ -177,19 +192,6 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(())
-    }
-
-    fn case_row(&self, case: &str) -> Result<Option<CaseRow>, StoreError> {
-        let mut q = self.conn.prepare_cached(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE case_id = ?1"))?;
-        Ok(q.query_row([case], case_row).optional()?)
-    }
-
-    fn case_events(&self, case: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut q = self
-            .conn
-            .prepare_cached("SELECT seq, case_id, result, body FROM events WHERE case_id = ?1 ORDER BY seq")?;
-        let rows = q.query_map([case], event_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn events_after(&self, seq: i64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {

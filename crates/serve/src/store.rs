@@ -1,5 +1,5 @@
 //! What the service keeps, behind a small trait so a second database (PostgreSQL, a later issue)
-//! can stand beside SQLite: an append-only event log (the source of truth), one summary row per
+//! stands beside SQLite: an append-only event log (the source of truth), one summary row per
 //! case (what listing and the scheduler read), and the change records. A [`Batch`] is written
 //! in one transaction; nothing here knows the engine.
 
@@ -9,6 +9,15 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[error("{0}")]
 pub struct StoreError(pub String);
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => StoreError(format!("database: {}: {}", db.severity(), db.message())),
+            None => StoreError(format!("database: {e}")),
+        }
+    }
+}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -106,14 +115,19 @@ pub struct CaseFilter {
     pub limit: usize,
 }
 
-/// The log, the case rows and the changes. The writer holds one; each reader another.
-pub trait Store: Send {
-    /// Write a batch in one durable transaction: when this returns `Ok`, it survives a crash.
-    fn commit(&mut self, batch: &Batch) -> Result<(), StoreError>;
+/// Where the live engine reads a case it does not hold: a store, or (on PostgreSQL) the rows
+/// read inside the transaction that has the case locked.
+pub trait CaseSource {
     /// A case's summary row.
     fn case_row(&self, case: &str) -> Result<Option<CaseRow>, StoreError>;
     /// A case's events, in log order.
     fn case_events(&self, case: &str) -> Result<Vec<StoredEvent>, StoreError>;
+}
+
+/// The log, the case rows and the changes. The writer holds one; each reader another.
+pub trait Store: CaseSource + Send {
+    /// Write a batch in one durable transaction: when this returns `Ok`, it survives a crash.
+    fn commit(&mut self, batch: &Batch) -> Result<(), StoreError>;
     /// Up to `limit` events after `seq`, in log order.
     fn events_after(&self, seq: i64, limit: usize) -> Result<Vec<StoredEvent>, StoreError>;
     /// Up to `limit` changes after `seq`, in order.

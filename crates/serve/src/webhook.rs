@@ -3,12 +3,10 @@
 //! header) so a receiver can drop repeats. A delivery that fails (no connection, a status other
 //! than 2xx, no answer in 10 s) is retried with backoff from half a second doubling to 30 s,
 //! for as long as it takes; later records wait, so the order holds. The last record delivered
-//! is kept beside the database (`DB.webhook`), so a restart resumes after it. Plain `http://`
-//! only: put a TLS proxy in front for `https://`.
+//! is kept beside the database (`DB.webhook`; on PostgreSQL `docket-postgres.webhook` in the
+//! working directory, one per delivering instance), so a restart resumes after it. Plain
+//! `http://` only: put a TLS proxy in front for `https://`.
 
-use crate::sqlite::SqliteStore;
-use crate::store::Store;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -67,27 +65,19 @@ impl Target {
     }
 }
 
-fn cursor_file(db: &std::path::Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".webhook");
-    PathBuf::from(name)
-}
-
 /// Deliver change records from where the last run stopped, for as long as the server runs.
 pub fn start(
     target: Target,
-    db: PathBuf,
+    db: crate::Db,
     mut changes: tokio::sync::watch::Receiver<i64>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let file = cursor_file(&db);
+        let file = db.webhook_cursor();
         let mut cursor: i64 = std::fs::read_to_string(&file).ok().and_then(|t| t.trim().parse().ok()).unwrap_or(0);
         loop {
             let db2 = db.clone();
-            let rows = tokio::task::spawn_blocking(move || {
-                SqliteStore::open_reader(&db2).and_then(|s| s.changes_after(cursor, 200))
-            })
-            .await;
+            let rows =
+                tokio::task::spawn_blocking(move || db2.open_reader().and_then(|s| s.changes_after(cursor, 200))).await;
             let rows = match rows {
                 Ok(Ok(r)) => r,
                 _ => {

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 
 /// Most events applied in one transaction; more requests wait for the next. Kept small enough
 /// that a batch never holds up a due deadline by much of its second.
-const MAX_BATCH_EVENTS: usize = 5_000;
+pub(crate) const MAX_BATCH_EVENTS: usize = 5_000;
 
 /// What the writer is asked to do.
 pub enum Command {
@@ -58,14 +58,22 @@ pub enum Command {
         /// The plans after, or why not.
         reply: oneshot::Sender<Result<serde_json::Value, Refusal>>,
     },
+    /// Another instance wrote a timer due at this instant (Unix ms) or committed changes up
+    /// to this seq (PostgreSQL's NOTIFY, relayed); SQLite's one writer never gets it.
+    Notified {
+        /// A timer's due instant, Unix ms.
+        wake: Option<i64>,
+        /// The last change seq committed.
+        change: Option<i64>,
+    },
     /// Finish what is queued, then stop.
     Stop,
 }
 
 /// The running writer.
 pub struct Writer {
-    tx: mpsc::Sender<Command>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    pub(crate) tx: mpsc::Sender<Command>,
+    pub(crate) thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Writer {
@@ -110,7 +118,7 @@ pub fn current(policy: &CurrentPolicy) -> Policy {
     }
 }
 
-fn replace(policy: &CurrentPolicy, next: Policy) {
+pub(crate) fn replace(policy: &CurrentPolicy, next: Policy) {
     match policy.write() {
         Ok(mut v) => *v = next,
         Err(poisoned) => *poisoned.into_inner() = next,
@@ -162,6 +170,7 @@ fn run(
                             admin = Some(add);
                             break;
                         }
+                        Ok(Command::Notified { .. }) => {}
                         Err(_) => break,
                     }
                 }
@@ -169,6 +178,7 @@ fn run(
             Ok(add @ (Command::AddVersion { .. } | Command::AddTable { .. } | Command::AddPlan { .. })) => {
                 admin = Some(add)
             }
+            Ok(Command::Notified { .. }) => {}
             Ok(Command::Stop) | Err(mpsc::RecvTimeoutError::Disconnected) => stopping = true,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -202,11 +212,11 @@ fn run(
     }
 }
 
-fn add_version(
+pub(crate) fn add_version(
     versions: &CurrentPolicy,
     beside: &Path,
     live: &mut Live,
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     name: &str,
     text: &str,
 ) -> Result<serde_json::Value, Refusal> {
@@ -215,12 +225,12 @@ fn add_version(
 }
 
 /// Add a compiled version (kept in the store when `keep` gives one and the text).
-fn add_table(
+pub(crate) fn add_table(
     versions: &CurrentPolicy,
     live: &mut Live,
     name: &str,
     table: docket::compile::table::TransitionTable,
-    keep: Option<(&mut SqliteStore, &str)>,
+    keep: Option<(&mut dyn Store, &str)>,
 ) -> Result<serde_json::Value, Refusal> {
     let now = current(versions);
     if !now.plans.is_empty() {
@@ -237,10 +247,10 @@ fn add_table(
     Ok(admin::describe(next.versions))
 }
 
-fn add_plan(
+pub(crate) fn add_plan(
     policy: &CurrentPolicy,
     live: &mut Live,
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     name: &str,
     text: &str,
 ) -> Result<serde_json::Value, Refusal> {
@@ -272,7 +282,7 @@ fn add_plan(
     Ok(admin::describe_plans(next))
 }
 
-fn publish(live: &Live, changes: &tokio::sync::watch::Sender<i64>) {
+pub(crate) fn publish(live: &Live, changes: &tokio::sync::watch::Sender<i64>) {
     let last = live.next_change - 1;
     changes.send_if_modified(|v| {
         let moved = *v != last;
@@ -281,7 +291,7 @@ fn publish(live: &Live, changes: &tokio::sync::watch::Sender<i64>) {
     });
 }
 
-type Reply = oneshot::Sender<Result<Vec<EventResult>, String>>;
+pub(crate) type Reply = oneshot::Sender<Result<Vec<EventResult>, String>>;
 
 fn apply_posts(live: &mut Live, store: &mut SqliteStore, posts: Vec<(Vec<String>, Reply)>, metrics: &Metrics) {
     let mut batch = Batch::default();
