@@ -3,6 +3,7 @@
 //! cases; `expr.rs` evaluates conditions and effects; `time.rs` reads and prints instants; `coverage.rs`
 //! is what a run touched of its policy, when asked.
 
+pub mod batch;
 pub mod coverage;
 pub mod engine;
 pub mod event;
