@@ -132,15 +132,12 @@ impl Batch {
     }
 
     /// Where a string of an event read from `line` is kept: a borrowed one is a range of the
-    /// line (copied to `base`), any other is copied to the unescaped text.
-    fn loc(&mut self, s: &Cow<'_, str>, line: &str, base: usize) -> Loc {
+    /// line (copied to `base`), an owned one (unescaped) is copied to the unescaped text.
+    fn loc(&mut self, s: &str, line: &str, base: usize) -> Loc {
         let (at, within) = (s.as_ptr() as usize, line.as_ptr() as usize);
-        if let Cow::Borrowed(b) = s
-            && at >= within
-            && at + b.len() <= within + line.len()
-        {
+        if at >= within && at + s.len() <= within + line.len() {
             let start = base + (at - within);
-            return Loc { unescaped: false, start, end: start + b.len() };
+            return Loc { unescaped: false, start, end: start + s.len() };
         }
         let start = self.unescaped.len();
         self.unescaped.push_str(s);
