@@ -337,7 +337,7 @@ pub fn table_lines(text: &str, key: &str) -> Vec<usize> {
         .iter()
         .map(|item| {
             let offset = item.span().start.max(counted);
-            line += text.get(counted..offset).map_or(0, |between| newlines(between));
+            line += text.get(counted..offset).map_or(0, newlines);
             counted = offset;
             line
         })
