@@ -145,24 +145,113 @@ impl<S: EventSink> EventSink for Noticed<'_, S> {
 }
 
 /// Feed JSON Lines from a reader; a line that is not UTF-8 is malformed, not fatal.
-fn feed_reader(run: &mut impl EventSink, mut reader: impl BufRead) -> std::io::Result<()> {
+fn feed_reader(run: &mut impl EventSink, reader: impl BufRead) -> std::io::Result<()> {
+    read_lines(reader, |line, read| {
+        match read {
+            Line::Text(text) => run.feed_line(text, line),
+            Line::Malformed(message) => run.malformed(line, message),
+        }
+        true
+    })
+}
+
+/// One line of a log as read: its text, or why it cannot be an event.
+enum Line<'a> {
+    Text(&'a str),
+    Malformed(String),
+}
+
+/// Read a log line by line, giving each (with its 1-based number) to `each`, until the input
+/// ends or `each` returns false. Both ways of feeding a log read it through here.
+fn read_lines(mut reader: impl BufRead, mut each: impl FnMut(usize, Line<'_>) -> bool) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(512);
     let mut line = 0;
     loop {
         buf.clear();
         let Some(too_long) = read_line_capped(&mut reader, &mut buf)? else { return Ok(()) };
         line += 1;
-        if too_long {
-            run.malformed(line, format!("the line is longer than {} KiB, more than any event", MAX_LINE_BYTES / 1024));
-            continue;
-        }
-        // A byte-order mark before the first line is not part of the event.
-        let bytes = if line == 1 { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf) } else { &buf };
-        match std::str::from_utf8(bytes) {
-            Ok(text) => run.feed_line(text, line),
-            Err(_) => run.malformed(line, "the line is not valid UTF-8".into()),
+        let read = if too_long {
+            Line::Malformed(format!("the line is longer than {} KiB, more than any event", MAX_LINE_BYTES / 1024))
+        } else {
+            // A byte-order mark before the first line is not part of the event.
+            let bytes = if line == 1 { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buf) } else { &buf };
+            match std::str::from_utf8(bytes) {
+                Ok(text) => Line::Text(text),
+                Err(_) => Line::Malformed("the line is not valid UTF-8".into()),
+            }
+        };
+        if !each(line, read) {
+            return Ok(());
         }
     }
+}
+
+/// Text read into a batch before the reader hands it over.
+const BATCH_BYTES: usize = 1 << 18;
+/// Lines in a batch at most (a log of malformed lines holds little text but a message each).
+const BATCH_LINES: usize = 1 << 14;
+/// Batches read ahead of the run at most: memory for reading stays a few MiB.
+const BATCHES_AHEAD: usize = 2;
+
+/// [`feed_log`], with the log read and parsed on a second thread while this one feeds the run
+/// (`threads` of 2 or more; 1 reads on this thread). The run is given the same events and
+/// malformed lines in the same order either way, so its output does not depend on `threads`.
+pub fn feed_log_threads(run: &mut impl EventSink, path: &Path, threads: usize) -> Result<(), String> {
+    let name = path.display().to_string();
+    if threads < 2 || path.extension().is_some_and(|e| e == "toml") || path.is_dir() {
+        return feed_log(run, path);
+    }
+    let shown = if name == "-" { STDIN_NAME.to_string() } else { name.clone() };
+    let run = &mut Noticed { inner: run, file: &shown };
+    let file = if name == "-" {
+        None
+    } else {
+        Some(std::fs::File::open(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?)
+    };
+    feed_reader_ahead(run, file).map_err(|e| format!("error: reading `{name}`: {e}"))
+}
+
+/// Read batches of lines on a second thread (a file, or stdin for `None`), feeding each to the
+/// run as it comes; emptied batches go back to the reader, so their memory is reused.
+fn feed_reader_ahead(run: &mut impl EventSink, file: Option<std::fs::File>) -> std::io::Result<()> {
+    use docket::eval::batch::Batch;
+    use std::sync::mpsc;
+    let (full_tx, full_rx) = mpsc::sync_channel::<std::io::Result<Batch>>(BATCHES_AHEAD);
+    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let reader: Box<dyn BufRead> = match file {
+                Some(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
+                None => Box::new(std::io::stdin().lock()),
+            };
+            let mut batch = Batch::default();
+            let read = read_lines(reader, |line, read| {
+                match read {
+                    Line::Text(text) => batch.push_line(text, line),
+                    Line::Malformed(message) => batch.push_malformed(line, message),
+                }
+                if batch.len_bytes() < BATCH_BYTES && batch.len() < BATCH_LINES {
+                    return true;
+                }
+                let next = empty_rx.try_recv().unwrap_or_default();
+                // The run stopped taking batches (it failed): stop reading.
+                full_tx.send(Ok(std::mem::replace(&mut batch, next))).is_ok()
+            });
+            if !batch.is_empty() && full_tx.send(Ok(batch)).is_err() {
+                return;
+            }
+            if let Err(e) = read {
+                let _ = full_tx.send(Err(e));
+            }
+        });
+        for batch in full_rx {
+            let mut batch = batch?;
+            batch.feed(run);
+            batch.clear();
+            let _ = empty_tx.send(batch);
+        }
+        Ok(())
+    })
 }
 
 /// Read one line into `buf`, keeping at most [`MAX_LINE_BYTES`]; the rest of a longer line is

@@ -286,3 +286,49 @@ fn a_toml_case_files_events_are_reported_at_their_lines_in_the_file() {
     assert_eq!(report["history"][0]["line"], headers[0]);
     assert_eq!(report["history"][1]["line"], headers[1]);
 }
+
+/// `eval` with the given thread count (stdout, stderr, exit code) over a log file.
+fn eval_threads(threads: &str, log: &str, extra: &[&str]) -> (String, String, i32) {
+    let mut args = vec!["eval", POLICY, log, "--threads", threads];
+    args.extend_from_slice(extra);
+    docket(&args, None)
+}
+
+#[test]
+fn eval_gives_the_same_bytes_with_one_thread_or_two_in_every_format() {
+    // A log of many batches: messy.jsonl a few hundred times over under other case ids, with a
+    // byte-order mark, a line too long to be an event, a line that is not UTF-8 and blank lines.
+    let messy = std::fs::read_to_string("examples/messy.jsonl").unwrap();
+    let mut log: Vec<u8> = b"\xEF\xBB\xBF".to_vec();
+    for copy in 0..300 {
+        log.extend(messy.replace("\"case\": \"AE-", &format!("\"case\": \"AE{copy}-")).as_bytes());
+        if copy == 150 {
+            log.extend(format!("{{\"case\": \"long\", \"pad\": \"{}\"}}\n", "x".repeat(1 << 20)).as_bytes());
+            log.extend(b"{\"case\": \"\xff\"}\n\n  \r\n");
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("docket-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let generated = dir.join("generated.jsonl");
+    std::fs::write(&generated, &log).unwrap();
+    assert!(log.len() > 8 << 20, "the log spans several batches");
+    for file in ["examples/messy.jsonl", generated.to_str().unwrap()] {
+        for extra in
+            [&["--format", "text"][..], &["--format", "json"], &["--summary"], &["--summary", "--format", "json"]]
+        {
+            let one = eval_threads("1", file, extra);
+            let two = eval_threads("2", file, extra);
+            assert_eq!(one.2, 1, "{file} {extra:?}: malformed lines and rejections exit 1");
+            assert!(one.1.contains("malformed line skipped"), "{file} {extra:?}");
+            assert!(one == two, "{file} {extra:?}: --threads 1 and --threads 2 differ");
+            if file != "examples/messy.jsonl" && extra == ["--summary"] {
+                assert!(one.1.contains("longer than 1024 KiB") && one.1.contains("not valid UTF-8"));
+            }
+        }
+    }
+    // The default uses the machine's cores and gives the same; `--threads 0` is a usage error.
+    let gen_path = generated.to_str().unwrap();
+    assert_eq!(docket(&["eval", POLICY, gen_path, "--summary"], None), eval_threads("1", gen_path, &["--summary"]));
+    assert_eq!(eval_threads("0", gen_path, &[]).2, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,7 +4,7 @@
 
 use crate::ast::BinaryOp;
 use crate::calendar::{Calendar, Counted};
-use crate::compile::table::{CExpr, CalendarId, StatusId, Step, StepAmount, Value};
+use crate::compile::table::{CExpr, CalendarId, Step, StepAmount, Value};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use std::cell::Cell;
 use std::cmp::Ordering;
@@ -18,7 +18,7 @@ pub struct Scope<'a> {
     /// The instant of evaluation.
     pub now: DateTime<Utc>,
     /// When the case entered each status it is in, outermost first.
-    pub entered: &'a [(StatusId, DateTime<Utc>)],
+    pub entered: &'a [(u32, DateTime<Utc>)],
     /// The policy's calendars.
     pub calendars: &'a [Calendar],
     /// The first day a calendar computation needed beyond its calendar's holiday data.
@@ -57,7 +57,7 @@ pub fn eval(e: &CExpr, s: &Scope) -> Option<Value> {
         CExpr::Field(f) => s.fields.get(*f).cloned().unwrap_or(Value::Null),
         CExpr::Param(i) => s.params?.get(*i).cloned().unwrap_or(Value::Null),
         CExpr::Now => Value::Time(s.now),
-        CExpr::TimeIn(status) => match s.entered.iter().find(|(st, _)| st == status) {
+        CExpr::TimeIn(status) => match s.entered.iter().find(|(st, _)| *st as usize == *status) {
             Some((_, at)) => Value::Duration(s.now - *at),
             None => Value::Null,
         },
@@ -210,9 +210,11 @@ pub fn thresholds(e: &CExpr, s: &Scope, out: &mut Vec<DateTime<Utc>>) {
                 }
                 let at = match (&**clock, eval(other, s)) {
                     (CExpr::Now, Some(Value::Time(t))) => Some(t),
-                    (CExpr::TimeIn(status), Some(Value::Duration(d))) => {
-                        s.entered.iter().find(|(st, _)| st == status).and_then(|(_, e)| e.checked_add_signed(d))
-                    }
+                    (CExpr::TimeIn(status), Some(Value::Duration(d))) => s
+                        .entered
+                        .iter()
+                        .find(|(st, _)| *st as usize == *status)
+                        .and_then(|(_, e)| e.checked_add_signed(d)),
                     (CExpr::TimeSince(f), Some(Value::Duration(d))) => match s.fields.get(*f) {
                         Some(Value::Time(t)) => t.checked_add_signed(d),
                         _ => None,
