@@ -18,7 +18,7 @@
 //! read connections; it writes nothing.
 
 use super::{ApiError, Need, Shared, authorize, decode_cursor, encode_cursor, json_response, parse_instant, read};
-use crate::store::{CaseFilter, Store as _};
+use crate::store::CaseFilter;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
