@@ -524,3 +524,29 @@ fn a_large_toml_case_file_is_read_in_linear_work_with_each_event_at_its_line() {
     assert!(out.contains("1 malformed"), "{out}");
     assert!(took < std::time::Duration::from_secs(30), "{took:?}");
 }
+
+#[test]
+fn many_long_misspelt_names_share_one_suggestion_budget_per_file() {
+    // 300 targets of 400 characters, each one letter off a declared status: every search for a
+    // "did you mean" is bounded, and all of them together are too, so the file is not seconds of
+    // edit distances. The first ones still get their suggestion.
+    let dir = scratch("suggest-budget");
+    let pad = "x".repeat(400);
+    let n = 300;
+    let mut text =
+        String::from("policy long_names \"Long names\"\nroles buyer\noutcomes done\nactions {\n  buyer go\n}\n");
+    text.push_str("initial status start \"Start\" {\n");
+    for i in 0..n {
+        text.push_str(&format!("  buyer go when false -> s{i}_{pad}_y\n"));
+    }
+    text.push_str("}\n");
+    for i in 0..n {
+        text.push_str(&format!("terminal status s{i}_{pad}_x \"S{i}\" outcome done\n"));
+    }
+    let policy = policy_file(&dir, &text);
+    let (out, err, code) = docket(&["check", &policy, "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let suggested = out.matches("did you mean").count();
+    assert!(suggested >= 1, "the first misspelt names get a suggestion");
+    assert!(suggested < n, "{suggested} suggestions: the file's budget did not stop them");
+}

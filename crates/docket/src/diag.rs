@@ -398,11 +398,26 @@ pub const SUGGEST_WORK: usize = 2_000_000;
 
 /// The closest candidate to `name`, if one is close enough to be a likely typo.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    suggest_with_work(name, candidates).0.map(|c| format!("did you mean `{c}`?"))
+    suggest_within(name, candidates, SUGGEST_WORK).0
+}
+
+/// [`suggest`] looking at no more than `max_work` characters and cells (and at most
+/// [`SUGGEST_WORK`]); also says how many it looked at, so a caller can share a budget among many.
+pub fn suggest_within<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max_work: usize,
+) -> (Option<String>, usize) {
+    let (found, work) = suggest_with_work(name, candidates, max_work.min(SUGGEST_WORK));
+    (found.map(|c| format!("did you mean `{c}`?")), work)
 }
 
 /// The closest candidate, and how many characters and cells were looked at to find it.
-fn suggest_with_work<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> (Option<&'a str>, usize) {
+fn suggest_with_work<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max_work: usize,
+) -> (Option<&'a str>, usize) {
     let target: Vec<char> = name.chars().collect();
     let limit = (target.len() / 3).clamp(1, MAX_EDITS);
     let mut work = target.len();
@@ -410,7 +425,7 @@ fn suggest_with_work<'a>(name: &str, candidates: impl IntoIterator<Item = &'a st
     let mut chars = Vec::new();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates.into_iter().take(MAX_CANDIDATES) {
-        if work > SUGGEST_WORK {
+        if work > max_work {
             break;
         }
         // A character is one to four bytes: judge the length from the bytes before reading it.
@@ -479,7 +494,7 @@ mod tests {
         let work_for = |n: usize| {
             let names = names(n);
             let typo = names[99].replacen("ab", "ax", 1);
-            let (found, work) = suggest_with_work(&typo, names.iter().map(String::as_str));
+            let (found, work) = suggest_with_work(&typo, names.iter().map(String::as_str), SUGGEST_WORK);
             assert_eq!(found, Some(names[99].as_str()));
             work
         };
@@ -489,7 +504,8 @@ mod tests {
         assert!(w1000 <= 2 * w500 + 2000, "{w500} {w1000}");
         // However many and however long the names, one suggestion stops at its budget.
         let huge: Vec<String> = (0..500).map(|i| format!("{i:03}{}", "ab".repeat(50_000))).collect();
-        let (_, work) = suggest_with_work(&huge[0].replacen("ab", "ax", 1), huge.iter().map(String::as_str));
+        let (_, work) =
+            suggest_with_work(&huge[0].replacen("ab", "ax", 1), huge.iter().map(String::as_str), SUGGEST_WORK);
         assert!(work <= SUGGEST_WORK + 100_003 * 12 + 100_003, "{work}");
     }
 

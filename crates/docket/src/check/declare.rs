@@ -45,6 +45,8 @@ pub struct Context<'a> {
     status_by_name: HashMap<String, StatusId>,
     /// How many more "did you mean" searches this file may run; see [`Context::suggest`].
     suggestions_left: Cell<usize>,
+    /// What is left of [`FILE_SUGGEST_WORK`].
+    suggest_work_left: Cell<usize>,
     /// Fields and parameters whose declaration failed; see [`Context::is_broken`].
     broken_names: HashSet<String>,
     /// Reads a file a policy refers to (a calendar's holidays), by the path as written.
@@ -71,6 +73,12 @@ pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 /// [`crate::diag::MAX_CANDIDATES`] names; a real policy has a few typos, and the budget keeps a
 /// generated file with thousands of them from spending seconds on suggestions.
 const SUGGESTION_BUDGET: usize = 1000;
+
+/// Characters and cells of the edit distance all of one file's suggestions may look at together:
+/// a few hundred thousand in a real policy, while a generated file of a thousand misspelt
+/// thousand-character names would otherwise spend seconds (each search stops at its own
+/// [`crate::diag::SUGGEST_WORK`], but a thousand of them add up).
+const FILE_SUGGEST_WORK: usize = 20_000_000;
 
 impl<'a> Context<'a> {
     /// A fresh context for one file.
@@ -110,6 +118,7 @@ impl<'a> Context<'a> {
             status_children: HashMap::new(),
             status_by_name: HashMap::new(),
             suggestions_left: Cell::new(SUGGESTION_BUDGET),
+            suggest_work_left: Cell::new(FILE_SUGGEST_WORK),
             broken_names: HashSet::new(),
             read,
             calendar_index: HashMap::new(),
@@ -736,12 +745,14 @@ impl<'a> Context<'a> {
 
     /// The closest name to a misspelt one, while the file's suggestion budget lasts.
     pub fn suggest<'b>(&self, name: &str, candidates: impl IntoIterator<Item = &'b str>) -> Option<String> {
-        let left = self.suggestions_left.get();
-        if left == 0 {
+        let (left, work_left) = (self.suggestions_left.get(), self.suggest_work_left.get());
+        if left == 0 || work_left == 0 {
             return None;
         }
+        let (found, work) = crate::diag::suggest_within(name, candidates, work_left);
         self.suggestions_left.set(left - 1);
-        suggest(name, candidates)
+        self.suggest_work_left.set(work_left.saturating_sub(work));
+        found
     }
 
     /// A literal of a type, for advice; `None` for a time, which has no literal.
