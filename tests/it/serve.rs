@@ -135,6 +135,21 @@ impl Server {
         self.log.lock().unwrap().join("\n")
     }
 
+    /// Whether the server's log says `needle`, waiting up to 30 s for it: a line the server
+    /// writes after it started reaches the test through a reader thread, a moment later.
+    pub(crate) fn log_has(&self, needle: &str) -> bool {
+        let give_up = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.log().contains(needle) {
+                return true;
+            }
+            if Instant::now() >= give_up {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// `kill -9`: no shutdown, no flush.
     pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
@@ -249,7 +264,7 @@ fn serve_posts_events_and_its_export_replays_under_eval_to_the_same_reports() {
     let dir = TempDir::new("export");
     let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/aliexpress.policy");
     let server = Server::start(&dir, &policy, &[]);
-    assert!(server.log().contains("listens on loopback only"), "{}", server.log());
+    assert!(server.log_has("listens on loopback only"), "{}", server.log());
     // A whole log in one request: the AliExpress examples, as JSON Lines.
     let log = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cases.jsonl")).unwrap();
     let (status, body) = server.post_ndjson(&log);
@@ -399,7 +414,7 @@ fn serve_after_a_kill_fires_the_overdue_deadlines_at_once_in_deadline_order() {
     // Down while every deadline falls due.
     std::thread::sleep(Duration::from_millis(3_500));
     let server = Server::start(&dir, &policy, &[]);
-    assert!(server.log().contains("agrees with their events"), "{}", server.log());
+    assert!(server.log_has("agrees with their events"), "{}", server.log());
     let mut seen: Vec<Value> = Vec::new();
     let give_up = Instant::now() + Duration::from_secs(30);
     while seen.iter().filter(|c| c["kind"] == "closed").count() < 2 && Instant::now() < give_up {
@@ -430,7 +445,7 @@ fn serve_after_a_kill_fires_the_overdue_deadlines_at_once_in_deadline_order() {
     // Restarted again, the state is what a replay says, and nothing fires twice.
     drop(server);
     let server = Server::start(&dir, &policy, &[]);
-    assert!(server.log().contains("all 2 cases agrees"), "{}", server.log());
+    assert!(server.log_has("all 2 cases agrees"), "{}", server.log());
     std::thread::sleep(Duration::from_millis(1_500));
     let all = server.changes(0, 0);
     assert_eq!(all, seen, "the two openings, then what fired, once: {all:?}");
@@ -494,7 +509,7 @@ fn serve_killed_in_the_middle_of_batches_loses_no_acknowledged_event_and_applies
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 150, "the clients were acknowledged {} events", acked.len());
     let server = Server::start(&dir, &policy, &[]);
-    assert!(server.log().contains("agrees with their events"), "{}", server.log());
+    assert!(server.log_has("agrees with their events"), "{}", server.log());
     let ids = |export: &str| -> Vec<String> {
         export.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].as_str().unwrap().to_string()).collect()
     };
@@ -551,7 +566,7 @@ read = true
     )
     .unwrap();
     let server = Server::start(&dir, &policy, &["--tokens", &tokens.display().to_string()]);
-    assert!(server.log().contains("3 bearer tokens"), "{}", server.log());
+    assert!(server.log_has("3 bearer tokens"), "{}", server.log());
     assert!(!server.log().contains("secret-0123456789"), "secrets are never logged");
     let bearer = |s: &str| format!("Bearer {s}-secret-0123456789");
     let ev = open_event("K-1", &ts(now() + chrono::TimeDelta::days(1)), "k1");
@@ -679,7 +694,7 @@ fn serve_lists_cases_by_filters_a_page_at_a_time() {
     assert!(asked.elapsed() < Duration::from_secs(20), "the 60 s long poll held up stopping");
     assert_eq!(poll.join().unwrap(), (200, String::new()));
     std::thread::sleep(Duration::from_millis(200));
-    assert!(server.log().contains("stopping"), "{}", server.log());
+    assert!(server.log_has("stopping"), "{}", server.log());
 }
 
 #[test]
@@ -758,7 +773,7 @@ fn serve_delivers_each_change_to_the_webhook_in_order_retrying_a_failure_with_th
     }
     assert_eq!(got[3].1["kind"], "closed");
     assert_eq!(got[3].1["outcome"]["kind"], "closed");
-    assert!(server.log().contains("docket-change-1 not delivered"), "{}", server.log());
+    assert!(server.log_has("docket-change-1 not delivered"), "{}", server.log());
 }
 
 #[test]
@@ -801,8 +816,8 @@ fn serve_adds_a_policy_version_through_the_admin_call_and_open_cases_keep_theirs
     // Restarted with only the first file, the added version comes back from the database.
     drop(server);
     let server = Server::start(&dir, &v1_path, &[]);
-    assert!(server.log().contains("`quick-v2.policy` loaded from the database"), "{}", server.log());
-    assert!(server.log().contains("agrees with their events"), "{}", server.log());
+    assert!(server.log_has("`quick-v2.policy` loaded from the database"), "{}", server.log());
+    assert!(server.log_has("agrees with their events"), "{}", server.log());
     // The export, read by eval with both versions, gives the server's reports.
     let (_, export) = server.get("/v1/events?after=0");
     let exported = dir.path("exported.jsonl");
@@ -872,8 +887,8 @@ fn serve_applies_a_migration_plan_through_the_admin_call_at_its_instant() {
     // Restarted, the plan comes back; the export read by eval with the plan gives the same report.
     drop(server);
     let server = Server::start(&dir, &v1_path, &[&v2_arg]);
-    assert!(server.log().contains("`v1-to-v2.migration.toml` loaded from the database"), "{}", server.log());
-    assert!(server.log().contains("agrees with their events"), "{}", server.log());
+    assert!(server.log_has("`v1-to-v2.migration.toml` loaded from the database"), "{}", server.log());
+    assert!(server.log_has("agrees with their events"), "{}", server.log());
     let (_, export) = server.get("/v1/events?after=0");
     let exported = dir.path("exported.jsonl");
     std::fs::write(&exported, &export).unwrap();
@@ -905,7 +920,7 @@ fn serve_on_sighup_reads_the_policy_files_again_and_adds_a_new_version() {
     while !server.log().contains("v2.policy` added") && Instant::now() < give_up {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(server.log().contains("v2.policy` added"), "{}", server.log());
+    assert!(server.log_has("v2.policy` added"), "{}", server.log());
     assert_eq!(server.json("/v1/admin/versions")["versions"][1]["version"], "2");
     let later = ts(effective + chrono::TimeDelta::seconds(5));
     let (s, b) = server.post("/v1/events", &open_event("H-1", &later, "h1"));
@@ -917,7 +932,7 @@ fn serve_on_sighup_reads_the_policy_files_again_and_adds_a_new_version() {
     while !server.log().contains("no new version") && Instant::now() < give_up {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(server.log().contains("no new version"), "{}", server.log());
+    assert!(server.log_has("no new version"), "{}", server.log());
     let _ = server.child.kill();
 }
 

@@ -348,7 +348,7 @@ fn serve_pg_refuses_a_database_behind_without_migrate_and_names_the_flag() {
     assert!(err.contains("schema version 0, this docket needs 1: run `docket serve --migrate`"), "{err}");
     // Migrated, an instance serves; a second one started later finds the schema current.
     let first = Server::start_on(&cluster.url(), &policy, &["--migrate"], &[]);
-    assert!(first.log().contains("schema migrated from version 0 to 1"), "{}", first.log());
+    assert!(first.log_has("schema migrated from version 0 to 1"), "{}", first.log());
     let second = Server::start_on(&cluster.url(), &policy, &[], &[]);
     assert!(!second.log().contains("migrated"), "{}", second.log());
     let at = ts(now() + chrono::TimeDelta::days(1));
@@ -400,7 +400,7 @@ fn serve_pg_a_version_added_through_one_instance_is_the_others_before_their_next
     assert_eq!(s, 200, "{body}");
     let report = &results(&body)[0]["report"];
     assert_eq!(report["policy_version"], "2", "{report}");
-    assert!(b.log().contains("`quick-v2.policy` added by another instance"), "{}", b.log());
+    assert!(b.log_has("`quick-v2.policy` added by another instance"), "{}", b.log());
     assert_eq!(b.json("/v1/admin/versions")["versions"][1]["version"], "2");
     // A case begun before the new version takes effect stays on the first.
     let (_, body) = a.post("/v1/events", &open_event("OLD", &ts(now()), "o1"));
