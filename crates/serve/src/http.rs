@@ -517,22 +517,9 @@ async fn add_version(
     Query(params): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, Need::Admin)?;
-    unknown_params(&params, &["name"])?;
-    let body = body.map_err(|e| ApiError::new(e.status(), "bad_body", e.body_text()))?;
-    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::bad("bad_body", "the policy is not UTF-8"))?;
-    let name = params.get("name").cloned().unwrap_or_else(|| "posted.policy".to_string());
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    state
-        .writer
-        .send(Command::AddVersion { name, text, reply })
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is stopping"))?;
-    match answer.await {
-        Ok(Ok(v)) => Ok(json_response(v)),
-        Ok(Err(crate::admin::Refusal::Invalid(why))) => Err(ApiError::bad("bad_policy", why)),
-        Ok(Err(crate::admin::Refusal::Conflict(why))) => Err(ApiError::new(StatusCode::CONFLICT, "conflict", why)),
-        Err(_) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the writer stopped")),
-    }
+    let upload = Upload { what: "policy", default_name: "posted.policy", refused: "bad_policy" };
+    admin_upload(&state, &headers, &params, body, upload, |name, text, reply| Command::AddVersion { name, text, reply })
+        .await
 }
 
 async fn add_plan(
@@ -541,19 +528,46 @@ async fn add_plan(
     Query(params): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, Need::Admin)?;
-    unknown_params(&params, &["name"])?;
+    let upload = Upload { what: "plan", default_name: "posted.migration.toml", refused: "bad_plan" };
+    admin_upload(&state, &headers, &params, body, upload, |name, text, reply| Command::AddPlan { name, text, reply })
+        .await
+}
+
+/// Where the writer answers an admin upload: what it holds after, or why not.
+type AdminReply = tokio::sync::oneshot::Sender<Result<serde_json::Value, crate::admin::Refusal>>;
+
+/// What an admin upload carries: a policy version or a migration plan.
+struct Upload {
+    what: &'static str,
+    default_name: &'static str,
+    /// The error code when the writer finds the text invalid.
+    refused: &'static str,
+}
+
+/// An admin call that hands a text (a policy version, a migration plan) to the writer and
+/// answers with what the writer made of it.
+async fn admin_upload(
+    state: &Shared,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    body: Result<Bytes, BytesRejection>,
+    upload: Upload,
+    command: impl FnOnce(String, String, AdminReply) -> Command,
+) -> Result<Response, ApiError> {
+    authorize(state, headers, Need::Admin)?;
+    unknown_params(params, &["name"])?;
     let body = body.map_err(|e| ApiError::new(e.status(), "bad_body", e.body_text()))?;
-    let text = String::from_utf8(body.to_vec()).map_err(|_| ApiError::bad("bad_body", "the plan is not UTF-8"))?;
-    let name = params.get("name").cloned().unwrap_or_else(|| "posted.migration.toml".to_string());
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::bad("bad_body", format!("the {} is not UTF-8", upload.what)))?;
+    let name = params.get("name").cloned().unwrap_or_else(|| upload.default_name.to_string());
     let (reply, answer) = tokio::sync::oneshot::channel();
     state
         .writer
-        .send(Command::AddPlan { name, text, reply })
+        .send(command(name, text, reply))
         .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server is stopping"))?;
     match answer.await {
         Ok(Ok(v)) => Ok(json_response(v)),
-        Ok(Err(crate::admin::Refusal::Invalid(why))) => Err(ApiError::bad("bad_plan", why)),
+        Ok(Err(crate::admin::Refusal::Invalid(why))) => Err(ApiError::bad(upload.refused, why)),
         Ok(Err(crate::admin::Refusal::Conflict(why))) => Err(ApiError::new(StatusCode::CONFLICT, "conflict", why)),
         Err(_) => Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the writer stopped")),
     }
