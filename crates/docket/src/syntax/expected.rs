@@ -608,7 +608,12 @@ fn word_after_timer_duration(text: &str, pos: usize, rules: &[Rule]) -> Option<D
     }
     // The timer name pest just read: the last word before `pos`.
     let before = text.get(..pos)?.trim_end();
-    let name_start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+    // The character before the word may be several bytes long (any non-word character is).
+    let name_start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &before[name_start..];
     // It must sit on the line of a complete `NAME = DURATION`, after the duration.
     let line_start = before[..name_start].rfind('\n').map_or(0, |i| i + 1);
@@ -908,6 +913,24 @@ mod tests {
             };
             (line[span.start..span.end].to_string(), literal)
         })
+    }
+
+    #[test]
+    fn a_word_after_a_timer_duration_behind_a_multibyte_character_is_cut_on_a_character_boundary() {
+        // Found by the parse_check fuzz target: a two-byte mark (U+059B) before the word.
+        for text in
+            ["timers {\n  first = 1d \u{59b}business", "timers {\n  first = 1d\u{59b}business", "é = 1d business"]
+        {
+            let found = word_after_timer_duration(text, text.len(), &[Rule::equals]);
+            if let Some(d) = found {
+                assert!(text.get(d.span.start..d.span.end).is_some(), "{text}: {:?}", d.span);
+            }
+        }
+        let text = "timers {\n  first = 1d \u{59b}business";
+        assert!(
+            word_after_timer_duration(text, text.len(), &[Rule::equals])
+                .is_none_or(|d| &text[d.span.start..d.span.end] == "business")
+        );
     }
 
     #[test]
