@@ -164,19 +164,11 @@ fn run(
     };
     let mut live = Live::new(writer::current(versions), heads);
     changes.send_replace(heads.1);
-    // What start-up loaded: the stored versions and plans up to now.
-    let stored = store.client.borrow_mut().query_one(
-        "SELECT (SELECT COALESCE(MAX(seq), 0) FROM policies), (SELECT COALESCE(MAX(seq), 0) FROM migrations)",
-        &[],
-    );
-    let (policies, migrations) = match stored.and_then(|r| Ok((r.try_get(0)?, r.try_get(1)?))) {
-        Ok(s) => s,
-        Err(e) => {
-            crate::notice(&format!("error: {}", StoreError::from(e)));
-            return;
-        }
-    };
-    let mut synced = Synced { versions: versions.clone(), beside: beside.to_path_buf(), policies, migrations };
+    // What start-up loaded was read before this thread began, and another instance may have
+    // added a version since: a head read here would skip it (a test saw this under load). The
+    // first sync reads every stored row instead, passing over those start-up loaded (the same
+    // version string, the same plan), so none is missed and none taken twice.
+    let mut synced = Synced { versions: versions.clone(), beside: beside.to_path_buf(), policies: 0, migrations: 0 };
     let mut next_wake = store.next_timer().ok().flatten();
     let mut polled = std::time::Instant::now();
     let mut stopping = false;
