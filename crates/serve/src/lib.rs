@@ -23,14 +23,6 @@ pub mod tokens;
 pub mod webhook;
 pub mod writer;
 
-/// The process's allocator is mimalloc. With glibc's malloc the writer spent half its time in
-/// `malloc`/`free` on the 1M-case log: the case cache drops an eighth of its 100,000 states at a
-/// time, and the heap's freed chunks, thousands of small ones per state, made every allocation
-/// after it walk and coalesce the free lists (`_int_malloc`, `unlink_chunk`,
-/// `malloc_consolidate`: 32% of the writer in `perf record` at 1.1 GB of database).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use docket::versions::Versions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
