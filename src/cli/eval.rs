@@ -67,9 +67,10 @@ pub struct EvalArgs {
     /// did you mean `delivery_due`?"), so a misspelt parameter is never applied as missing.
     #[arg(long, value_delimiter = ',', value_name = "KEYS")]
     pub allow_keys: Vec<String>,
-    /// Threads to use: 2 or more reads and parses the log on a second thread while the first
-    /// evaluates (more are not used yet); 1 does everything on one. The output is the same byte
-    /// for byte whatever the number. Default: the machine's cores.
+    /// Threads that evaluate: with 2 or more, each evaluates a share of the cases (split by a
+    /// hash of the case id) while one more reads and parses the log; 1 does everything on one
+    /// thread. The output is the same byte for byte whatever the number. Default: the
+    /// machine's cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// Exit 1 only for these kinds of problem (comma-separated or repeated); without it, any.
@@ -142,11 +143,13 @@ pub fn run(args: &EvalArgs) -> u8 {
         .threads
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
-    if let Err(msg) = io::feed_log_threads(&mut run, std::path::Path::new(events), threads) {
-        eprintln!("{msg}");
-        return USAGE;
-    }
-    run.finish();
+    let run = match io::eval_log(run, std::path::Path::new(events), threads) {
+        Ok(run) => run,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return USAGE;
+        }
+    };
     for id in &selection.cases {
         if !run.cases.iter().any(|c| &*c.id == id.as_str()) {
             let help = docket::diag::suggest(id, run.cases.iter().map(|c| &*c.id))

@@ -2,7 +2,7 @@
 
 use docket::Compiled;
 use docket::diag::{self, Severity};
-use docket::eval::log::EventSink;
+use docket::eval::log::{EventSink, LogRun};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -137,6 +137,10 @@ impl<S: EventSink> EventSink for Noticed<'_, S> {
         self.inner.event(event);
     }
 
+    fn event_hashed(&mut self, event: &docket::eval::event::Event, hash: u64) {
+        self.inner.event_hashed(event, hash);
+    }
+
     fn malformed(&mut self, line: usize, message: String) {
         let text = format!("{}:{line}: malformed line skipped: {message}", self.file);
         eprintln!("{}", docket::report::terminal_safe(&text));
@@ -193,38 +197,61 @@ const BATCH_LINES: usize = 1 << 14;
 /// Batches read ahead of the run at most: memory for reading stays a few MiB.
 const BATCHES_AHEAD: usize = 2;
 
-/// [`feed_log`], with the log read and parsed on a second thread while this one feeds the run
-/// (`threads` of 2 or more; 1 reads on this thread). The run is given the same events and
-/// malformed lines in the same order either way, so its output does not depend on `threads`.
-pub fn feed_log_threads(run: &mut impl EventSink, path: &Path, threads: usize) -> Result<(), String> {
+/// Feed a log to a run and bring its cases up to the evaluation instant
+/// ([`LogRun::finish`]), on `threads` threads: with 2 or more, one reads and parses the log
+/// while `threads` others each evaluate a share of the cases (split by a keyed hash of the case
+/// id, [`LogRun::split`]), and the shares are merged back in the order one run would have had
+/// them. With 1 (or a `.toml` file) everything happens on this thread. The run ends with the
+/// same cases, counts and malformed lines either way, so its output does not depend on
+/// `threads`.
+pub fn eval_log<'t>(mut run: LogRun<'t>, path: &Path, threads: usize) -> Result<LogRun<'t>, String> {
     let name = path.display().to_string();
     if threads < 2 || path.extension().is_some_and(|e| e == "toml") || path.is_dir() {
-        return feed_log(run, path);
+        feed_log(&mut run, path)?;
+        run.finish();
+        return Ok(run);
     }
     let shown = if name == "-" { STDIN_NAME.to_string() } else { name.clone() };
-    let run = &mut Noticed { inner: run, file: &shown };
     let file = if name == "-" {
         None
     } else {
         Some(std::fs::File::open(path).map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?)
     };
-    feed_reader_ahead(run, file).map_err(|e| format!("error: reading `{name}`: {e}"))
+    let hasher = run.case_hasher().clone();
+    let mut parts = run.split(threads);
+    feed_parts_ahead(&mut parts, &shown, hasher, file).map_err(|e| format!("error: reading `{name}`: {e}"))?;
+    // Cannot fail: `split` makes at least one part.
+    LogRun::merge(parts).ok_or_else(|| format!("error: reading `{name}`: no run"))
 }
 
-/// Read batches of lines on a second thread (a file, or stdin for `None`), feeding each to the
-/// run as it comes; emptied batches go back to the reader, so their memory is reused.
-fn feed_reader_ahead(run: &mut impl EventSink, file: Option<std::fs::File>) -> std::io::Result<()> {
+/// Read batches of lines on a thread of their own (a file, or stdin for `None`) and give each to
+/// every part, each evaluating on its own thread and finishing its cases at the end; a batch
+/// all parts are done with goes back to the reader, so its memory is reused.
+fn feed_parts_ahead(
+    parts: &mut [LogRun<'_>],
+    shown: &str,
+    hasher: std::hash::RandomState,
+    file: Option<std::fs::File>,
+) -> std::io::Result<()> {
     use docket::eval::batch::Batch;
-    use std::sync::mpsc;
-    let (full_tx, full_rx) = mpsc::sync_channel::<std::io::Result<Batch>>(BATCHES_AHEAD);
+    use std::sync::{Arc, mpsc};
+    let count = parts.len();
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..count).map(|_| mpsc::sync_channel::<Arc<Batch>>(BATCHES_AHEAD)).unzip();
     std::thread::scope(|scope| {
-        scope.spawn(move || {
+        let reader = scope.spawn(move || {
             let reader: Box<dyn BufRead> = match file {
                 Some(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
                 None => Box::new(std::io::stdin().lock()),
             };
-            let mut batch = Batch::default();
+            let fresh = || Batch::hashing(hasher.clone());
+            let mut batch = fresh();
+            // Give a batch to every part; false once a part stopped taking them.
+            let hand_over = |batch: Batch| {
+                let batch = Arc::new(batch);
+                senders.iter().all(|tx| tx.send(Arc::clone(&batch)).is_ok())
+            };
             let read = read_lines(reader, |line, read| {
                 match read {
                     Line::Text(text) => batch.push_line(text, line),
@@ -233,24 +260,31 @@ fn feed_reader_ahead(run: &mut impl EventSink, file: Option<std::fs::File>) -> s
                 if batch.len_bytes() < BATCH_BYTES && batch.len() < BATCH_LINES {
                     return true;
                 }
-                let next = empty_rx.try_recv().unwrap_or_default();
-                // The run stopped taking batches (it failed): stop reading.
-                full_tx.send(Ok(std::mem::replace(&mut batch, next))).is_ok()
+                let next = empty_rx.try_recv().unwrap_or_else(|_| fresh());
+                hand_over(std::mem::replace(&mut batch, next))
             });
-            if !batch.is_empty() && full_tx.send(Ok(batch)).is_err() {
-                return;
+            if !batch.is_empty() {
+                hand_over(batch);
             }
-            if let Err(e) = read {
-                let _ = full_tx.send(Err(e));
-            }
+            read
         });
-        for batch in full_rx {
-            let mut batch = batch?;
-            batch.feed(run);
-            batch.clear();
-            let _ = empty_tx.send(batch);
+        for (k, (part, batches)) in parts.iter_mut().zip(receivers).enumerate() {
+            let empty_tx = empty_tx.clone();
+            scope.spawn(move || {
+                // The first part reports malformed lines on stderr as they come, in line order.
+                let mut noticed = Noticed { inner: part, file: shown };
+                for batch in batches {
+                    batch.feed_part(&mut noticed, k, count);
+                    // The last part done with a batch gives it back to be filled again.
+                    if let Some(mut batch) = Arc::into_inner(batch) {
+                        batch.clear();
+                        let _ = empty_tx.send(batch);
+                    }
+                }
+                part.finish();
+            });
         }
-        Ok(())
+        reader.join().unwrap_or_else(|_| Err(std::io::Error::other("the reading thread failed")))
     })
 }
 

@@ -11,6 +11,7 @@ use super::event::{self, Event, Params, RawValue};
 use super::log::EventSink;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
+use std::hash::{BuildHasher, RandomState};
 use std::ops::Range;
 
 /// A string of a batch: a range of its lines' text, or of its unescaped text.
@@ -42,6 +43,8 @@ struct LocEvent {
     /// Its parameters, in `Batch::params`.
     params: Range<usize>,
     line: usize,
+    /// The case id's hash by the batch's hasher (0 without one).
+    hash: u64,
 }
 
 /// One line's outcome.
@@ -60,6 +63,9 @@ pub struct Batch {
     unescaped: String,
     params: Vec<(Loc, RawLoc)>,
     items: Vec<Item>,
+    /// Hashes each event's case id as it is read, for a run split over threads
+    /// ([`Batch::hashing`]).
+    hasher: Option<RandomState>,
 }
 
 impl Batch {
@@ -76,6 +82,13 @@ impl Batch {
     /// Whether nothing was read into it.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// A batch that hashes each event's case id with the hasher of the run it is for
+    /// ([`crate::eval::log::LogRun::case_hasher`]), so that the thread reading finds which part
+    /// of a split run an event goes to, and the part need not hash the id again.
+    pub fn hashing(hasher: RandomState) -> Self {
+        Batch { hasher: Some(hasher), ..Batch::default() }
     }
 
     /// Empty it for reuse, keeping its buffers.
@@ -128,6 +141,7 @@ impl Batch {
             id: e.id.as_ref().map(|s| self.loc(s, line, base)),
             params: params_start..self.params.len(),
             line: e.line,
+            hash: self.hasher.as_ref().map_or(0, |h| h.hash_one(&*e.case)),
         }
     }
 
@@ -159,6 +173,20 @@ impl Batch {
         }
     }
 
+    /// Give one part of a run split `parts` ways ([`crate::eval::log::LogRun::split`]) the
+    /// events of its cases, in order, with their hashes; the first part is also given the
+    /// malformed lines. Every event goes to exactly one part, and always the same one for a case.
+    pub fn feed_part(&self, sink: &mut (impl EventSink + ?Sized), part: usize, parts: usize) {
+        for item in &self.items {
+            match item {
+                Item::Malformed(line, message) if part == 0 => sink.malformed(*line, message.clone()),
+                Item::Malformed(..) => {}
+                Item::Event(e) if part_of(e.hash, parts) == part => sink.event_hashed(&self.event(e), e.hash),
+                Item::Event(_) => {}
+            }
+        }
+    }
+
     fn event(&self, e: &LocEvent) -> Event<'_> {
         let params: Params<'_> = self
             .params
@@ -186,6 +214,12 @@ impl Batch {
             line: e.line,
         }
     }
+}
+
+/// The part of a split run a case goes to, by its id's hash. The high bits are used: the case
+/// index of each part places its cases by the low bits, which would otherwise all be alike.
+pub fn part_of(hash: u64, parts: usize) -> usize {
+    ((hash >> 32) % parts.max(1) as u64) as usize
 }
 
 #[cfg(test)]

@@ -343,6 +343,7 @@ impl CaseState {
 }
 
 /// Applies events and timers for one policy.
+#[derive(Clone)]
 pub struct Engine<'t> {
     /// The compiled policy.
     pub table: &'t TransitionTable,
@@ -416,6 +417,13 @@ impl<'t> Engine<'t> {
     /// Record what this engine's evaluation covers from now on.
     pub fn record_coverage(&mut self) {
         self.coverage = Some(Default::default());
+    }
+
+    /// Add what another engine over the same table covered (one part of a split run).
+    pub fn merge_coverage(&mut self, other: &Engine<'_>) {
+        if let (Some(mine), Some(theirs)) = (&self.coverage, &other.coverage) {
+            mine.borrow_mut().merge(&theirs.borrow());
+        }
     }
 
     /// What was covered so far, if coverage is recorded.

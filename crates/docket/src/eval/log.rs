@@ -1,6 +1,7 @@
 //! A run over a log of interleaved cases: events are fed one at a time (streaming), each to its
 //! case; malformed lines are recorded and skipped. Cases are kept in the order they first appear.
 
+use super::cases::Cases;
 use super::engine::{CaseState, Engine, NO_VERSION};
 use super::event::{self, Event};
 use crate::compile::table::TransitionTable;
@@ -22,6 +23,13 @@ pub struct Malformed {
 pub trait EventSink {
     /// Take one event.
     fn event(&mut self, event: &Event);
+
+    /// Take one event whose case id a reader has hashed already (by the run's
+    /// [`LogRun::case_hasher`]); a sink with no use for the hash takes the event.
+    fn event_hashed(&mut self, event: &Event, hash: u64) {
+        let _ = hash;
+        self.event(event);
+    }
 
     /// Record a line that is not an event.
     fn malformed(&mut self, line: usize, message: String);
@@ -142,6 +150,10 @@ impl EventSink for LogRun<'_> {
         self.feed(event);
     }
 
+    fn event_hashed(&mut self, event: &Event, hash: u64) {
+        self.feed_hashed(event, hash);
+    }
+
     fn malformed(&mut self, line: usize, message: String) {
         self.malformed_count += 1;
         if self.keep_history {
@@ -171,7 +183,10 @@ pub struct LogRun<'t> {
     /// and make the index quadratic. The keys never reach output, which follows `cases`.
     hasher: RandomState,
     /// Cases in order of first appearance.
-    pub cases: Vec<CaseState>,
+    pub cases: Cases,
+    /// The line of each case's first event, by case, when the run is one part of a log split
+    /// over threads ([`LogRun::split`]): the parts' cases are merged in this order.
+    first_lines: Option<Vec<usize>>,
     /// Lines that were not events.
     pub malformed: Vec<Malformed>,
     /// Malformed lines counted (also when not kept).
@@ -214,7 +229,8 @@ impl<'t> LogRun<'t> {
             now,
             index: hashbrown::HashTable::new(),
             hasher: RandomState::new(),
-            cases: Vec::new(),
+            cases: Cases::default(),
+            first_lines: None,
             malformed: Vec::new(),
             malformed_count: 0,
             events: 0,
@@ -226,6 +242,13 @@ impl<'t> LogRun<'t> {
 
     /// Feed one event to its case; returns the case's index, or `None` for an event after `now`.
     pub fn feed(&mut self, event: &Event) -> Option<usize> {
+        let hash = self.hasher.hash_one(&*event.case);
+        self.feed_hashed(event, hash)
+    }
+
+    /// [`LogRun::feed`] with the case id's hash by [`LogRun::case_hasher`] already computed (a
+    /// reader thread computes it, so the thread that evaluates does not).
+    pub fn feed_hashed(&mut self, event: &Event, hash: u64) -> Option<usize> {
         self.events += 1;
         if self.now.is_some_and(|now| event.at > now) {
             self.future += 1;
@@ -237,8 +260,10 @@ impl<'t> LogRun<'t> {
             }
             return None;
         }
+        if self.index.len() != self.cases.len() {
+            self.rebuild_index();
+        }
         let key: &str = &event.case;
-        let hash = self.hasher.hash_one(key);
         let cases = &self.cases;
         let i = match self.index.find(hash, |&i| &*cases[i as usize].id == key) {
             Some(&i) => i as usize,
@@ -247,11 +272,102 @@ impl<'t> LogRun<'t> {
                 let (cases, hasher) = (&self.cases, &self.hasher);
                 self.index.insert_unique(hash, i as u32, |&j| hasher.hash_one(&*cases[j as usize].id));
                 self.cases.push(self.engines[0].new_case(key));
+                if let Some(lines) = &mut self.first_lines {
+                    lines.push(event.line);
+                }
                 i
             }
         };
         Self::step(&self.engines, self.versions, &self.plans, self.compact_closed, &mut self.cases[i], event);
         Some(i)
+    }
+
+    /// The keyed hash the run's case index uses, for [`LogRun::feed_hashed`].
+    pub fn case_hasher(&self) -> &RandomState {
+        &self.hasher
+    }
+
+    /// Index every case (after [`LogRun::merge`], which leaves the index to the next event).
+    fn rebuild_index(&mut self) {
+        let (cases, hasher) = (&self.cases, &self.hasher);
+        self.index.clear();
+        self.index.reserve(cases.len(), |&j| hasher.hash_one(&*cases[j as usize].id));
+        for (i, case) in cases.iter().enumerate() {
+            self.index
+                .insert_unique(hasher.hash_one(&*case.id), i as u32, |&j| hasher.hash_one(&*cases[j as usize].id));
+        }
+    }
+
+    /// Split a run that has not begun into `parts` runs that share its settings and its case
+    /// hash, for a log evaluated on several threads: each part is fed the events of the cases
+    /// whose hash (by [`LogRun::case_hasher`]) is its number modulo `parts` (see
+    /// [`crate::eval::batch::Batch::feed_part`]), and [`LogRun::merge`] puts them back together
+    /// in the order one run would have had.
+    pub fn split(self, parts: usize) -> Vec<LogRun<'t>> {
+        let parts = parts.max(1);
+        (0..parts)
+            .map(|_| LogRun {
+                engines: self.engines.clone(),
+                versions: self.versions,
+                plans: self.plans.clone(),
+                keep_history: self.keep_history,
+                now: self.now,
+                index: hashbrown::HashTable::new(),
+                hasher: self.hasher.clone(),
+                cases: Cases::default(),
+                first_lines: Some(Vec::new()),
+                malformed: Vec::new(),
+                malformed_count: 0,
+                events: 0,
+                future: 0,
+                compact_closed: self.compact_closed,
+                watched: self.watched.clone(),
+            })
+            .collect()
+    }
+
+    /// Put the parts of a split run back into one run: cases in order of their first event (as
+    /// one run over the whole log keeps them), malformed lines by line, counts added. Each
+    /// part's memory is given back as its cases are taken.
+    pub fn merge(parts: Vec<LogRun<'t>>) -> Option<LogRun<'t>> {
+        let mut parts = parts.into_iter();
+        let mut merged = parts.next()?;
+        let mut sources = vec![(
+            std::mem::take(&mut merged.cases).into_iter_freeing(),
+            merged.first_lines.take().unwrap_or_default().into_iter().peekable(),
+        )];
+        for part in parts {
+            merged.malformed.extend(part.malformed);
+            merged.malformed_count += part.malformed_count;
+            merged.events += part.events;
+            merged.future += part.future;
+            if let (Some((_, first)), Some((_, theirs))) = (&mut merged.watched, &part.watched)
+                && theirs.is_some_and(|t| first.is_none_or(|f| t < f))
+            {
+                *first = *theirs;
+            }
+            for (mine, theirs) in merged.engines.iter_mut().zip(&part.engines) {
+                mine.merge_coverage(theirs);
+            }
+            sources.push((part.cases.into_iter_freeing(), part.first_lines.unwrap_or_default().into_iter().peekable()));
+        }
+        merged.malformed.sort_by_key(|m| m.line);
+        merged.index = hashbrown::HashTable::new();
+        // A k-way merge by first line: each part's cases are in that order already.
+        while let Some(next) = sources
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(k, (_, lines))| lines.peek().map(|&l| (l, k)))
+            .min()
+            .map(|(_, k)| k)
+        {
+            let (cases, lines) = &mut sources[next];
+            lines.next();
+            if let Some(case) = cases.next() {
+                merged.cases.push(case);
+            }
+        }
+        Some(merged)
     }
 
     /// Apply one event to a case kept outside the run (the service keeps its cases in a store):
@@ -523,6 +639,72 @@ mod tests {
             assert!(event_chunks(&other).is_none(), "{other}");
             assert_eq!(read_toml(&other, 0), read_toml(&other, usize::MAX));
         }
+    }
+
+    /// One line of a log for the small policy of these tests.
+    fn event<'a>(case: &'a str, at: &str, action: &'a str, line: usize) -> Event<'a> {
+        Event {
+            case: Cow::Borrowed(case),
+            at: crate::eval::time::parse(at).unwrap(),
+            role: Cow::Borrowed("user"),
+            action: Cow::Borrowed(action),
+            id: None,
+            params: Default::default(),
+            line,
+        }
+    }
+
+    #[test]
+    fn a_run_split_over_parts_and_merged_equals_one_run() {
+        let table = crate::compile_bytes(
+            "p.policy",
+            b"policy p \"P\"\nroles user\noutcomes done\ntimers {\n  wait = 2h\n}\nactions {\n  user go\n  user \
+              stay\n}\ninitial status a \"A\" {\n  user stay -> a\n  user go -> b\n  after wait -> b\n}\n\
+              terminal status b \"B\" outcome done\n"
+                .to_vec(),
+        )
+        .table
+        .unwrap();
+        // 300 cases over 900 lines, interleaved; some begin only after `now`, one is watched.
+        let ids: Vec<String> = (0..300).map(|n| format!("c{}", (n * 7919) % 1000)).collect();
+        let mut lines = Vec::new();
+        for round in 0..3 {
+            for (n, id) in ids.iter().enumerate() {
+                let hour = if n % 10 == 0 { 23 } else { round * 3 };
+                let action = if (n + round) % 4 == 0 { "go" } else { "stay" };
+                lines.push((id.as_str(), format!("2026-01-01T{hour:02}:00:00Z"), action));
+            }
+        }
+        let now = crate::eval::time::parse("2026-01-01T22:00:00Z");
+        let watched = ids[10].clone();
+        let mut one = LogRun::new(&table, true, now).watch(&watched);
+        let mut parts = LogRun::new(&table, true, now).watch(&watched).split(3);
+        let hasher = parts[0].case_hasher().clone();
+        for (i, (case, at, action)) in lines.iter().enumerate() {
+            let e = event(case, at, action, i + 1);
+            one.feed(&e);
+            let hash = hasher.hash_one(*case);
+            parts[crate::eval::batch::part_of(hash, 3)].feed_hashed(&e, hash);
+        }
+        one.malformed(5, "bad".into());
+        parts[0].malformed(5, "bad".into());
+        assert!(parts.iter().all(|p| !p.cases.is_empty()), "every part has cases");
+        one.finish();
+        parts.iter_mut().for_each(LogRun::finish);
+        let mut merged = LogRun::merge(parts).unwrap();
+        let show = |run: &LogRun| -> Vec<String> {
+            run.cases.iter().map(|c| format!("{:?}", crate::report::case::build(run.engine(c), c))).collect()
+        };
+        assert_eq!(show(&merged), show(&one));
+        assert_eq!(
+            (merged.events, merged.future, merged.malformed_count, merged.rejected(), merged.watched_first()),
+            (one.events, one.future, one.malformed_count, one.rejected(), one.watched_first())
+        );
+        assert!(one.future > 0 && one.watched_first().is_some());
+        // The merged run goes on as one: its index is rebuilt for the next event.
+        let again = event(&ids[1], "2026-01-01T21:00:00Z", "go", 1000);
+        assert_eq!(merged.feed(&again), one.feed(&again));
+        assert_eq!(merged.cases.len(), one.cases.len());
     }
 
     #[test]
