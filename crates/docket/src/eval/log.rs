@@ -525,7 +525,7 @@ impl<'t> LogRun<'t> {
 fn compact(table: &TransitionTable, case: &mut CaseState) {
     // A terminal status has no rules or timers (the checker makes sure), so nothing reads these.
     if table.statuses[case.status].terminal.is_some() && !case.fields.is_empty() {
-        case.fields = Vec::new();
+        case.fields = thin_vec::ThinVec::new();
         case.entered = Default::default();
         case.forget_timers();
     }
