@@ -528,6 +528,7 @@ fn compact(table: &TransitionTable, case: &mut CaseState) {
         case.fields = thin_vec::ThinVec::new();
         case.entered = Default::default();
         case.forget_timers();
+        case.shrink_ids();
     }
 }
 
