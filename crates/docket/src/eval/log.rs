@@ -282,6 +282,18 @@ impl<'t> LogRun<'t> {
         Some(i)
     }
 
+    /// Make room for `more` cases beyond those the run holds (an estimate: fewer or more may come).
+    pub fn reserve_cases(&mut self, more: usize) {
+        if self.index.len() != self.cases.len() {
+            self.rebuild_index();
+        }
+        let (cases, hasher) = (&self.cases, &self.hasher);
+        self.index.reserve(more, |&j| hasher.hash_one(&*cases[j as usize].id));
+        if let Some(lines) = &mut self.first_lines {
+            lines.reserve(more);
+        }
+    }
+
     /// The keyed hash the run's case index uses, for [`LogRun::feed_hashed`].
     pub fn case_hasher(&self) -> &RandomState {
         &self.hasher
