@@ -33,62 +33,9 @@ cargo build --release --quiet --locked -p docket-cli -p docket-bench
 DOCKET=$PWD/target/release/docket
 GEN=$PWD/target/release/gen
 
-# --- generators (awk, so nothing beyond a POSIX system is needed) -----------------------------
-
-# Many timers, every one armed as an SLA deadline by the initial status (item 3), and explained.
-timers_policy() { # N
-  awk -v n="$1" 'BEGIN {
-    print "policy many_timers \"Many timers\"\nroles buyer\noutcomes done\ntimers {"
-    for (i = 0; i < n; i++) printf "  deadline_%d = %dh  # timer %d\n", i, (i % 700) + 1, i
-    print "}\nactions {\n  buyer note\n  buyer close\n}\ninitial status open \"Open\" {"
-    for (i = 0; i < n; i++) printf "  deadline deadline_%d\n", i
-    print "  buyer note\n  buyer close -> closed\n}\nterminal status closed \"Closed\" outcome done"
-  }'
-}
-
-# One event opening one case, for the timers policy; `--now` a month later.
-one_event() {
-  echo '{"case":"C1","at":"2026-01-01T00:00:00Z","role":"buyer","action":"note"}'
-}
-
-# Long status names, each target misspelt, so every one draws a "did you mean" (item 6).
-long_names_policy() { # N
-  awk -v n="$1" 'BEGIN {
-    pad = ""; for (i = 0; i < 400; i++) pad = pad "x"
-    print "policy long_names \"Long names\"\nroles buyer\noutcomes done\nactions {\n  buyer go\n}"
-    print "initial status start \"Start\" {"
-    for (i = 0; i < n; i++) printf "  buyer go when false -> s%d_%s_y\n", i, pad
-    print "}"
-    for (i = 0; i < n; i++) printf "terminal status s%d_%s_x \"S%d\" outcome done\n", i, pad, i
-  }'
-}
-
-# Many rules for one action in one status, every pair of which the overlap check compares (item 8).
-overlap_policy() { # N
-  awk -v n="$1" 'BEGIN {
-    print "policy overlap \"Overlap\"\nroles buyer\noutcomes done\nfields {\n  x: int = 0\n}"
-    print "actions {\n  buyer go(n: int)\n}\ninitial status open \"Open\" {"
-    for (i = 0; i < n; i++) {
-      printf "  buyer go when n >= %d", i
-      for (k = 1; k < 30; k++) printf " and x >= %d", k
-      print " -> closed"
-    }
-    print "}\nterminal status closed \"Closed\" outcome done"
-  }'
-}
-
-# Many statuses in a chain, with comments and a loose layout for fmt; `renamed` renames them all
-# (item 7: diff matches every one by name).
-chain_policy() { # N PREFIX
-  awk -v n="$1" -v p="$2" 'BEGIN {
-    print "policy chain \"Chain\"\nroles   buyer\noutcomes done\nactions {\n  buyer next\n}"
-    for (i = 0; i < n; i++) {
-      printf "## step %d of the chain\n", i
-      printf "%sstatus %s%d \"Step %d\" {   # step %d\n    buyer next -> %s%d   # onwards\n}\n", (i == 0 ? "initial " : ""), p, i, i, i, p, i + 1
-    }
-    printf "terminal status %s%d \"End\" outcome done\n", p, n
-  }'
-}
+# The generators of policies and logs shaped like the worst cases (awk): bench/policies.sh.
+# shellcheck source=bench/policies.sh
+. bench/policies.sh
 
 # --- measurement ------------------------------------------------------------------------------
 
