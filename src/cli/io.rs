@@ -141,6 +141,10 @@ impl<S: EventSink> EventSink for Noticed<'_, S> {
         self.inner.event_hashed(event, hash);
     }
 
+    fn coming(&self, hash: u64, near: bool) {
+        self.inner.coming(hash, near);
+    }
+
     fn malformed(&mut self, line: usize, message: String) {
         let text = format!("{}:{line}: malformed line skipped: {message}", self.file);
         eprintln!("{}", docket::report::terminal_safe(&text));
