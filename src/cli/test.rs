@@ -534,19 +534,7 @@ fn json_lines(outcomes: &[Outcome]) -> String {
 /// Text for an XML attribute or element. XML 1.0 allows no control characters but tab and line
 /// breaks, not even as character references: they are written as `\u{1b}`.
 fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
+    docket::report::markup_text(s, docket::report::Breaks::Keep)
 }
 
 fn junit(outcomes: &[Outcome]) -> String {

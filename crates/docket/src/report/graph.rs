@@ -369,23 +369,9 @@ fn element(open: &str, close: &str, s: &str) -> String {
     if s.is_empty() { String::new() } else { format!("{open}{}{close}", html(s)) }
 }
 
-/// Text inside a DOT HTML-like label.
-/// Control characters are not XML text, which such a label must be: a tab or line break becomes
-/// a space, any other is shown as `\u{1b}`.
+/// Text inside a DOT HTML-like label: one line of XML text (see [`super::markup_text`]).
 fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
+    super::markup_text(s, super::Breaks::Space)
 }
 
 /// The diagram as a Mermaid flowchart.

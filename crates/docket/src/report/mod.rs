@@ -11,6 +11,35 @@ pub mod select;
 pub mod summary;
 pub mod table;
 
+/// What [`markup_text`] does with a tab or line break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breaks {
+    /// Keep it (XML text such as a JUnit failure message).
+    Keep,
+    /// Write a space (one-line text such as a DOT HTML-like label).
+    Space,
+}
+
+/// Text for XML (a JUnit report) or a DOT HTML-like label: `&`, `<`, `>` and `"` as entities,
+/// and control characters, which XML text cannot hold, shown as `\u{1b}`; tabs and line breaks
+/// as `breaks` says.
+pub fn markup_text(s: &str, breaks: Breaks) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' if breaks == Breaks::Keep => out.push(c),
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Text for a terminal: control characters (ESC, BEL, NUL, ...) that came from a policy's labels
 /// or a log's case ids are shown as `\u{1b}`, never sent raw, so a crafted id cannot retitle a
 /// terminal or hide text. Line breaks and tabs stay.
@@ -27,4 +56,16 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod markup_tests {
+    use super::*;
+
+    #[test]
+    fn markup_text_escapes_entities_and_control_characters_and_keeps_or_spaces_breaks() {
+        let text = "a<b & \"c\">\tline\nnext\r\u{1b}[31m\u{0}";
+        assert_eq!(markup_text(text, Breaks::Keep), "a&lt;b &amp; &quot;c&quot;&gt;\tline\nnext\r\\u{1b}[31m\\u{0}");
+        assert_eq!(markup_text(text, Breaks::Space), "a&lt;b &amp; &quot;c&quot;&gt; line next \\u{1b}[31m\\u{0}");
+    }
 }
