@@ -49,9 +49,12 @@ where
                 let render = &render;
                 let state = state.clone();
                 scope.spawn(move || {
+                    // Sized as the last chunk was, so a chunk's buffer does not grow by copying.
+                    let mut size = 0;
                     for chunk in items.chunks(CHUNK).skip(w).step_by(workers) {
-                        let mut buf = Vec::new();
+                        let mut buf = Vec::with_capacity(size + size / 8);
                         render_chunk(chunk, &state, render, &mut buf);
+                        size = buf.len();
                         // The writer has gone (a write failed): stop rendering.
                         if send.send(buf).is_err() {
                             return;
