@@ -69,7 +69,8 @@ pub struct EvalArgs {
     #[arg(long, value_delimiter = ',', value_name = "KEYS")]
     pub allow_keys: Vec<String>,
     /// Threads that evaluate: with 2 or more, each evaluates a share of the cases (split by a
-    /// hash of the case id) while one more reads and parses the log; 1 does everything on one
+    /// hash of the case id) while one more reads and parses the log, then as many render the
+    /// per-case output in chunks of cases, written in case order; 1 does everything on one
     /// thread. The output is the same byte for byte whatever the number. Default: the
     /// machine's cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

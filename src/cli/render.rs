@@ -42,11 +42,27 @@ where
         }
         return Ok(());
     }
+    write_from_workers(items, workers, state, out, &render)
+}
+
+/// [`write_in_order`] on `workers` scoped threads (2 or more), each with at most
+/// [`CHUNKS_AHEAD`] rendered chunks waiting, so memory stays a few chunks whatever the log.
+fn write_from_workers<T, S, F>(
+    items: &[T],
+    workers: usize,
+    state: &S,
+    out: &mut impl Write,
+    render: &F,
+) -> std::io::Result<()>
+where
+    T: Sync,
+    S: Clone + Send,
+    F: Fn(&S, &T, &mut Vec<u8>) + Sync,
+{
     std::thread::scope(|scope| {
         let receivers: Vec<mpsc::Receiver<Vec<u8>>> = (0..workers)
             .map(|w| {
                 let (send, receive) = mpsc::sync_channel(CHUNKS_AHEAD);
-                let render = &render;
                 let state = state.clone();
                 scope.spawn(move || {
                     // Sized as the last chunk was, so a chunk's buffer does not grow by copying.
