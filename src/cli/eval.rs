@@ -2,6 +2,7 @@
 
 use super::{OK, USAGE, io};
 use chrono::{DateTime, Utc};
+use docket::eval::engine::{CaseState, Engine};
 use docket::eval::log::LogRun;
 use docket::report::select::Selection;
 use docket::report::{case, csv, summary};
@@ -68,7 +69,8 @@ pub struct EvalArgs {
     #[arg(long, value_delimiter = ',', value_name = "KEYS")]
     pub allow_keys: Vec<String>,
     /// Threads that evaluate: with 2 or more, each evaluates a share of the cases (split by a
-    /// hash of the case id) while one more reads and parses the log; 1 does everything on one
+    /// hash of the case id) while one more reads and parses the log, then as many render the
+    /// per-case output in chunks of cases, written in case order; 1 does everything on one
     /// thread. The output is the same byte for byte whatever the number. Default: the
     /// machine's cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -164,7 +166,7 @@ pub fn run(args: &EvalArgs) -> u8 {
     let written = if args.summary {
         write_summary(&run, args.format, selection, &mut out)
     } else {
-        write_cases(&run, args.format, selection, &mut out)
+        write_cases(&run, args.format, selection, threads, &mut out)
     };
     match written.and_then(|_| out.flush()) {
         Ok(()) => {}
@@ -186,9 +188,10 @@ fn write_cases(
     run: &LogRun,
     format: EvalFormat,
     selection: Option<&Selection>,
+    threads: usize,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
-    let shown: Vec<&docket::eval::engine::CaseState> =
+    let shown: Vec<&CaseState> =
         run.cases.iter().filter(|c| selection.is_none_or(|s| s.keeps(run.engine(c), c))).collect();
     let text = format == EvalFormat::Text;
     let mut totals = summary::totals_line(run);
@@ -203,18 +206,36 @@ fn write_cases(
     if format == EvalFormat::Csv {
         write!(out, "{}", csv::header())?;
     }
-    for c in shown {
-        let report = case::build(run.engine(c), c);
-        match format {
-            EvalFormat::Json => writeln!(out, "{}", serde_json::to_string(&report).unwrap_or_default())?,
-            EvalFormat::Csv => write!(out, "{}", csv::case_row(&report))?,
-            EvalFormat::Text => writeln!(out, "{}", docket::report::terminal_safe(&case::render_text(&report)))?,
-        }
-    }
+    super::render::write_in_order(&shown, threads, &run.engines, out, |engines, c, buf| {
+        render_case(engines, format, c, buf);
+    })?;
     if text {
         writeln!(out, "{totals}")?;
     }
     Ok(())
+}
+
+/// One case's report in `format`, with its line end, appended to `buf`; `engines` are the run's
+/// (one per policy version), as [`LogRun::engine`] picks them.
+fn render_case(engines: &[Engine], format: EvalFormat, c: &CaseState, buf: &mut Vec<u8>) {
+    let Some(engine) = engines.get(usize::from(c.version)).or(engines.first()) else { return };
+    let report = case::build(engine, c);
+    match format {
+        EvalFormat::Json => {
+            // Straight into the chunk, no String in between; a report that cannot be serialized
+            // (none can: its map keys are strings) is an empty line, as before.
+            let start = buf.len();
+            if serde_json::to_writer(&mut *buf, &report).is_err() {
+                buf.truncate(start);
+            }
+            buf.push(b'\n');
+        }
+        EvalFormat::Csv => buf.extend_from_slice(csv::case_row(&report).as_bytes()),
+        EvalFormat::Text => {
+            buf.extend_from_slice(docket::report::terminal_safe(&case::render_text(&report)).as_bytes());
+            buf.push(b'\n');
+        }
+    }
 }
 
 fn write_summary(

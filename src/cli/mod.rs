@@ -31,6 +31,7 @@ mod graph;
 mod io;
 mod lsp;
 mod migrate;
+mod render;
 mod serve;
 mod set;
 mod table;

@@ -288,6 +288,16 @@ fn a_toml_case_files_events_are_reported_at_their_lines_in_the_file() {
 }
 
 /// `eval` with the given thread count (stdout, stderr, exit code) over a log file.
+/// examples/messy.jsonl `copies` times over under other case ids.
+fn messy_copies(copies: usize) -> Vec<u8> {
+    let messy = std::fs::read_to_string("examples/messy.jsonl").unwrap();
+    let mut log = Vec::new();
+    for copy in 0..copies {
+        log.extend(messy.replace("\"case\": \"AE-", &format!("\"case\": \"AE{copy}-")).as_bytes());
+    }
+    log
+}
+
 fn eval_threads(threads: &str, log: &str, extra: &[&str]) -> (String, String, i32) {
     let mut args = vec!["eval", POLICY, log, "--threads", threads];
     args.extend_from_slice(extra);
@@ -313,9 +323,13 @@ fn eval_gives_the_same_bytes_with_one_thread_or_several_in_every_format() {
     std::fs::write(&generated, &log).unwrap();
     assert!(log.len() > 8 << 20, "the log spans several batches");
     for file in ["examples/messy.jsonl", generated.to_str().unwrap()] {
-        for extra in
-            [&["--format", "text"][..], &["--format", "json"], &["--summary"], &["--summary", "--format", "json"]]
-        {
+        for extra in [
+            &["--format", "text"][..],
+            &["--format", "json"],
+            &["--format", "csv"],
+            &["--summary"],
+            &["--summary", "--format", "json"],
+        ] {
             let one = eval_threads("1", file, extra);
             assert_eq!(one.2, 1, "{file} {extra:?}: malformed lines and rejections exit 1");
             assert!(one.1.contains("malformed line skipped"), "{file} {extra:?}");
@@ -323,6 +337,10 @@ fn eval_gives_the_same_bytes_with_one_thread_or_several_in_every_format() {
             for threads in ["2", "3"] {
                 let several = eval_threads(threads, file, extra);
                 assert!(one == several, "{file} {extra:?}: --threads 1 and --threads {threads} differ");
+            }
+            if file != "examples/messy.jsonl" && extra == ["--format", "json"] {
+                // Cases are rendered in chunks of 1,024 on the threads: these are many chunks.
+                assert!(one.0.lines().count() > 8 * 1024, "{}", one.0.lines().count());
             }
             if file != "examples/messy.jsonl" && extra == ["--summary"] {
                 assert!(one.1.contains("longer than 1024 KiB") && one.1.contains("not valid UTF-8"));
@@ -333,5 +351,41 @@ fn eval_gives_the_same_bytes_with_one_thread_or_several_in_every_format() {
     let gen_path = generated.to_str().unwrap();
     assert_eq!(docket(&["eval", POLICY, gen_path, "--summary"], None), eval_threads("1", gen_path, &["--summary"]));
     assert_eq!(eval_threads("0", gen_path, &[]).2, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_reader_that_stops_early_stops_every_render_thread() {
+    // Thousands of cases, megabytes of reports: far more than a pipe holds, in many chunks.
+    let dir = std::env::temp_dir().join(format!("docket-head-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.jsonl");
+    std::fs::write(&log, messy_copies(100)).unwrap();
+    for threads in ["1", "2", "3"] {
+        for format in ["json", "text", "csv"] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+                .args(["eval", POLICY, log.to_str().unwrap(), "--format", format, "--threads", threads])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // Read the start, as `| head -c 100` does, then close the pipe.
+            let mut start = [0u8; 100];
+            std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut start).unwrap();
+            drop(child.stdout.take());
+            let began = std::time::Instant::now();
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break status;
+                }
+                if began.elapsed() > std::time::Duration::from_secs(60) {
+                    child.kill().unwrap();
+                    panic!("--threads {threads} --format {format}: still running a minute after its reader left");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            };
+            assert_eq!(status.code(), Some(0), "--threads {threads} --format {format}");
+        }
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -321,77 +321,105 @@ fn allowed(engine: &Engine, case: &CaseState, now: DateTime<Utc>) -> (Map<String
 
 /// A case report as text for people.
 pub fn render_text(r: &CaseReport) -> String {
-    let mut out = format!("case {}: {} \"{}\"", r.case, r.status, r.label);
+    let mut out = String::with_capacity(1024);
+    // Written in place (a million cases are rendered for `docket eval`): no String per line.
+    // Writing to a String cannot fail.
+    let _ = write_text(r, &mut out);
+    out
+}
+
+fn write_text(r: &CaseReport, out: &mut String) -> std::fmt::Result {
+    use std::fmt::Write;
+    write!(out, "case {}: {} \"{}\"", r.case, r.status, r.label)?;
     if let Some(o) = &r.outcome {
-        out.push_str(&format!(" (closed: {}", o.kind));
+        write!(out, " (closed: {}", o.kind)?;
         if let Some(a) = &o.amount {
-            out.push_str(&format!(" {a}"));
+            write!(out, " {a}")?;
         }
         out.push(')');
     }
     out.push('\n');
     if let Some(at) = &r.as_of {
-        out.push_str(&format!("  as of {at}\n"));
+        writeln!(out, "  as of {at}")?;
     }
     if let Some(e) = &r.error {
-        out.push_str(&format!("  error: {e}\n"));
+        writeln!(out, "  error: {e}")?;
     }
-    let fields: Vec<String> =
-        r.fields.iter().map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string))).collect();
-    out.push_str(&format!("  fields: {}\n", fields.join(" ")));
+    out.push_str("  fields: ");
+    for (i, (k, v)) in r.fields.iter().enumerate() {
+        let sep = if i == 0 { "" } else { " " };
+        match v.as_str() {
+            Some(text) => write!(out, "{sep}{k}={text}")?,
+            None => write!(out, "{sep}{k}={v}")?,
+        }
+    }
+    out.push('\n');
     if !r.history.is_empty() {
         out.push_str("  history:\n");
         for s in &r.history {
-            let by = match s.line {
-                Some(l) => format!("{} (log line {l}, policy line {})", s.cause, s.policy_line),
-                None => format!("{} (policy line {})", s.cause, s.policy_line),
-            };
-            out.push_str(&format!("    {}  {} -> {}  by {by}\n", s.at, s.from, s.to));
+            write!(out, "    {}  {} -> {}  by {} (", s.at, s.from, s.to, s.cause)?;
+            if let Some(l) = s.line {
+                write!(out, "log line {l}, ")?;
+            }
+            writeln!(out, "policy line {})", s.policy_line)?;
         }
     }
     if !r.rejected.is_empty() {
         out.push_str("  rejected:\n");
         for x in &r.rejected {
-            out.push_str(&format!("    log line {}: {} {}: {}\n", x.line, x.role, x.action, x.reason));
+            writeln!(out, "    log line {}: {} {}: {}", x.line, x.role, x.action, x.reason)?;
         }
     }
     if !r.allowed.is_empty() {
         out.push_str("  may do now:\n");
         for (role, actions) in &r.allowed {
-            let names: Vec<&str> =
-                actions.as_array().map(|a| a.iter().filter_map(Json::as_str).collect()).unwrap_or_default();
-            out.push_str(&format!("    {role}: {}\n", names.join(", ")));
+            write!(out, "    {role}: ")?;
+            let names = actions.as_array().into_iter().flatten().filter_map(Json::as_str);
+            for (i, name) in names.enumerate() {
+                out.push_str(if i == 0 { "" } else { ", " });
+                out.push_str(name);
+            }
+            out.push('\n');
         }
     }
     for o in &r.opens {
-        out.push_str(&format!("  opens later: {} {} at {}\n", o.role, o.action, o.at));
+        writeln!(out, "  opens later: {} {} at {}", o.role, o.action, o.at)?;
     }
     if !r.deadlines.is_empty() {
         out.push_str("  pending deadlines:\n");
         for d in &r.deadlines {
-            let what = match &d.target {
-                Some(target) => format!("-> {target}"),
-                None => "SLA".to_string(),
-            };
-            let when = match (&d.at, &d.remaining) {
-                (Some(at), _) => at.clone(),
-                (None, Some(left)) => format!("paused, {left} left"),
-                (None, None) => "paused".to_string(),
-            };
-            let local = d.local.as_ref().map(|l| format!(" ({l} local)")).unwrap_or_default();
-            out.push_str(&format!("    {when}{local}  {} {what} (policy line {})\n", d.timer, d.policy_line));
+            write_deadline(d, out)?;
         }
     }
     for w in &r.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
+        writeln!(out, "  warning: {w}")?;
     }
     if !r.breached.is_empty() {
         out.push_str("  breached:\n");
         for b in &r.breached {
-            out.push_str(&format!("    {} was due {}\n", b.timer, b.at));
+            writeln!(out, "    {} was due {}", b.timer, b.at)?;
         }
     }
-    out
+    Ok(())
+}
+
+fn write_deadline(d: &DeadlineReport, out: &mut String) -> std::fmt::Result {
+    use std::fmt::Write;
+    out.push_str("    ");
+    match (&d.at, &d.remaining) {
+        (Some(at), _) => out.push_str(at),
+        (None, Some(left)) => write!(out, "paused, {left} left")?,
+        (None, None) => out.push_str("paused"),
+    }
+    if let Some(l) = &d.local {
+        write!(out, " ({l} local)")?;
+    }
+    write!(out, "  {} ", d.timer)?;
+    match &d.target {
+        Some(target) => write!(out, "-> {target}")?,
+        None => out.push_str("SLA"),
+    }
+    writeln!(out, " (policy line {})", d.policy_line)
 }
 
 /// The keys of a case report's JSON, in order: what a scenario's `[[expect]]` may compare.

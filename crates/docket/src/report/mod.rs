@@ -44,7 +44,11 @@ pub fn markup_text(s: &str, breaks: Breaks) -> String {
 /// or a log's case ids are shown as `\u{1b}`, never sent raw, so a crafted id cannot retitle a
 /// terminal or hide text. Line breaks and tabs stay.
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    // Control characters are bytes below 0x20, 0x7F, and U+0080..U+009F, which UTF-8 writes as
+    // 0xC2 0x80..0x9F: a text with none of those bytes (nearly every one) is scanned by byte,
+    // cheaply, as every line of `docket eval` output is.
+    let suspect = |b: &u8| (*b < 0x20 && *b != b'\n' && *b != b'\t') || *b == 0x7f || *b == 0xc2;
+    if !text.as_bytes().iter().any(suspect) || !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -59,8 +63,20 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 #[cfg(test)]
-mod markup_tests {
-    use super::*;
+mod tests {
+    use super::{Breaks, markup_text, terminal_safe};
+    use std::borrow::Cow;
+
+    #[test]
+    fn only_control_characters_are_escaped_and_other_text_is_borrowed() {
+        // `£` and `é` are written with 0xC2/0xC3 lead bytes but are not control characters.
+        for plain in ["case A-1: open \"Open\"\n\tfields: amount=£5 café", ""] {
+            assert!(matches!(terminal_safe(plain), Cow::Borrowed(t) if t == plain), "{plain:?}");
+        }
+        assert_eq!(terminal_safe("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
+        assert_eq!(terminal_safe("£\u{7f}\u{85}\u{9f}\u{a0}"), "£\\u{7f}\\u{85}\\u{9f}\u{a0}");
+        assert_eq!(terminal_safe("\r\0"), "\\u{d}\\u{0}");
+    }
 
     #[test]
     fn markup_text_escapes_entities_and_control_characters_and_keeps_or_spaces_breaks() {
