@@ -239,18 +239,7 @@ pub fn part_of(hash: u64, parts: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Whatever a sink is given, as text.
-    #[derive(Default)]
-    struct Record(Vec<String>);
-    impl EventSink for Record {
-        fn event(&mut self, event: &Event) {
-            self.0.push(format!("{event:?}"));
-        }
-        fn malformed(&mut self, line: usize, message: String) {
-            self.0.push(format!("line {line}: {message}"));
-        }
-    }
+    use crate::eval::test_support::Record;
 
     #[test]
     fn a_batch_feeds_what_the_lines_fed_one_by_one_give() {

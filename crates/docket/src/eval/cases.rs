@@ -162,14 +162,7 @@ mod tests {
 
     #[test]
     fn cases_over_several_chunks_keep_their_indices_and_order() {
-        let table = crate::compile_bytes(
-            "p.policy",
-            b"policy p \"P\"\nroles user\noutcomes done\nactions {\n  user go\n}\n\
-              initial status a \"A\" {\n  user go -> b\n}\nterminal status b \"B\" outcome done\n"
-                .to_vec(),
-        )
-        .table
-        .unwrap();
+        let table = crate::eval::test_support::go_to_done();
         let engine = super::super::engine::Engine::new(&table, false);
         let n = CHUNK * 2 + 3;
         let mut cases = Cases::default();

@@ -607,6 +607,7 @@ fn compact(table: &TransitionTable, case: &mut CaseState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::test_support::Record;
     use std::borrow::Cow;
 
     /// rustc-hash 2's byte mixer for one 16-byte chunk: the low and high halves of a 128-bit
@@ -665,18 +666,6 @@ mod tests {
                 String::from_utf8(bytes).unwrap()
             })
             .collect()
-    }
-
-    /// Whatever a sink is given, as text.
-    #[derive(Default)]
-    struct Record(Vec<String>);
-    impl EventSink for Record {
-        fn event(&mut self, event: &Event) {
-            self.0.push(format!("{event:?}"));
-        }
-        fn malformed(&mut self, line: usize, message: String) {
-            self.0.push(format!("line {line}: {message}"));
-        }
     }
 
     fn read_toml(text: &str, chunked: usize) -> (Result<(), String>, Vec<String>) {
@@ -800,14 +789,7 @@ mod tests {
         let fx = rustc_hash::FxBuildHasher;
         assert!(ids.iter().all(|id| fx.hash_one(id.as_str()) == fx.hash_one(ids[0].as_str())));
         assert_eq!(ids.iter().collect::<std::collections::BTreeSet<_>>().len(), ids.len());
-        let table = crate::compile_bytes(
-            "p.policy",
-            b"policy p \"P\"\nroles user\noutcomes done\nactions {\n  user go\n}\n\
-             initial status a \"A\" {\n  user go -> b\n}\nterminal status b \"B\" outcome done\n"
-                .to_vec(),
-        )
-        .table
-        .unwrap();
+        let table = crate::eval::test_support::go_to_done();
         let mut run = LogRun::new(&table, false, None);
         // The run's hash is keyed: they spread as any ids would (a collision or two at most).
         let hashes: std::collections::BTreeSet<u64> = ids.iter().map(|id| run.hasher.hash_one(id.as_str())).collect();
